@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make            libwhv (static, shared, pkg-config file)
+#   make module     whv.ko against KDIR (default: the running kernel)
+#   make demo       the demo VMM in the test VM
+#   make test       unit tests on the host + every selftest in the test VM
+#   make vmtest     the selftests in the test VM only
+#   make vmrun RUN='<cmd>' FILES='<host paths>'   your command in the test VM
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KVER ?= $(shell scripts/kver.sh 2>/dev/null)
+VM_KDIR := /lib/modules/$(KVER)/build
+B := build
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+INC := -Ilib/libwhv/include
+LIB_SRCS := $(wildcard lib/libwhv/src/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+LIBWHV_A := lib/libwhv/libwhv.a
+LIBWHV_SO := lib/libwhv/libwhv.so
+TEST_LIB_SRCS := $(wildcard selftests/lib/*.c)
+SELFTESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
+UNIT_TESTS := $(patsubst lib/libwhv/tests/%.c,$(B)/unit/%,$(wildcard lib/libwhv/tests/test_*.c))
+KSFT_INC := $(B)/ksft
+LINUX_SRC := /usr/src/linux-source-6.1.tar.xz
+
+.PHONY: all lib module vm-module selftests examples unit-test vmtest vmrun demo test \
+	deps clean
+all: lib
+
+lib: $(LIBWHV_A) $(LIBWHV_SO) lib/libwhv/libwhv.pc
+
+$(B)/lib/%.o: lib/%.c $(wildcard lib/libwhv/include/*.h lib/libwhv/src/*.h) uapi/whv_ioctl.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) $(WARN) -fPIC $(INC) -c $< -o $@
+
+$(LIBWHV_A): $(LIB_OBJS)
+	ar rcs $@ $^
+
+$(LIBWHV_SO): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libwhv.so.0 -o $@ $^ -lpthread
+
+lib/libwhv/libwhv.pc: lib/libwhv/libwhv.pc.in
+	sed 's|@PREFIX@|$(CURDIR)/lib/libwhv|' $< > $@
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+# The module for the test VM: built against Debian's kernel headers.
+vm-module:
+	$(MAKE) -C $(VM_KDIR) M=$(CURDIR) W=1 modules
+
+# kselftest harness headers, taken from Debian's linux-source at build time.
+$(KSFT_INC)/kselftest_harness.h:
+	@mkdir -p $(KSFT_INC)
+	tar -xJf $(LINUX_SRC) -C $(KSFT_INC) --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+
+$(B)/selftests/%: selftests/%.c $(TEST_LIB_SRCS) selftests/lib/guest.h $(LIBWHV_A) \
+		$(KSFT_INC)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) -Wall -Wextra -Werror -Wno-unused-parameter $(INC) \
+		-I$(KSFT_INC) -Iselftests/lib $< $(TEST_LIB_SRCS) $(LIBWHV_A) -lpthread -o $@
+
+selftests: $(SELFTESTS)
+
+$(B)/examples/%: examples/%.c $(LIBWHV_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(INC) $< $(LIBWHV_A) -lpthread -o $@
+
+examples: $(B)/examples/hello
+
+$(B)/unit/%: lib/libwhv/tests/%.c $(LIBWHV_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(INC) $< $(LIBWHV_A) \
+		$$(pkg-config --cflags --libs check) -lpthread -o $@
+
+unit-test: $(UNIT_TESTS)
+	g++ -std=c++17 $(WARN) $(INC) -fsyntax-only lib/libwhv/tests/cxx_compile.cc
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+deps:
+	scripts/install-deps.sh
+
+vmtest: deps
+	$(MAKE) vm-module selftests
+	MODULES="whv.ko" selftests/vm/vmrun.sh \
+		--file selftests/run_tests.sh $(foreach t,$(SELFTESTS),--file $(t)) \
+		-- sh ./run_tests.sh
+
+export RUN FILES
+vmrun: deps
+	$(MAKE) vm-module
+	MODULES="whv.ko" selftests/vm/vmrun.sh
+
+demo: deps
+	$(MAKE) vm-module examples
+	MODULES="whv.ko" selftests/vm/vmrun.sh --file $(B)/examples/hello -- ./hello
+
+test: deps
+	$(MAKE) unit-test
+	$(MAKE) vmtest
+
+clean:
+	rm -rf $(B) $(LIBWHV_A) $(LIBWHV_SO) lib/libwhv/libwhv.pc
+	rm -f whv.ko whv.mod whv.mod.c whv.mod.o whv.o modules.order Module.symvers \
+		.*.cmd kmod/*.o kmod/.*.cmd

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPUID as the guest sees it: the partition's CpuidResultList first, else the
+ * host's values with whatever this hypervisor does not virtualize hidden
+ * (VMX/SVM, monitor/mwait, the APIC, perfmon, RDTSCP/RDPID, ...).
+ */
+#include <linux/kernel.h>
+#include <asm/processor.h>
+#include <asm/fpu/types.h>
+#include "whv.h"
+
+enum { EAX, EBX, ECX, EDX };
+
+#define BASIC_MAX	0xd
+#define EXT_MAX		0x80000008
+#define HV_BASE		0x40000000
+
+/* Feature bits passed through from the host; everything else reads 0. */
+static const u32 leaf1_ecx = BIT(0) | BIT(1) | BIT(9) | BIT(12) | BIT(13) |
+	BIT(19) | BIT(20) | BIT(22) | BIT(23) | BIT(25) | BIT(26) | BIT(28) |
+	BIT(29) | BIT(30);
+static const u32 leaf1_edx = BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) |
+	BIT(5) | BIT(6) | BIT(8) | BIT(11) | BIT(12) | BIT(13) | BIT(15) |
+	BIT(16) | BIT(17) | BIT(19) | BIT(23) | BIT(24) | BIT(25) | BIT(26);
+static const u32 leaf7_ebx = BIT(0) | BIT(3) | BIT(5) | BIT(7) | BIT(8) |
+	BIT(9) | BIT(10) | BIT(16) | BIT(17) | BIT(18) | BIT(19) | BIT(20) |
+	BIT(21) | BIT(23) | BIT(24) | BIT(28) | BIT(29) | BIT(30) | BIT(31);
+static const u32 leaf7_ecx = BIT(1) | BIT(2) | BIT(6) | BIT(8) | BIT(9) |
+	BIT(10) | BIT(11) | BIT(12) | BIT(14);
+static const u32 leaf7_edx = BIT(4) | BIT(14);
+static const u32 ext1_ecx = BIT(0) | BIT(1) | BIT(5) | BIT(6) | BIT(7) |
+	BIT(8) | BIT(11) | BIT(16) | BIT(21);
+static const u32 ext1_edx = leaf1_edx | BIT(11) | BIT(20) | BIT(22) |
+	BIT(25) | BIT(26) | BIT(29) | BIT(30) | BIT(31);
+
+static void host_cpuid(u32 leaf, u32 sub, u32 out[4])
+{
+	cpuid_count(leaf, sub, &out[EAX], &out[EBX], &out[ECX], &out[EDX]);
+}
+
+/* XSAVE area size for the components in @xcr0 (standard format). */
+static u32 xsave_size(u64 xcr0)
+{
+	u32 size = 512 + 64, r[4];
+	int i;
+
+	for (i = 2; i < 63; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		host_cpuid(0xd, i, r);
+		size = max(size, r[EAX] + r[EBX]);
+	}
+	return size;
+}
+
+static void cpuid_xsave(struct whv_vp *vp, u32 sub, u32 out[4])
+{
+	u64 perm = vp->fpu.perm;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return;
+	if (sub == 0) {
+		out[EAX] = (u32)perm;
+		out[EDX] = perm >> 32;
+		out[EBX] = xsave_size(vp->xcr0);
+		out[ECX] = xsave_size(perm);
+	} else if (sub == 1) {
+		out[EAX] &= BIT(0) | BIT(1) | BIT(2);	/* no XSAVES */
+		out[EBX] = out[ECX] = out[EDX] = 0;
+	} else if (sub >= 63 || !(perm & BIT_ULL(sub))) {
+		memset(out, 0, 16);
+	}
+}
+
+static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
+				u32 out[4])
+{
+	u32 max[4];
+
+	memset(out, 0, 16);
+	if (leaf >= HV_BASE && leaf < HV_BASE + 0x100) {
+		if (leaf == HV_BASE) {
+			out[EAX] = HV_BASE;
+			memcpy(&out[EBX], "whvw", 4);
+			memcpy(&out[ECX], "hvwh", 4);
+			memcpy(&out[EDX], "vwhv", 4);
+		}
+		return;
+	}
+	host_cpuid(leaf & 0x80000000, 0, max);
+	if (leaf > ((leaf & 0x80000000) ? min_t(u32, max[EAX], EXT_MAX) :
+		    min_t(u32, max[EAX], BASIC_MAX)))
+		return;
+	host_cpuid(leaf, sub, out);
+	switch (leaf) {
+	case 0:
+		out[EAX] = min_t(u32, out[EAX], BASIC_MAX);
+		break;
+	case 1: {
+		u64 cr4 = whv_backend->read_reg(vp, WHV_AREG_CR4);
+
+		out[EBX] = (out[EBX] & 0xff00) | (vp->index << 24);
+		out[ECX] &= leaf1_ecx;
+		if (cr4 & X86_CR4_OSXSAVE)
+			out[ECX] |= BIT(27);
+		out[ECX] |= BIT(31);	/* running under a hypervisor */
+		out[EDX] &= leaf1_edx;
+		break;
+	}
+	case 2:
+	case 4:
+		break;			/* cache descriptions */
+	case 7:
+		if (sub) {
+			memset(out, 0, 16);
+			break;
+		}
+		out[EAX] = 0;
+		out[EBX] &= leaf7_ebx;
+		out[ECX] &= leaf7_ecx;
+		out[EDX] &= leaf7_edx;
+		break;
+	case 0xd:
+		cpuid_xsave(vp, sub, out);
+		break;
+	case 0x80000000:
+		out[EAX] = min_t(u32, out[EAX], EXT_MAX);
+		break;
+	case 0x80000001:
+		out[ECX] &= ext1_ecx;
+		out[EDX] &= ext1_edx;
+		break;
+	case 0x80000002 ... 0x80000006:
+		break;			/* brand string, caches */
+	case 0x80000007:
+		out[EAX] = out[EBX] = out[ECX] = 0;
+		out[EDX] &= BIT(8);	/* invariant TSC */
+		break;
+	case 0x80000008:
+		/* Nested tables map 48 bits of guest-physical space. */
+		out[EAX] = (out[EAX] & 0xff00) |
+			   min_t(u32, out[EAX] & 0xff, WHV_GPA_BITS);
+		out[EBX] = out[ECX] = out[EDX] = 0;
+		break;
+	default:
+		memset(out, 0, 16);	/* not virtualized */
+	}
+}
+
+void whv_cpuid_default(struct whv_vp *vp, u32 leaf, u32 sub, u32 out[4])
+{
+	struct whv_partition *p = vp->part;
+	u32 i;
+
+	for (i = 0; i < p->n_cpuid_results; i++) {
+		const struct whv_cpuid_result *r = &p->cpuid_results[i];
+
+		if (r->function == leaf) {
+			out[EAX] = r->eax;
+			out[EBX] = r->ebx;
+			out[ECX] = r->ecx;
+			out[EDX] = r->edx;
+			return;
+		}
+	}
+	cpuid_host_filtered(vp, leaf, sub, out);
+}
+
+bool whv_cpuid_exits(struct whv_partition *p, u32 leaf)
+{
+	u32 i, n = READ_ONCE(p->n_cpuid_exits);
+
+	if (!(READ_ONCE(p->extended_exits) & WHV_EXTEXIT_CPUID))
+		return false;
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(p->cpuid_exits[i]) == leaf)
+			return true;
+	return false;
+}

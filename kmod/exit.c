@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Encoding of exits into WHV_RUN_VP_EXIT_CONTEXT (struct whv_exit). This is
+ * the only place that builds WHv exit structures; the backends report exits
+ * in vendor-neutral terms (struct whv_exit_info).
+ */
+#include <linux/build_bug.h>
+#include <linux/string.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+#include <asm/trapnr.h>
+#include "whv.h"
+
+static_assert(sizeof(struct whv_exit) == 224);
+static_assert(offsetof(struct whv_exit, vp) == 8);
+static_assert(offsetof(struct whv_exit, memory) == 48);
+static_assert(sizeof(struct whv_vp_context) == 40);
+static_assert(sizeof(struct whv_exit_io) == 96);
+static_assert(sizeof(struct whv_exit_memory) == 40);
+static_assert(sizeof(struct whv_exit_exception) == 40);
+static_assert(sizeof(struct whv_exit_cpuid) == 64);
+
+static void whv_fill_vp_context(struct whv_vp *vp, struct whv_exit *ex,
+				u8 insn_len)
+{
+	const struct whv_backend *b = whv_backend;
+	struct whv_vp_context *c = &ex->vp;
+	u64 cr0 = b->read_reg(vp, WHV_AREG_CR0);
+	u16 st = b->read_reg(vp, WHV_AREG_CPL) & WHV_EXEC_CPL_MASK;
+
+	if (cr0 & X86_CR0_PE)
+		st |= WHV_EXEC_CR0_PE;
+	if (cr0 & X86_CR0_AM)
+		st |= WHV_EXEC_CR0_AM;
+	if (b->read_reg(vp, WHV_AREG_EFER) & EFER_LMA)
+		st |= WHV_EXEC_EFER_LMA;
+	if (b->read_reg(vp, WHV_AREG_DR7) & 0xff)
+		st |= WHV_EXEC_DEBUG_ACTIVE;
+	if (b->read_reg(vp, WHV_AREG_PENDING_EVENT) & 1)
+		st |= WHV_EXEC_INTERRUPTION_PENDING;
+	if (b->read_reg(vp, WHV_AREG_INT_SHADOW))
+		st |= WHV_EXEC_INTERRUPT_SHADOW;
+	c->execution_state = st;
+	c->insn_len_cr8 = (insn_len & 0xf) |
+			  (b->read_reg(vp, WHV_AREG_CR8) & 0xf) << 4;
+	b->read_seg(vp, WHV_ASEG_CS, &c->cs);
+	c->rip = b->read_reg(vp, WHV_AREG_RIP);
+	c->rflags = b->read_reg(vp, WHV_AREG_RFLAGS);
+}
+
+/* Instruction bytes at CS:RIP, as many as can be read (may be none). */
+static void whv_fill_insn(struct whv_vp *vp, u8 *count, u8 bytes[16])
+{
+	*count = whv_fetch_insn(vp, bytes, 16);
+}
+
+static void whv_encode_io(struct whv_vp *vp, const struct whv_exit_info *info,
+			  struct whv_exit *ex)
+{
+	struct whv_exit_io *io = &ex->io;
+
+	whv_fill_insn(vp, &io->insn_byte_count, io->insn_bytes);
+	io->access_info = (info->io.write ? WHV_IO_IS_WRITE : 0) |
+			  info->io.size << WHV_IO_SIZE_SHIFT |
+			  (info->io.string ? WHV_IO_STRING : 0) |
+			  (info->io.rep ? WHV_IO_REP : 0);
+	io->port = info->io.port;
+	io->rax = vp->gpr[WHV_REG_RAX];
+	io->rcx = vp->gpr[WHV_REG_RCX];
+	io->rsi = vp->gpr[WHV_REG_RSI];
+	io->rdi = vp->gpr[WHV_REG_RDI];
+	whv_backend->read_seg(vp, WHV_ASEG_DS, &io->ds);
+	whv_backend->read_seg(vp, WHV_ASEG_ES, &io->es);
+}
+
+static void whv_encode_memory(struct whv_vp *vp,
+			      const struct whv_exit_info *info,
+			      struct whv_exit *ex, bool mapped)
+{
+	struct whv_exit_memory *m = &ex->memory;
+
+	whv_fill_insn(vp, &m->insn_byte_count, m->insn_bytes);
+	m->access_info = info->npf.access | (mapped ? 0 : WHV_MEM_GPA_UNMAPPED);
+	m->gpa = info->npf.gpa;
+}
+
+static void whv_encode_exception(struct whv_vp *vp,
+				 const struct whv_exit_info *info,
+				 struct whv_exit *ex)
+{
+	struct whv_exit_exception *e = &ex->exception;
+	u8 v = info->exc.vector;
+
+	whv_fill_insn(vp, &e->insn_byte_count, e->insn_bytes);
+	e->type = v;
+	e->exception_info = info->exc.has_error ? WHV_EXC_ERROR_CODE_VALID : 0;
+	if (v == X86_TRAP_BP || v == X86_TRAP_OF)
+		e->exception_info |= WHV_EXC_SOFTWARE;
+	e->error_code = info->exc.error;
+	e->parameter = info->exc.param;
+}
+
+static void whv_encode_cpuid(struct whv_vp *vp, struct whv_exit *ex)
+{
+	struct whv_exit_cpuid *c = &ex->cpuid;
+	u32 r[4];
+
+	c->rax = vp->gpr[WHV_REG_RAX];
+	c->rcx = vp->gpr[WHV_REG_RCX];
+	c->rdx = vp->gpr[WHV_REG_RDX];
+	c->rbx = vp->gpr[WHV_REG_RBX];
+	whv_cpuid_default(vp, (u32)c->rax, (u32)c->rcx, r);
+	c->default_rax = r[0];
+	c->default_rbx = r[1];
+	c->default_rcx = r[2];
+	c->default_rdx = r[3];
+}
+
+int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
+		    struct whv_exit *ex)
+{
+	memset(ex, 0, sizeof(*ex));
+	whv_fill_vp_context(vp, ex, info->insn_len);
+	switch (info->kind) {
+	case WHV_KEXIT_IO:
+		ex->reason = WHV_EXIT_IO_PORT_ACCESS;
+		whv_encode_io(vp, info, ex);
+		break;
+	case WHV_KEXIT_NPF:
+		ex->reason = WHV_EXIT_MEMORY_ACCESS;
+		whv_encode_memory(vp, info, ex,
+				  whv_gpa_mapped(vp->part, info->npf.gpa));
+		break;
+	case WHV_KEXIT_CPUID:
+		ex->reason = WHV_EXIT_CPUID;
+		whv_encode_cpuid(vp, ex);
+		break;
+	case WHV_KEXIT_RDMSR:
+	case WHV_KEXIT_WRMSR:
+		ex->reason = WHV_EXIT_MSR_ACCESS;
+		ex->msr.access_info = info->kind == WHV_KEXIT_WRMSR ?
+				      WHV_MSR_IS_WRITE : 0;
+		ex->msr.msr = vp->gpr[WHV_REG_RCX];
+		ex->msr.rax = vp->gpr[WHV_REG_RAX];
+		ex->msr.rdx = vp->gpr[WHV_REG_RDX];
+		break;
+	case WHV_KEXIT_EXCEPTION:
+		ex->reason = WHV_EXIT_EXCEPTION;
+		whv_encode_exception(vp, info, ex);
+		break;
+	case WHV_KEXIT_HLT:
+		ex->reason = WHV_EXIT_HALT;
+		break;
+	case WHV_KEXIT_IRQ_WINDOW:
+		ex->reason = WHV_EXIT_INTERRUPT_WINDOW;
+		ex->window.deliverable_type = WHV_PENDING_INTERRUPT;
+		break;
+	case WHV_KEXIT_SHUTDOWN:
+		ex->reason = WHV_EXIT_UNRECOVERABLE_EXCEPTION;
+		break;
+	case WHV_KEXIT_INVALID_STATE:
+		ex->reason = WHV_EXIT_INVALID_VP_REGISTER_VALUE;
+		break;
+	case WHV_KEXIT_TASK_SWITCH:
+		ex->reason = WHV_EXIT_UNSUPPORTED_FEATURE;
+		ex->unsupported.feature_code = WHV_UNSUPPORTED_TASK_SWITCH;
+		ex->unsupported.parameter = info->task_switch.param;
+		break;
+	default:
+		/* An intercept the kernel could not complete. */
+		ex->reason = WHV_EXIT_UNSUPPORTED_FEATURE;
+		ex->unsupported.feature_code = WHV_UNSUPPORTED_INTERCEPT;
+		ex->unsupported.parameter = info->kind;
+		break;
+	}
+	return 1;
+}
+
+int whv_encode_window(struct whv_vp *vp, struct whv_exit *ex, u32 type)
+{
+	memset(ex, 0, sizeof(*ex));
+	whv_fill_vp_context(vp, ex, 0);
+	ex->reason = WHV_EXIT_INTERRUPT_WINDOW;
+	ex->window.deliverable_type = type;
+	return 1;
+}
+
+int whv_encode_canceled(struct whv_vp *vp, struct whv_exit *ex)
+{
+	memset(ex, 0, sizeof(*ex));
+	whv_fill_vp_context(vp, ex, 0);
+	ex->reason = WHV_EXIT_CANCELED;
+	ex->canceled.reason = WHV_CANCEL_USER;
+	return 1;
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest instruction access: a guest page-table walk (no paging, 32-bit,
+ * PAE, 4-level), instruction fetch at CS:RIP, and the lengths of the
+ * instructions the kernel completes itself — needed where the CPU does not
+ * report the next RIP (SVM without NRIPS).
+ */
+#include <linux/kernel.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+#include "whv.h"
+
+#define PTE_P		BIT_ULL(0)
+#define PTE_PS		BIT_ULL(7)
+#define PTE_ADDR	GENMASK_ULL(51, 12)
+
+static bool whv_read_pte(struct whv_vp *vp, u64 gpa, u64 *pte, int size)
+{
+	*pte = 0;
+	return !whv_read_gpa(vp->part, gpa, pte, size) && (*pte & PTE_P);
+}
+
+/* Translate @gva with the guest's current paging mode (no access checks). */
+bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa)
+{
+	const struct whv_backend *b = whv_backend;
+	u64 cr0 = b->read_reg(vp, WHV_AREG_CR0);
+	u64 cr3 = b->read_reg(vp, WHV_AREG_CR3);
+	u64 cr4 = b->read_reg(vp, WHV_AREG_CR4);
+	u64 efer = b->read_reg(vp, WHV_AREG_EFER);
+	u64 pte, table;
+	int level, shift;
+
+	if (!(cr0 & X86_CR0_PG)) {
+		*gpa = gva & 0xffffffff;
+		return true;
+	}
+	if (!(cr4 & X86_CR4_PAE)) {
+		/* 32-bit paging: 2 levels of 4-byte entries, 4 MiB pages. */
+		if (!whv_read_pte(vp, (cr3 & 0xfffff000) + ((gva >> 22) & 0x3ff) * 4,
+				  &pte, 4))
+			return false;
+		if ((pte & PTE_PS) && (cr4 & X86_CR4_PSE)) {
+			*gpa = (pte & 0xffc00000) | ((pte & 0x1fe000) << 19) |
+			       (gva & 0x3fffff);
+			return true;
+		}
+		if (!whv_read_pte(vp, (pte & 0xfffff000) + ((gva >> 12) & 0x3ff) * 4,
+				  &pte, 4))
+			return false;
+		*gpa = (pte & 0xfffff000) | (gva & 0xfff);
+		return true;
+	}
+	if (efer & EFER_LMA) {
+		level = 4;
+		table = cr3 & PTE_ADDR;
+	} else {
+		/* PAE: the 4 PDPTEs at CR3 bits 31:5. */
+		if (!whv_read_pte(vp, (cr3 & 0xffffffe0) + ((gva >> 30) & 3) * 8,
+				  &pte, 8))
+			return false;
+		level = 2;
+		table = pte & PTE_ADDR;
+	}
+	for (; level >= 1; level--) {
+		shift = 12 + 9 * (level - 1);
+		if (!whv_read_pte(vp, table + ((gva >> shift) & 0x1ff) * 8, &pte, 8))
+			return false;
+		if (level > 1 && level < 4 && (pte & PTE_PS)) {
+			*gpa = (pte & PTE_ADDR & ~((1ULL << shift) - 1)) |
+			       (gva & ((1ULL << shift) - 1));
+			return true;
+		}
+		table = pte & PTE_ADDR;
+	}
+	*gpa = table | (gva & 0xfff);
+	return true;
+}
+
+static bool whv_long_mode_cs(struct whv_vp *vp, struct whv_segment *cs)
+{
+	whv_backend->read_seg(vp, WHV_ASEG_CS, cs);
+	return (whv_backend->read_reg(vp, WHV_AREG_EFER) & EFER_LMA) &&
+	       (cs->attributes & BIT(13));
+}
+
+/* Fetch up to @max bytes at CS:RIP; returns how many could be read. */
+int whv_fetch_insn(struct whv_vp *vp, u8 *bytes, int max)
+{
+	struct whv_segment cs;
+	bool lm = whv_long_mode_cs(vp, &cs);
+	u64 rip = whv_backend->read_reg(vp, WHV_AREG_RIP);
+	u64 la = lm ? rip : (cs.base + rip) & 0xffffffff;
+	int n = 0;
+
+	while (n < max) {
+		u64 gpa;
+		int chunk = min_t(int, max - n, 4096 - ((la + n) & 0xfff));
+
+		if (!whv_gva_to_gpa(vp, la + n, &gpa) ||
+		    whv_read_gpa(vp->part, gpa, bytes + n, chunk))
+			break;
+		n += chunk;
+	}
+	return n;
+}
+
+static bool whv_is_legacy_prefix(u8 b)
+{
+	switch (b) {
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Length of the instruction at CS:RIP, for the instructions whose exits
+ * the kernel completes (CPUID, RDMSR/WRMSR, XSETBV, HLT, MOV DR, INT n,
+ * RDTSCP, MONITOR/MWAIT, VMMCALL/VMCALL); -EINVAL for anything else.
+ */
+int whv_insn_length(struct whv_vp *vp)
+{
+	u8 b[15];
+	struct whv_segment cs;
+	bool lm = whv_long_mode_cs(vp, &cs);
+	int n = whv_fetch_insn(vp, b, sizeof(b)), i = 0;
+
+	while (i < n && whv_is_legacy_prefix(b[i]))
+		i++;
+	if (lm && i < n && (b[i] & 0xf0) == 0x40)
+		i++;	/* REX */
+	if (i >= n)
+		return -EINVAL;
+	switch (b[i]) {
+	case 0xf4:			/* HLT */
+	case 0xcc:			/* INT3 */
+	case 0xce:			/* INTO */
+		return i + 1;
+	case 0xcd:			/* INT n */
+		return i + 2 <= n ? i + 2 : -EINVAL;
+	case 0x0f:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (++i >= n)
+		return -EINVAL;
+	switch (b[i]) {
+	case 0xa2:			/* CPUID */
+	case 0x30:			/* WRMSR */
+	case 0x32:			/* RDMSR */
+	case 0x31:			/* RDTSC */
+	case 0x0b:			/* UD2 */
+	case 0x08:			/* INVD */
+	case 0x09:			/* WBINVD */
+		return i + 1;
+	case 0x21:			/* MOV from DR (register form only) */
+	case 0x23:			/* MOV to DR */
+		return i + 2 <= n ? i + 2 : -EINVAL;
+	case 0x01:			/* 0F 01 /xx with a fixed ModRM */
+		if (i + 1 >= n)
+			return -EINVAL;
+		switch (b[i + 1]) {
+		case 0xc1: case 0xc8: case 0xc9: case 0xd0: case 0xd1:
+		case 0xd9: case 0xf9:
+			return i + 2;
+		}
+		return -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* MOV to/from DRn: the GPR operand (ModRM.rm, REX.B); returns the length. */
+int whv_decode_mov_dr(struct whv_vp *vp, int *gpr)
+{
+	u8 b[15];
+	struct whv_segment cs;
+	bool lm = whv_long_mode_cs(vp, &cs);
+	int n = whv_fetch_insn(vp, b, sizeof(b)), i = 0, rex = 0;
+
+	while (i < n && whv_is_legacy_prefix(b[i]))
+		i++;
+	if (lm && i < n && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (i + 3 > n || b[i] != 0x0f || (b[i + 1] != 0x21 && b[i + 1] != 0x23))
+		return -EINVAL;
+	*gpr = (b[i + 2] & 7) | ((rex & 1) << 3);
+	return i + 3;
+}

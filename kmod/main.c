@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * whv: module entry and /dev/whv. Picks the backend for this CPU, refuses
+ * to load with one clear line when virtualization is unusable.
+ */
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <asm/processor.h>
+#include "whv.h"
+
+const struct whv_backend *whv_backend;
+
+static int whv_get_capability(struct whv_capability __user *ucap)
+{
+	struct whv_capability cap;
+
+	if (copy_from_user(&cap, ucap, sizeof(cap)))
+		return -EFAULT;
+	memset(cap.data, 0, sizeof(cap.data));
+	switch (cap.code) {
+	case WHV_CAP_HYPERVISOR_PRESENT:
+		cap.data[0] = 1;
+		cap.size = 4;
+		break;
+	case WHV_CAP_FEATURES:
+		cap.data[0] = 0;	/* no optional features yet */
+		cap.size = 8;
+		break;
+	case WHV_CAP_EXTENDED_VM_EXITS:
+		cap.data[0] = WHV_SUPPORTED_EXTENDED_EXITS;
+		cap.size = 8;
+		break;
+	case WHV_CAP_EXCEPTION_EXIT_BITMAP:
+		cap.data[0] = whv_backend->exception_exits;
+		cap.size = 8;
+		break;
+	case WHV_CAP_PROCESSOR_VENDOR:
+		cap.data[0] = whv_backend->vendor;
+		cap.size = 4;
+		break;
+	case WHV_CAP_PROCESSOR_CLFLUSH_SIZE:
+		cap.data[0] = boot_cpu_data.x86_clflush_size / 8;
+		cap.size = 1;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	return copy_to_user(ucap, &cap, sizeof(cap)) ? -EFAULT : 0;
+}
+
+static long whv_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case WHV_GET_API_VERSION:
+		return WHV_API_VERSION;
+	case WHV_GET_CAPABILITY:
+		return whv_get_capability((void __user *)arg);
+	case WHV_CREATE_PARTITION:
+		if (arg)
+			return -EINVAL;
+		return whv_partition_create();
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations whv_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = whv_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice whv_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "whv",
+	.fops = &whv_dev_fops,
+	.mode = 0600,
+};
+
+static int __init whv_init(void)
+{
+	int ret;
+
+	ret = whv_svm_probe();
+	if (ret)
+		return ret;
+	whv_backend = &whv_svm_backend;
+	whv_run_init();
+	ret = misc_register(&whv_miscdev);
+	if (ret) {
+		whv_svm_remove();
+		return ret;
+	}
+	pr_info("whv: %s backend ready on /dev/whv\n", whv_backend->name);
+	return 0;
+}
+
+static void __exit whv_exit(void)
+{
+	/* Partitions hold module references, so none is left here. */
+	misc_deregister(&whv_miscdev);
+	whv_svm_remove();
+}
+
+module_init(whv_init);
+module_exit(whv_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Windows Hypervisor Platform-style hypervisor core");

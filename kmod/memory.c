@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory: GPA ranges of the owning process's memory, faulted into the
+ * nested table on first guest access. An mmu notifier zaps the nested
+ * entries of whatever the process unmaps or changes, and kicks the VPs out
+ * of the guest before returning, so the guest always sees what the process
+ * sees and never memory the process has freed.
+ */
+#include <linux/mm.h>
+#include <linux/io.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "whv.h"
+
+#define WHV_MAP_FLAGS (WHV_MAP_READ | WHV_MAP_WRITE | WHV_MAP_EXECUTE)
+
+static struct whv_range *whv_range_find(struct whv_partition *p, u64 gpa)
+{
+	struct whv_range *r;
+
+	list_for_each_entry(r, &p->ranges, link)
+		if (gpa >= r->gpa && gpa - r->gpa < r->size)
+			return r;
+	return NULL;
+}
+
+/*
+ * Remove [gpa, gpa+size) from the range list, splitting a range that
+ * straddles it (using @spare). Returns whether anything was mapped there.
+ */
+static bool whv_range_punch(struct whv_partition *p, u64 gpa, u64 size,
+			    struct whv_range **spare)
+{
+	struct whv_range *r, *tmp;
+	u64 end = gpa + size;
+	bool found = false;
+
+	list_for_each_entry_safe(r, tmp, &p->ranges, link) {
+		u64 r_end = r->gpa + r->size;
+
+		if (r_end <= gpa || r->gpa >= end)
+			continue;
+		found = true;
+		if (r->gpa < gpa && r_end > end) {
+			/* Split: keep the head in r, the tail in the spare. */
+			struct whv_range *tail = *spare;
+
+			*spare = NULL;
+			*tail = *r;
+			tail->gpa = end;
+			tail->size = r_end - end;
+			tail->uaddr = r->uaddr + (end - r->gpa);
+			list_add(&tail->link, &r->link);
+			r->size = gpa - r->gpa;
+		} else if (r->gpa < gpa) {
+			r->size = gpa - r->gpa;
+		} else if (r_end > end) {
+			r->uaddr += end - r->gpa;
+			r->size = r_end - end;
+			r->gpa = end;
+		} else {
+			list_del(&r->link);
+			kfree(r);
+		}
+	}
+	whv_npt_zap(p, gpa, size);
+	return found;
+}
+
+static int whv_range_check(const struct whv_gpa_range *rg)
+{
+	if (rg->reserved || !rg->size || !PAGE_ALIGNED(rg->size) ||
+	    !PAGE_ALIGNED(rg->gpa) || !PAGE_ALIGNED(rg->uaddr))
+		return -EINVAL;
+	if (rg->gpa + rg->size < rg->gpa ||
+	    rg->gpa + rg->size > (1ULL << WHV_GPA_BITS))
+		return -EINVAL;
+	return 0;
+}
+
+int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *rg)
+{
+	struct whv_range *r, *spare;
+	int ret = whv_range_check(rg);
+
+	if (ret)
+		return ret;
+	if (rg->flags & ~WHV_MAP_FLAGS)
+		return -EINVAL;
+	if (rg->uaddr + rg->size < rg->uaddr ||
+	    !access_ok(u64_to_user_ptr(rg->uaddr), rg->size))
+		return -EINVAL;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
+	if (!r || !spare) {
+		kfree(r);
+		kfree(spare);
+		return -ENOMEM;
+	}
+	r->gpa = rg->gpa;
+	r->size = rg->size;
+	r->uaddr = rg->uaddr;
+	r->flags = rg->flags;
+
+	mutex_lock(&p->lock);
+	spin_lock(&p->mmu_lock);
+	whv_range_punch(p, rg->gpa, rg->size, &spare);
+	list_add(&r->link, &p->ranges);
+	spin_unlock(&p->mmu_lock);
+	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
+	mutex_unlock(&p->lock);
+	kfree(spare);
+	return 0;
+}
+
+int whv_unmap_gpa_range(struct whv_partition *p,
+			const struct whv_gpa_range *rg)
+{
+	struct whv_range *spare;
+	bool found;
+	int ret = whv_range_check(rg);
+
+	if (ret)
+		return ret;
+	if (rg->uaddr || rg->flags)
+		return -EINVAL;
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
+	if (!spare)
+		return -ENOMEM;
+	mutex_lock(&p->lock);
+	spin_lock(&p->mmu_lock);
+	found = whv_range_punch(p, rg->gpa, rg->size, &spare);
+	spin_unlock(&p->mmu_lock);
+	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
+	mutex_unlock(&p->lock);
+	kfree(spare);
+	return found ? 0 : -ESRCH;
+}
+
+static bool whv_access_allowed(u32 flags, u8 access)
+{
+	if (!(flags & WHV_MAP_READ))
+		return false;	/* nested tables cannot express no-read */
+	if (access == WHV_MEM_ACCESS_WRITE)
+		return flags & WHV_MAP_WRITE;
+	if (access == WHV_MEM_ACCESS_EXECUTE)
+		return flags & WHV_MAP_EXECUTE;
+	return true;
+}
+
+/*
+ * Resolve a nested page fault. *handled is false when the access must go to
+ * userspace as a MemoryAccess exit (unmapped, forbidden, or no backing).
+ */
+int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled)
+{
+	struct whv_partition *p = vp->part;
+	u64 *spare[3] = { NULL, NULL, NULL };
+	unsigned long hva, seq;
+	struct whv_range *r;
+	struct page *page;
+	u32 flags;
+	int i, ret = 0;
+
+	*handled = false;
+	gpa &= ~(WHV_PAGE_SIZE - 1);
+retry:
+	spin_lock(&p->mmu_lock);
+	r = whv_range_find(p, gpa);
+	if (!r || !whv_access_allowed(r->flags, access)) {
+		spin_unlock(&p->mmu_lock);
+		goto out;
+	}
+	hva = r->uaddr + (gpa - r->gpa);
+	flags = r->flags;
+	seq = p->mmu_seq;
+	spin_unlock(&p->mmu_lock);
+
+	if (get_user_pages_unlocked(hva, 1, &page, (flags & WHV_MAP_WRITE) ?
+				    FOLL_WRITE : 0) != 1)
+		goto out;	/* no backing: userspace decides */
+	for (i = 0; i < ARRAY_SIZE(spare); i++) {
+		if (!spare[i])
+			spare[i] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!spare[i]) {
+			put_page(page);
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	spin_lock(&p->mmu_lock);
+	if (p->mmu_invalidating || p->mmu_seq != seq) {
+		spin_unlock(&p->mmu_lock);
+		put_page(page);
+		cond_resched();
+		goto retry;
+	}
+	ret = whv_npt_map(p, gpa, whv_backend->npt_leaf(page_to_phys(page),
+							flags), spare, 3);
+	spin_unlock(&p->mmu_lock);
+	if (ret) {
+		/* Present already: a permission fault, for userspace. */
+		put_page(page);
+		ret = 0;
+	} else {
+		*handled = true;
+	}
+out:
+	for (i = 0; i < ARRAY_SIZE(spare); i++)
+		if (spare[i])
+			free_page((unsigned long)spare[i]);
+	return ret;
+}
+
+bool whv_gpa_mapped(struct whv_partition *p, u64 gpa)
+{
+	bool mapped;
+
+	spin_lock(&p->mmu_lock);
+	mapped = whv_range_find(p, gpa);
+	spin_unlock(&p->mmu_lock);
+	return mapped;
+}
+
+/* Read guest-physical memory through the owner's mapping (process context). */
+int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len)
+{
+	while (len) {
+		size_t n = min_t(size_t, len, WHV_PAGE_SIZE -
+				 (gpa & (WHV_PAGE_SIZE - 1)));
+		unsigned long hva;
+		struct whv_range *r;
+
+		spin_lock(&p->mmu_lock);
+		r = whv_range_find(p, gpa);
+		hva = r ? r->uaddr + (gpa - r->gpa) : 0;
+		spin_unlock(&p->mmu_lock);
+		if (!r || copy_from_user(buf, (void __user *)hva, n))
+			return -EFAULT;
+		buf += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static struct whv_partition *mn_to_partition(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct whv_partition, mmu_notifier);
+}
+
+/* Zap what backs [start, end) of the process, under mmu_lock. */
+static void whv_zap_hva(struct whv_partition *p, unsigned long start,
+			unsigned long end)
+{
+	struct whv_range *r;
+
+	list_for_each_entry(r, &p->ranges, link) {
+		unsigned long r_end = r->uaddr + r->size;
+		unsigned long lo = max(start, r->uaddr), hi = min(end, r_end);
+
+		if (lo < hi)
+			whv_npt_zap(p, r->gpa + (lo - r->uaddr), hi - lo);
+	}
+}
+
+static int whv_mn_invalidate_start(struct mmu_notifier *mn,
+				   const struct mmu_notifier_range *range)
+{
+	struct whv_partition *p = mn_to_partition(mn);
+
+	spin_lock(&p->mmu_lock);
+	p->mmu_invalidating++;
+	p->mmu_seq++;
+	whv_zap_hva(p, range->start, range->end);
+	spin_unlock(&p->mmu_lock);
+	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
+	return 0;
+}
+
+static void whv_mn_invalidate_end(struct mmu_notifier *mn,
+				  const struct mmu_notifier_range *range)
+{
+	struct whv_partition *p = mn_to_partition(mn);
+
+	spin_lock(&p->mmu_lock);
+	p->mmu_invalidating--;
+	p->mmu_seq++;
+	spin_unlock(&p->mmu_lock);
+}
+
+static void whv_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct whv_partition *p = mn_to_partition(mn);
+
+	spin_lock(&p->mmu_lock);
+	p->mmu_seq++;
+	whv_npt_zap(p, 0, 1ULL << WHV_GPA_BITS);
+	spin_unlock(&p->mmu_lock);
+	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
+}
+
+static const struct mmu_notifier_ops whv_mmu_notifier_ops = {
+	.invalidate_range_start = whv_mn_invalidate_start,
+	.invalidate_range_end = whv_mn_invalidate_end,
+	.release = whv_mn_release,
+};
+
+int whv_mem_init(struct whv_partition *p)
+{
+	int ret;
+
+	p->npt_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!p->npt_root)
+		return -ENOMEM;
+	p->mmu_notifier.ops = &whv_mmu_notifier_ops;
+	ret = mmu_notifier_register(&p->mmu_notifier, p->mm);
+	if (ret) {
+		free_page((unsigned long)p->npt_root);
+		p->npt_root = NULL;
+	}
+	return ret;
+}
+
+void whv_mem_destroy(struct whv_partition *p)
+{
+	struct whv_range *r, *tmp;
+
+	mmu_notifier_unregister(&p->mmu_notifier, p->mm);
+	list_for_each_entry_safe(r, tmp, &p->ranges, link)
+		kfree(r);
+	whv_npt_free(p);
+}

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Partition fd: properties, setup, guest memory and VP ioctls. The
+ * partition belongs to the process that created it: its guest memory is that
+ * process's address space, so other processes get EPERM.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include "whv.h"
+
+static void whv_partition_free(struct whv_partition *p)
+{
+	u32 i;
+
+	/* Last reference: nothing else can see the VPs now. */
+	for (i = 0; i < WHV_MAX_VPS; i++)
+		if (rcu_access_pointer(p->vps[i]))
+			whv_vp_free(rcu_dereference_protected(p->vps[i], 1));
+	whv_mem_destroy(p);
+	kvfree(p->cpuid_results);
+	mmdrop(p->mm);
+	kfree(p);
+	whv_hw_put();
+	module_put(THIS_MODULE);
+}
+
+static int whv_partition_release(struct inode *inode, struct file *f)
+{
+	struct whv_partition *p = f->private_data;
+
+	/* The mmu notifier is unregistered with the partition's memory. */
+	whv_partition_free(p);
+	return 0;
+}
+
+/* Minimum size of each property a caller may pass (WHv lets them be short). */
+static int whv_prop_min_size(u32 code)
+{
+	switch (code) {
+	case WHV_PROP_EXTENDED_VM_EXITS:
+	case WHV_PROP_EXCEPTION_EXIT_BITMAP:
+		return 8;
+	case WHV_PROP_PROCESSOR_COUNT:
+		return 4;
+	case WHV_PROP_CPUID_EXIT_LIST:
+		return 0;
+	case WHV_PROP_CPUID_RESULT_LIST:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int whv_set_cpuid_results(struct whv_partition *p, const void *buf,
+				 u32 size)
+{
+	struct whv_cpuid_result *res = NULL;
+	u32 n = size / sizeof(*res);
+
+	if (size % sizeof(*res) || n > WHV_MAX_CPUID_RESULTS)
+		return -EINVAL;
+	if (n) {
+		res = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+		if (!res)
+			return -ENOMEM;
+		memcpy(res, buf, size);
+	}
+	kvfree(p->cpuid_results);
+	p->cpuid_results = res;
+	p->n_cpuid_results = n;
+	return 0;
+}
+
+static int whv_set_property_locked(struct whv_partition *p, u32 code,
+				   const void *buf, u32 size)
+{
+	u64 v = 0;
+
+	memcpy(&v, buf, min_t(u32, size, sizeof(v)));
+	switch (code) {
+	case WHV_PROP_PROCESSOR_COUNT:
+		if (p->setup_done)
+			return -EBADFD;
+		if ((u32)v == 0 || (u32)v > WHV_MAX_VPS)
+			return -EINVAL;
+		p->vp_count = (u32)v;
+		return 0;
+	case WHV_PROP_EXTENDED_VM_EXITS:
+		if (v & ~WHV_SUPPORTED_EXTENDED_EXITS)
+			return -EINVAL;
+		p->extended_exits = v;
+		break;
+	case WHV_PROP_EXCEPTION_EXIT_BITMAP:
+		if (v & ~whv_backend->exception_exits)
+			return -EINVAL;
+		p->exception_bitmap = v;
+		break;
+	case WHV_PROP_CPUID_EXIT_LIST:
+		if (size % 4 || size / 4 > WHV_MAX_CPUID_EXITS)
+			return -EINVAL;
+		memcpy(p->cpuid_exits, buf, size);
+		p->n_cpuid_exits = size / 4;
+		return 0;
+	case WHV_PROP_CPUID_RESULT_LIST:
+		if (p->setup_done)
+			return -EBADFD;
+		return whv_set_cpuid_results(p, buf, size);
+	default:
+		return -ENOPROTOOPT;
+	}
+	/* A running VP picks the change up at its next entry. */
+	whv_kick_all_vps(p, WHV_REQ_INTERCEPTS);
+	return 0;
+}
+
+static int whv_set_property(struct whv_partition *p,
+			    struct whv_property __user *uprop)
+{
+	struct whv_property prop;
+	void *buf;
+	int min, ret;
+
+	if (copy_from_user(&prop, uprop, sizeof(prop)))
+		return -EFAULT;
+	min = whv_prop_min_size(prop.code);
+	if (min < 0)
+		return -ENOPROTOOPT;
+	if (prop.size < min || prop.size > WHV_MAX_CPUID_RESULTS *
+	    sizeof(struct whv_cpuid_result))
+		return -EINVAL;
+	buf = vmemdup_user(u64_to_user_ptr(prop.data), prop.size);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	mutex_lock(&p->lock);
+	ret = whv_set_property_locked(p, prop.code, buf, prop.size);
+	mutex_unlock(&p->lock);
+	kvfree(buf);
+	return ret;
+}
+
+static int whv_get_property(struct whv_partition *p,
+			    struct whv_property __user *uprop)
+{
+	struct whv_property prop;
+	u64 v;
+	u32 len = 8;
+
+	if (copy_from_user(&prop, uprop, sizeof(prop)))
+		return -EFAULT;
+	mutex_lock(&p->lock);
+	switch (prop.code) {
+	case WHV_PROP_PROCESSOR_COUNT:
+		v = p->vp_count;
+		len = 4;
+		break;
+	case WHV_PROP_EXTENDED_VM_EXITS:
+		v = p->extended_exits;
+		break;
+	case WHV_PROP_EXCEPTION_EXIT_BITMAP:
+		v = p->exception_bitmap;
+		break;
+	case WHV_PROP_CPUID_EXIT_LIST:
+	case WHV_PROP_CPUID_RESULT_LIST:
+		/* WHv does not read these back. */
+		mutex_unlock(&p->lock);
+		return -EINVAL;
+	default:
+		mutex_unlock(&p->lock);
+		return -ENOPROTOOPT;
+	}
+	mutex_unlock(&p->lock);
+	if (prop.size < len)
+		return -ENOBUFS;
+	if (copy_to_user(u64_to_user_ptr(prop.data), &v, len))
+		return -EFAULT;
+	prop.size = len;
+	return copy_to_user(uprop, &prop, sizeof(prop)) ? -EFAULT : 0;
+}
+
+static int whv_setup(struct whv_partition *p)
+{
+	int ret = 0;
+
+	mutex_lock(&p->lock);
+	if (p->setup_done)
+		ret = -EBADFD;
+	else if (!p->vp_count)
+		ret = -EINVAL;
+	else
+		p->setup_done = true;
+	mutex_unlock(&p->lock);
+	return ret;
+}
+
+static int whv_vp_ioctl_index(void __user *arg, u32 *index)
+{
+	struct whv_vp_index vi;
+
+	if (copy_from_user(&vi, arg, sizeof(vi)))
+		return -EFAULT;
+	if (vi.reserved)
+		return -EINVAL;
+	*index = vi.index;
+	return 0;
+}
+
+static int whv_registers_ioctl(struct whv_partition *p, void __user *arg,
+			       bool set)
+{
+	struct whv_vp_registers r;
+	struct whv_reg_value *vals;
+	struct whv_vp *vp;
+	u32 *names;
+	int ret;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (!r.count || r.count > WHV_MAX_REGS_PER_CALL)
+		return -EINVAL;
+	names = memdup_user(u64_to_user_ptr(r.names), r.count * sizeof(*names));
+	if (IS_ERR(names))
+		return PTR_ERR(names);
+	vals = kmalloc_array(r.count, sizeof(*vals), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!vals)
+		goto out_names;
+	ret = -EFAULT;
+	if (set && copy_from_user(vals, u64_to_user_ptr(r.values),
+				  r.count * sizeof(*vals)))
+		goto out;
+	/* Registers of a running VP are not ours to touch: EBUSY. */
+	vp = whv_vp_lock(p, r.vp_index, &ret);
+	if (!vp)
+		goto out;
+	if (set)
+		ret = whv_set_registers(vp, names, vals, r.count);
+	else
+		ret = whv_get_registers(vp, names, vals, r.count);
+	mutex_unlock(&vp->run_lock);
+	if (!ret && !set && copy_to_user(u64_to_user_ptr(r.values), vals,
+					 r.count * sizeof(*vals)))
+		ret = -EFAULT;
+out:
+	kfree(vals);
+out_names:
+	kfree(names);
+	return ret;
+}
+
+static int whv_run_ioctl(struct whv_partition *p, void __user *arg)
+{
+	struct whv_run_vp run;
+	struct whv_vp *vp;
+	int ret;
+
+	if (copy_from_user(&run, arg, sizeof(run)))
+		return -EFAULT;
+	if (run.exit_size < sizeof(struct whv_exit))
+		return -ENOBUFS;
+	vp = whv_vp_lock(p, run.vp_index, &ret);
+	if (!vp)
+		return ret;
+	ret = whv_vcpu_run(vp, u64_to_user_ptr(run.exit));
+	mutex_unlock(&vp->run_lock);
+	return ret;
+}
+
+static long whv_partition_ioctl(struct file *f, unsigned int cmd,
+				unsigned long arg)
+{
+	struct whv_partition *p = f->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct whv_gpa_range range;
+	u32 index;
+	int ret;
+
+	if (current->mm != p->mm)
+		return -EPERM;
+
+	switch (cmd) {
+	case WHV_RUN_VP:
+		return whv_run_ioctl(p, uarg);
+	case WHV_SET_PROPERTY:
+		return whv_set_property(p, uarg);
+	case WHV_GET_PROPERTY:
+		return whv_get_property(p, uarg);
+	case WHV_SETUP_PARTITION:
+		return arg ? -EINVAL : whv_setup(p);
+	case WHV_MAP_GPA_RANGE:
+	case WHV_UNMAP_GPA_RANGE:
+		if (copy_from_user(&range, uarg, sizeof(range)))
+			return -EFAULT;
+		if (!READ_ONCE(p->setup_done))
+			return -EBADFD;
+		if (cmd == WHV_MAP_GPA_RANGE)
+			return whv_map_gpa_range(p, &range);
+		return whv_unmap_gpa_range(p, &range);
+	case WHV_CREATE_VP:
+	case WHV_DELETE_VP:
+	case WHV_CANCEL_RUN_VP:
+		ret = whv_vp_ioctl_index(uarg, &index);
+		if (ret)
+			return ret;
+		if (cmd == WHV_CREATE_VP)
+			return whv_vp_create(p, index);
+		if (cmd == WHV_DELETE_VP)
+			return whv_vp_delete(p, index);
+		return whv_vp_cancel(p, index);
+	case WHV_GET_VP_REGISTERS:
+		return whv_registers_ioctl(p, uarg, false);
+	case WHV_SET_VP_REGISTERS:
+		return whv_registers_ioctl(p, uarg, true);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations whv_partition_fops = {
+	.owner = THIS_MODULE,
+	.release = whv_partition_release,
+	.unlocked_ioctl = whv_partition_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+int whv_partition_create(void)
+{
+	struct whv_partition *p;
+	int ret;
+
+	if (!current->mm)
+		return -EINVAL;
+	ret = whv_hw_get();
+	if (ret)
+		return ret == -EBUSY ? -ENODEV : ret;
+	ret = -ENOMEM;
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		goto err_hw;
+	mutex_init(&p->lock);
+	spin_lock_init(&p->mmu_lock);
+	INIT_LIST_HEAD(&p->ranges);
+	p->mm = current->mm;
+	mmgrab(p->mm);
+	ret = whv_mem_init(p);
+	if (ret)
+		goto err_free;
+	__module_get(THIS_MODULE);
+	ret = anon_inode_getfd("whv-partition", &whv_partition_fops, p,
+			       O_RDWR | O_CLOEXEC);
+	if (ret < 0) {
+		whv_partition_free(p);
+		return ret;
+	}
+	return ret;
+
+err_free:
+	mmdrop(p->mm);
+	kfree(p);
+err_hw:
+	whv_hw_put();
+	return ret;
+}

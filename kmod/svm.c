@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AMD SVM backend: one VMCB per VP, nested paging, ASIDs handed out per CPU
+ * by generation, every MSR and I/O port intercepted. Works without NRIPS
+ * (QEMU TCG has none): exits then report no instruction length and the
+ * core decodes it.
+ */
+#include <linux/kernel.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <asm/svm.h>
+#include <asm/msr.h>
+#include <asm/msr-index.h>
+#include <asm/cpufeature.h>
+#include <asm/reboot.h>
+#include <asm/traps.h>
+#include "whv.h"
+
+#define SVM_FEAT_NRIPS		BIT(3)	/* CPUID 0x8000000A EDX */
+#define SVM_FEAT_FLUSH_ASID	BIT(6)
+
+#define NPT_P	BIT_ULL(0)
+#define NPT_RW	BIT_ULL(1)
+#define NPT_US	BIT_ULL(2)
+#define NPT_A	BIT_ULL(5)
+#define NPT_D	BIT_ULL(6)
+#define NPT_NX	BIT_ULL(63)
+
+#define IOPM_PAGES	3
+#define MSRPM_PAGES	2
+
+/* Vectors userspace may intercept: all but NMI, #MC and reserved ones. */
+#define SVM_EXCEPTION_EXITS	(GENMASK_ULL(31, 0) & ~(BIT(2) | BIT(9) | \
+				 BIT(15) | BIT(18) | GENMASK_ULL(27, 22) | \
+				 BIT(31)))
+
+struct svm_cpu {
+	struct page *hsave;		/* VM_HSAVE_PA */
+	struct page *host_save;		/* VMSAVE area for host state */
+	u64 old_hsave_pa;
+	u64 asid_generation;
+	u32 next_asid;
+	bool enabled;
+};
+
+struct svm_vp {
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+	u64 asid_generation;
+	int asid_cpu;
+	bool flush;
+};
+
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
+static struct page *svm_iopm, *svm_msrpm;
+static u32 svm_max_asid;
+static u32 svm_features;
+
+void whv_svm_vmrun(u64 vmcb_pa, u64 *gpr, u64 host_save_pa);
+
+static struct svm_vp *to_svm(struct whv_vp *vp)
+{
+	return vp->arch;
+}
+
+static void svm_set_intercept(struct vmcb *vmcb, unsigned int bit, bool on)
+{
+	u32 *word = &vmcb->control.intercepts[bit / 32];
+
+	if (on)
+		*word |= BIT(bit % 32);
+	else
+		*word &= ~BIT(bit % 32);
+}
+
+/* ---- per-CPU enable ---------------------------------------------------- */
+
+static int svm_cpu_enable(void)
+{
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME)
+		return -EBUSY;
+	rdmsrl(MSR_VM_HSAVE_PA, sd->old_hsave_pa);
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sd->hsave));
+	/* Start a fresh ASID generation: nothing tagged earlier is ours. */
+	sd->asid_generation++;
+	sd->next_asid = svm_max_asid;
+	sd->enabled = true;
+	return 0;
+}
+
+static void svm_cpu_disable(void)
+{
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
+	u64 efer;
+
+	wrmsrl(MSR_VM_HSAVE_PA, sd->old_hsave_pa);
+	rdmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+	sd->enabled = false;
+}
+
+static bool svm_cpu_enabled(void)
+{
+	return this_cpu_read(svm_cpu.enabled);
+}
+
+/* Crash/kexec: leave SVM so the next kernel finds the CPU clean. */
+static void svm_emergency_disable(void)
+{
+	if (this_cpu_read(svm_cpu.enabled)) {
+		asm volatile("stgi" ::: "memory");
+		svm_cpu_disable();
+	}
+}
+
+/* ---- registers --------------------------------------------------------- */
+
+static struct vmcb_seg *svm_seg(struct vmcb *vmcb, enum whv_aseg s)
+{
+	struct vmcb_save_area *save = &vmcb->save;
+
+	switch (s) {
+	case WHV_ASEG_ES: return &save->es;
+	case WHV_ASEG_CS: return &save->cs;
+	case WHV_ASEG_SS: return &save->ss;
+	case WHV_ASEG_DS: return &save->ds;
+	case WHV_ASEG_FS: return &save->fs;
+	case WHV_ASEG_GS: return &save->gs;
+	case WHV_ASEG_LDTR: return &save->ldtr;
+	case WHV_ASEG_TR: return &save->tr;
+	case WHV_ASEG_IDTR: return &save->idtr;
+	default: return &save->gdtr;
+	}
+}
+
+/* VMX access rights (WHv) <-> the VMCB's packed 12-bit attributes. */
+static u16 svm_attr_from_ar(u16 ar)
+{
+	return (ar & 0xff) | ((ar >> 4) & 0xf00);
+}
+
+static u16 svm_attr_to_ar(u16 attr)
+{
+	return (attr & 0xff) | ((attr & 0xf00) << 4);
+}
+
+static void svm_read_seg(struct whv_vp *vp, enum whv_aseg s,
+			 struct whv_segment *out)
+{
+	struct vmcb_seg *seg = svm_seg(to_svm(vp)->vmcb, s);
+
+	out->base = seg->base;
+	out->limit = seg->limit;
+	out->selector = seg->selector;
+	out->attributes = svm_attr_to_ar(seg->attrib);
+}
+
+static void svm_write_seg(struct whv_vp *vp, enum whv_aseg s,
+			  const struct whv_segment *in)
+{
+	struct vmcb *vmcb = to_svm(vp)->vmcb;
+	struct vmcb_seg *seg = svm_seg(vmcb, s);
+
+	seg->base = in->base;
+	seg->limit = in->limit;
+	seg->selector = in->selector;
+	seg->attrib = svm_attr_from_ar(in->attributes);
+	/* The CPL is SS.DPL (0 in real mode, where SS.DPL is 0 too). */
+	if (s == WHV_ASEG_SS)
+		vmcb->save.cpl = (in->attributes >> 5) & 3;
+}
+
+static u64 svm_event_to_whv(u32 inj, u32 err)
+{
+	u64 v;
+
+	if (!(inj & SVM_EVTINJ_VALID))
+		return 0;
+	v = 1 | (((inj & SVM_EVTINJ_TYPE_MASK) >> SVM_EVTINJ_TYPE_SHIFT) << 1) |
+	    (u64)(inj & SVM_EVTINJ_VEC_MASK) << 16;
+	if (inj & SVM_EVTINJ_VALID_ERR)
+		v |= BIT_ULL(4) | (u64)err << 32;
+	return v;
+}
+
+static void svm_event_from_whv(struct vmcb *vmcb, u64 v)
+{
+	vmcb->control.event_inj = 0;
+	vmcb->control.event_inj_err = 0;
+	if (!(v & 1))
+		return;
+	vmcb->control.event_inj = SVM_EVTINJ_VALID | ((v >> 16) & 0xff) |
+				  (((v >> 1) & 7) << SVM_EVTINJ_TYPE_SHIFT);
+	if (v & BIT_ULL(4)) {
+		vmcb->control.event_inj |= SVM_EVTINJ_VALID_ERR;
+		vmcb->control.event_inj_err = v >> 32;
+	}
+}
+
+static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
+{
+	struct vmcb *vmcb = to_svm(vp)->vmcb;
+	struct vmcb_save_area *s = &vmcb->save;
+
+	switch (reg) {
+	case WHV_AREG_RIP: return s->rip;
+	case WHV_AREG_RFLAGS: return s->rflags;
+	case WHV_AREG_CR0: return s->cr0;
+	case WHV_AREG_CR2: return s->cr2;
+	case WHV_AREG_CR3: return s->cr3;
+	case WHV_AREG_CR4: return s->cr4;
+	case WHV_AREG_CR8: return vmcb->control.int_ctl & V_TPR_MASK;
+	case WHV_AREG_DR6: return s->dr6;
+	case WHV_AREG_DR7: return s->dr7;
+	case WHV_AREG_EFER: return s->efer & ~EFER_SVME;
+	case WHV_AREG_PAT: return s->g_pat;
+	case WHV_AREG_TSC: return rdtsc() + vmcb->control.tsc_offset;
+	case WHV_AREG_KERNEL_GS_BASE: return s->kernel_gs_base;
+	case WHV_AREG_SYSENTER_CS: return s->sysenter_cs;
+	case WHV_AREG_SYSENTER_EIP: return s->sysenter_eip;
+	case WHV_AREG_SYSENTER_ESP: return s->sysenter_esp;
+	case WHV_AREG_STAR: return s->star;
+	case WHV_AREG_LSTAR: return s->lstar;
+	case WHV_AREG_CSTAR: return s->cstar;
+	case WHV_AREG_SFMASK: return s->sfmask;
+	case WHV_AREG_CPL: return s->cpl;
+	case WHV_AREG_INT_SHADOW:
+		return vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
+	case WHV_AREG_PENDING_EVENT:
+		return svm_event_to_whv(vmcb->control.event_inj,
+					vmcb->control.event_inj_err);
+	}
+	return 0;
+}
+
+static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
+{
+	struct vmcb *vmcb = to_svm(vp)->vmcb;
+	struct vmcb_save_area *s = &vmcb->save;
+
+	switch (reg) {
+	case WHV_AREG_RIP: s->rip = v; break;
+	case WHV_AREG_RFLAGS: s->rflags = v; break;
+	case WHV_AREG_CR0: s->cr0 = v; break;
+	case WHV_AREG_CR2: s->cr2 = v; break;
+	case WHV_AREG_CR3: s->cr3 = v; break;
+	case WHV_AREG_CR4: s->cr4 = v; break;
+	case WHV_AREG_CR8:
+		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
+					(v & V_TPR_MASK);
+		break;
+	case WHV_AREG_DR6: s->dr6 = v; break;
+	case WHV_AREG_DR7: s->dr7 = v; break;
+	case WHV_AREG_EFER: s->efer = v | EFER_SVME; break;	/* VMRUN needs it */
+	case WHV_AREG_PAT: s->g_pat = v; break;
+	case WHV_AREG_TSC: vmcb->control.tsc_offset = v - rdtsc(); break;
+	case WHV_AREG_KERNEL_GS_BASE: s->kernel_gs_base = v; break;
+	case WHV_AREG_SYSENTER_CS: s->sysenter_cs = v; break;
+	case WHV_AREG_SYSENTER_EIP: s->sysenter_eip = v; break;
+	case WHV_AREG_SYSENTER_ESP: s->sysenter_esp = v; break;
+	case WHV_AREG_STAR: s->star = v; break;
+	case WHV_AREG_LSTAR: s->lstar = v; break;
+	case WHV_AREG_CSTAR: s->cstar = v; break;
+	case WHV_AREG_SFMASK: s->sfmask = v; break;
+	case WHV_AREG_CPL: s->cpl = v; break;
+	case WHV_AREG_INT_SHADOW:
+		vmcb->control.int_state = v ? SVM_INTERRUPT_SHADOW_MASK : 0;
+		break;
+	case WHV_AREG_PENDING_EVENT:
+		svm_event_from_whv(vmcb, v);
+		break;
+	}
+}
+
+/* ---- VP lifetime --------------------------------------------------------- */
+
+static void svm_update_intercepts(struct whv_vp *vp)
+{
+	struct whv_partition *p = vp->part;
+	struct vmcb *vmcb = to_svm(vp)->vmcb;
+	bool window = vp->deliverability & WHV_DELIVER_INTERRUPT;
+
+	vmcb->control.intercepts[INTERCEPT_EXCEPTION] =
+		(READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) ?
+		(u32)READ_ONCE(p->exception_bitmap) : 0;
+	/* A virtual interrupt the guest takes as soon as it can: VINTR exit. */
+	svm_set_intercept(vmcb, INTERCEPT_VINTR, window);
+	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK);
+	if (window)
+		vmcb->control.int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK |
+					 V_IGN_TPR_MASK;
+}
+
+static void svm_flush_tlb(struct whv_vp *vp)
+{
+	to_svm(vp)->flush = true;
+}
+
+static int svm_vp_create(struct whv_vp *vp)
+{
+	static const unsigned int intercepts[] = {
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
+		INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA,
+		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_TASK_SWITCH,
+		INTERCEPT_SHUTDOWN, INTERCEPT_VMRUN, INTERCEPT_VMMCALL,
+		INTERCEPT_VMLOAD, INTERCEPT_VMSAVE, INTERCEPT_STGI,
+		INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_RDTSCP,
+		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND,
+		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
+		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
+		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
+	};
+	struct svm_vp *svm;
+	struct vmcb *vmcb;
+	unsigned int i;
+
+	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	if (!svm)
+		return -ENOMEM;
+	vmcb = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vmcb) {
+		kfree(svm);
+		return -ENOMEM;
+	}
+	svm->vmcb = vmcb;
+	svm->vmcb_pa = __pa(vmcb);
+	svm->asid_cpu = -1;
+	vp->arch = svm;
+
+	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
+		svm_set_intercept(vmcb, intercepts[i], true);
+	vmcb->control.iopm_base_pa = page_to_phys(svm_iopm);
+	vmcb->control.msrpm_base_pa = page_to_phys(svm_msrpm);
+	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
+	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	vmcb->control.nested_cr3 = __pa(vp->part->npt_root);
+	vmcb->save.efer = EFER_SVME;
+	return 0;
+}
+
+static void svm_vp_destroy(struct whv_vp *vp)
+{
+	struct svm_vp *svm = to_svm(vp);
+
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm);
+}
+
+/* ---- entry and exit ------------------------------------------------------ */
+
+/* A fresh ASID when this VP's is not valid on this CPU; flushes as needed. */
+static void svm_pick_asid(struct svm_vp *svm, int cpu)
+{
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u8 flush_one = (svm_features & SVM_FEAT_FLUSH_ASID) ?
+		       TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL_ASID;
+
+	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	if (svm->asid_cpu != cpu || svm->asid_generation != sd->asid_generation) {
+		if (sd->next_asid >= svm_max_asid) {
+			sd->asid_generation++;
+			sd->next_asid = 1;
+			c->tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+		}
+		c->asid = sd->next_asid++;
+		svm->asid_generation = sd->asid_generation;
+		svm->asid_cpu = cpu;
+		svm->flush = true;
+	}
+	if (svm->flush && c->tlb_ctl == TLB_CONTROL_DO_NOTHING)
+		c->tlb_ctl = flush_one;
+	svm->flush = false;
+}
+
+/* Event delivery the exit interrupted is delivered again on the next entry. */
+static void svm_requeue_event(struct vmcb *vmcb)
+{
+	u32 info = vmcb->control.exit_int_info;
+	u32 type = info & SVM_EXITINTINFO_TYPE_MASK;
+
+	vmcb->control.event_inj = 0;
+	vmcb->control.event_inj_err = 0;
+	/* INTn is re-executed instead: RIP still points at it. */
+	if (!(info & SVM_EXITINTINFO_VALID) || type == SVM_EXITINTINFO_TYPE_SOFT)
+		return;
+	vmcb->control.event_inj = info;
+	vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
+}
+
+static u8 svm_next_rip_len(struct vmcb *vmcb)
+{
+	if (!(svm_features & SVM_FEAT_NRIPS) || !vmcb->control.next_rip)
+		return 0;
+	return vmcb->control.next_rip - vmcb->save.rip;
+}
+
+static bool svm_exception_has_error(u8 vector)
+{
+	return vector == X86_TRAP_DF || (vector >= X86_TRAP_TS &&
+	       vector <= X86_TRAP_PF) || vector == X86_TRAP_AC ||
+	       vector == X86_TRAP_CP || vector == 29 || vector == 30;
+}
+
+static void svm_decode_exit(struct vmcb *vmcb, struct whv_exit_info *e)
+{
+	struct vmcb_control_area *c = &vmcb->control;
+	u32 code = c->exit_code;
+	u64 info1 = c->exit_info_1;
+
+	e->insn_len = 0;
+	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
+		e->kind = WHV_KEXIT_EXCEPTION;
+		e->exc.vector = code - SVM_EXIT_EXCP_BASE;
+		e->exc.has_error = svm_exception_has_error(e->exc.vector);
+		e->exc.error = e->exc.has_error ? (u32)info1 : 0;
+		e->exc.param = e->exc.vector == X86_TRAP_PF ? c->exit_info_2 : 0;
+		return;
+	}
+	if (code >= SVM_EXIT_READ_DR0 && code <= SVM_EXIT_WRITE_DR0 + 7) {
+		e->kind = WHV_KEXIT_MOV_DR;
+		e->dr.write = code >= SVM_EXIT_WRITE_DR0;
+		e->dr.dr = code & 7;
+		e->dr.gpr = -1;		/* the core decodes it */
+		return;
+	}
+	switch (code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+		e->kind = WHV_KEXIT_HANDLED;
+		break;
+	case SVM_EXIT_IOIO:
+		e->kind = WHV_KEXIT_IO;
+		e->insn_len = c->exit_info_2 - vmcb->save.rip;
+		e->io.port = info1 >> 16;
+		e->io.write = !(info1 & SVM_IOIO_TYPE_MASK);
+		e->io.string = info1 & SVM_IOIO_STR_MASK;
+		e->io.rep = info1 & SVM_IOIO_REP_MASK;
+		e->io.size = (info1 & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+		e->io.size = e->io.size == 4 ? 4 : e->io.size == 2 ? 2 : 1;
+		break;
+	case SVM_EXIT_NPF:
+		e->kind = WHV_KEXIT_NPF;
+		e->npf.gpa = c->exit_info_2;
+		e->npf.present = info1 & BIT(0);
+		e->npf.access = (info1 & BIT(4)) ? WHV_MEM_ACCESS_EXECUTE :
+				(info1 & BIT(1)) ? WHV_MEM_ACCESS_WRITE :
+				WHV_MEM_ACCESS_READ;
+		break;
+	case SVM_EXIT_CPUID:
+		e->kind = WHV_KEXIT_CPUID;
+		e->insn_len = svm_next_rip_len(vmcb);
+		break;
+	case SVM_EXIT_MSR:
+		e->kind = info1 ? WHV_KEXIT_WRMSR : WHV_KEXIT_RDMSR;
+		e->insn_len = svm_next_rip_len(vmcb);
+		break;
+	case SVM_EXIT_XSETBV:
+		e->kind = WHV_KEXIT_XSETBV;
+		e->insn_len = svm_next_rip_len(vmcb);
+		break;
+	case SVM_EXIT_HLT:
+		e->kind = WHV_KEXIT_HLT;
+		e->insn_len = svm_next_rip_len(vmcb);
+		break;
+	case SVM_EXIT_INVD:
+		e->kind = WHV_KEXIT_NOP;	/* never drop the host's caches */
+		e->insn_len = svm_next_rip_len(vmcb);
+		break;
+	case SVM_EXIT_VINTR:
+		e->kind = WHV_KEXIT_IRQ_WINDOW;
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		e->kind = WHV_KEXIT_SHUTDOWN;
+		break;
+	case SVM_EXIT_TASK_SWITCH:
+		e->kind = WHV_KEXIT_TASK_SWITCH;
+		e->task_switch.param = (u16)info1;
+		break;
+	case SVM_EXIT_ERR:
+		e->kind = WHV_KEXIT_INVALID_STATE;
+		break;
+	default:
+		/* VMRUN, VMMCALL, MONITOR, RDTSCP, ...: not for this guest. */
+		e->kind = WHV_KEXIT_UD;
+		break;
+	}
+}
+
+static void svm_enter(struct whv_vp *vp, struct whv_exit_info *exit)
+{
+	struct svm_vp *svm = to_svm(vp);
+	struct vmcb *vmcb = svm->vmcb;
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
+
+	svm_pick_asid(svm, smp_processor_id());
+	vmcb->control.clean = 0;	/* no clean-bit tracking yet */
+	vmcb->save.rax = vp->gpr[WHV_REG_RAX];
+	vmcb->save.rsp = vp->gpr[WHV_REG_RSP];
+
+	/*
+	 * GIF=0 holds off interrupts and NMIs up to VMRUN; with IF=1 the
+	 * host's interrupts then cause an exit (V_INTR_MASKING).
+	 */
+	asm volatile("clgi" ::: "memory");
+	raw_local_irq_enable();
+	whv_svm_vmrun(svm->vmcb_pa, vp->gpr, page_to_phys(sd->host_save));
+	raw_local_irq_disable();
+	asm volatile("stgi" ::: "memory");
+
+	vp->gpr[WHV_REG_RAX] = vmcb->save.rax;
+	vp->gpr[WHV_REG_RSP] = vmcb->save.rsp;
+	svm_requeue_event(vmcb);
+	svm_decode_exit(vmcb, exit);
+}
+
+/* ---- NPT entries ---------------------------------------------------------- */
+
+static u64 svm_npt_leaf(phys_addr_t pa, u32 flags)
+{
+	u64 pte = pa | NPT_P | NPT_US | NPT_A | NPT_D;
+
+	if (flags & WHV_MAP_WRITE)
+		pte |= NPT_RW;
+	if (!(flags & WHV_MAP_EXECUTE))
+		pte |= NPT_NX;
+	return pte;
+}
+
+static u64 svm_npt_table(phys_addr_t pa)
+{
+	return pa | NPT_P | NPT_RW | NPT_US | NPT_A;
+}
+
+const struct whv_backend whv_svm_backend = {
+	.name = "svm",
+	.vendor = WHV_VENDOR_AMD,
+	.exception_exits = SVM_EXCEPTION_EXITS,
+	.cpu_enable = svm_cpu_enable,
+	.cpu_disable = svm_cpu_disable,
+	.cpu_enabled = svm_cpu_enabled,
+	.vp_create = svm_vp_create,
+	.vp_destroy = svm_vp_destroy,
+	.enter = svm_enter,
+	.update_intercepts = svm_update_intercepts,
+	.flush_tlb = svm_flush_tlb,
+	.read_reg = svm_read_reg,
+	.write_reg = svm_write_reg,
+	.read_seg = svm_read_seg,
+	.write_seg = svm_write_seg,
+	.npt_leaf = svm_npt_leaf,
+	.npt_table = svm_npt_table,
+};
+
+/* ---- module load/unload ----------------------------------------------------- */
+
+static void svm_free_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sd = per_cpu_ptr(&svm_cpu, cpu);
+
+		if (sd->hsave)
+			__free_page(sd->hsave);
+		if (sd->host_save)
+			__free_page(sd->host_save);
+		sd->hsave = NULL;
+		sd->host_save = NULL;
+	}
+	if (svm_iopm)
+		__free_pages(svm_iopm, get_order(IOPM_PAGES * PAGE_SIZE));
+	if (svm_msrpm)
+		__free_pages(svm_msrpm, get_order(MSRPM_PAGES * PAGE_SIZE));
+	svm_iopm = NULL;
+	svm_msrpm = NULL;
+}
+
+static int svm_alloc_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sd = per_cpu_ptr(&svm_cpu, cpu);
+
+		sd->hsave = alloc_pages_node(cpu_to_node(cpu),
+					     GFP_KERNEL | __GFP_ZERO, 0);
+		sd->host_save = alloc_pages_node(cpu_to_node(cpu),
+						 GFP_KERNEL | __GFP_ZERO, 0);
+		if (!sd->hsave || !sd->host_save)
+			return -ENOMEM;
+	}
+	/* Every port and every MSR is intercepted: all bits set. */
+	svm_iopm = alloc_pages(GFP_KERNEL, get_order(IOPM_PAGES * PAGE_SIZE));
+	svm_msrpm = alloc_pages(GFP_KERNEL, get_order(MSRPM_PAGES * PAGE_SIZE));
+	if (!svm_iopm || !svm_msrpm)
+		return -ENOMEM;
+	memset(page_address(svm_iopm), 0xff, IOPM_PAGES * PAGE_SIZE);
+	memset(page_address(svm_msrpm), 0xff, MSRPM_PAGES * PAGE_SIZE);
+	return 0;
+}
+
+/* Can this CPU run us? One clear line when not. */
+int whv_svm_probe(void)
+{
+	u32 eax, ebx, ecx, edx;
+	u64 vm_cr, efer;
+	int ret;
+
+	if (!boot_cpu_has(X86_FEATURE_SVM)) {
+		pr_err("whv: AMD SVM is not available on this CPU\n");
+		return -ENODEV;
+	}
+	rdmsrl(MSR_VM_CR, vm_cr);
+	if (vm_cr & SVM_VM_CR_SVM_DIS_MASK) {
+		pr_err("whv: SVM is disabled by firmware (VM_CR.SVMDIS)\n");
+		return -ENODEV;
+	}
+	if (!boot_cpu_has(X86_FEATURE_NPT)) {
+		pr_err("whv: SVM without nested paging is not supported\n");
+		return -ENODEV;
+	}
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME) {
+		pr_err("whv: SVM is in use by another hypervisor\n");
+		return -EBUSY;
+	}
+	cpuid(SVM_CPUID_FUNC, &eax, &ebx, &ecx, &edx);
+	svm_max_asid = ebx;
+	svm_features = edx;
+	if (svm_max_asid < 2) {
+		pr_err("whv: SVM reports no usable ASIDs\n");
+		return -ENODEV;
+	}
+	ret = svm_alloc_pages();
+	if (ret) {
+		svm_free_pages();
+		return ret;
+	}
+	cpu_emergency_register_virt_callback(svm_emergency_disable);
+	return 0;
+}
+
+void whv_svm_remove(void)
+{
+	cpu_emergency_unregister_virt_callback(svm_emergency_disable);
+	svm_free_pages();
+}

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run loop: enter the guest, complete in the kernel what WHv completes
+ * (CPUID and MSRs nobody asked to see, nested page faults, XSETBV), and
+ * return to userspace with a WHv exit context for the rest.
+ *
+ * Guest FPU state is swapped in once per WHvRunVirtualProcessor call, not
+ * per entry; XCR0 is switched only inside the interrupts-off window, and
+ * only when guest and host differ.
+ */
+#include <linux/sched/signal.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/uaccess.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
+#include <asm/trapnr.h>
+#include <asm/msr-index.h>
+#include "whv.h"
+
+/* whv_enter_once() results besides 0 (entered, @info filled in) */
+#define WHV_RUN_CANCELED	1
+#define WHV_RUN_RETRY		2
+
+static u64 whv_host_xcr0;
+
+void whv_run_init(void)
+{
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		whv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+}
+
+static void whv_apply_requests(struct whv_vp *vp)
+{
+	if (!READ_ONCE(vp->requests))
+		return;
+	if (test_and_clear_bit(WHV_REQ_INTERCEPTS, &vp->requests))
+		whv_backend->update_intercepts(vp);
+	if (test_and_clear_bit(WHV_REQ_TLB_FLUSH, &vp->requests))
+		whv_backend->flush_tlb(vp);
+}
+
+static int whv_enter_once(struct whv_vp *vp, struct whv_exit_info *info)
+{
+	int cpu, ret = 0;
+
+	cond_resched();
+	preempt_disable();
+	if (!whv_hw_ensure_this_cpu()) {
+		preempt_enable();
+		return -EIO;
+	}
+	cpu = smp_processor_id();
+	if (vp->cpu != cpu) {
+		/* TLB entries tagged for this VP elsewhere are stale here. */
+		set_bit(WHV_REQ_TLB_FLUSH, &vp->requests);
+		WRITE_ONCE(vp->cpu, cpu);
+	}
+	local_irq_disable();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	WRITE_ONCE(vp->mode, WHV_IN_GUEST);
+	smp_mb();	/* pairs with whv_vp_kick() */
+	if (READ_ONCE(vp->cancel)) {
+		WRITE_ONCE(vp->cancel, false);
+		ret = WHV_RUN_CANCELED;
+	} else if (signal_pending(current)) {
+		ret = -EINTR;
+	} else if (need_resched()) {
+		ret = WHV_RUN_RETRY;
+	}
+	if (ret) {
+		WRITE_ONCE(vp->mode, WHV_OUTSIDE_GUEST);
+		local_irq_enable();
+		preempt_enable();
+		return ret;
+	}
+	whv_apply_requests(vp);
+	if (vp->xcr0 != whv_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vp->xcr0);
+
+	whv_backend->enter(vp, info);
+
+	if (vp->xcr0 != whv_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, whv_host_xcr0);
+	/* VM exit leaves DR7 disabled; the host's breakpoints come back. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	WRITE_ONCE(vp->mode, WHV_OUTSIDE_GUEST);
+	local_irq_enable();
+	preempt_enable();
+	return 0;
+}
+
+void whv_inject_exception(struct whv_vp *vp, u8 vector, bool has_error,
+			  u32 error)
+{
+	u64 ev = 1 | (WHV_PENDING_EXCEPTION << 1) | ((u64)vector << 16);
+
+	if (has_error)
+		ev |= BIT_ULL(4) | ((u64)error << 32);
+	whv_backend->write_reg(vp, WHV_AREG_PENDING_EVENT, ev);
+}
+
+/* Complete the current instruction: RIP past it, interrupt shadow gone. */
+static int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info)
+{
+	int len = info->insn_len ? info->insn_len : whv_insn_length(vp);
+	u64 rip;
+
+	if (len <= 0)
+		return -EINVAL;
+	rip = whv_backend->read_reg(vp, WHV_AREG_RIP) + len;
+	if (!(whv_backend->read_reg(vp, WHV_AREG_EFER) & EFER_LMA))
+		rip &= 0xffffffff;
+	whv_backend->write_reg(vp, WHV_AREG_RIP, rip);
+	whv_backend->write_reg(vp, WHV_AREG_INT_SHADOW, 0);
+	return 0;
+}
+
+static int whv_handle_cpuid(struct whv_vp *vp, const struct whv_exit_info *info)
+{
+	u32 leaf = vp->gpr[WHV_REG_RAX], sub = vp->gpr[WHV_REG_RCX], r[4];
+
+	if (whv_cpuid_exits(vp->part, leaf))
+		return 1;
+	whv_cpuid_default(vp, leaf, sub, r);
+	vp->gpr[WHV_REG_RAX] = r[0];
+	vp->gpr[WHV_REG_RBX] = r[1];
+	vp->gpr[WHV_REG_RCX] = r[2];
+	vp->gpr[WHV_REG_RDX] = r[3];
+	return whv_skip_insn(vp, info) ? 1 : 0;
+}
+
+static int whv_handle_msr(struct whv_vp *vp, const struct whv_exit_info *info)
+{
+	u32 msr = vp->gpr[WHV_REG_RCX];
+	u64 val;
+	int ret;
+
+	if (info->kind == WHV_KEXIT_RDMSR) {
+		ret = whv_msr_read(vp, msr, &val);
+		if (!ret) {
+			vp->gpr[WHV_REG_RAX] = (u32)val;
+			vp->gpr[WHV_REG_RDX] = val >> 32;
+		}
+	} else {
+		val = (u32)vp->gpr[WHV_REG_RAX] |
+		      (u64)vp->gpr[WHV_REG_RDX] << 32;
+		ret = whv_msr_write(vp, msr, val);
+	}
+	if (ret == -ENOENT && (READ_ONCE(vp->part->extended_exits) &
+			       WHV_EXTEXIT_MSR))
+		return 1;
+	if (ret) {
+		whv_inject_exception(vp, X86_TRAP_GP, true, 0);
+		return 0;
+	}
+	return whv_skip_insn(vp, info) ? 1 : 0;
+}
+
+static int whv_handle_xsetbv(struct whv_vp *vp,
+			     const struct whv_exit_info *info)
+{
+	u64 val = (u32)vp->gpr[WHV_REG_RAX] | (u64)vp->gpr[WHV_REG_RDX] << 32;
+
+	if ((u32)vp->gpr[WHV_REG_RCX] != 0 ||
+	    whv_backend->read_reg(vp, WHV_AREG_CPL) != 0 ||
+	    !whv_xcr0_valid(vp, val)) {
+		whv_inject_exception(vp, X86_TRAP_GP, true, 0);
+		return 0;
+	}
+	vp->xcr0 = val;
+	return whv_skip_insn(vp, info) ? 1 : 0;
+}
+
+static int whv_handle_mov_dr(struct whv_vp *vp, struct whv_exit_info *info)
+{
+	int gpr = info->dr.gpr, len = 0;
+
+	if (gpr < 0) {
+		len = whv_decode_mov_dr(vp, &gpr);
+		if (len < 0)
+			return 1;
+		info->insn_len = len;
+	}
+	if (whv_backend->read_reg(vp, WHV_AREG_CPL) != 0) {
+		whv_inject_exception(vp, X86_TRAP_GP, true, 0);
+		return 0;
+	}
+	if (info->dr.write) {
+		u64 v = vp->gpr[gpr];
+
+		if (!(whv_backend->read_reg(vp, WHV_AREG_EFER) & EFER_LMA))
+			v = (u32)v;
+		vp->dr[info->dr.dr & 3] = v;
+	} else {
+		vp->gpr[gpr] = vp->dr[info->dr.dr & 3];
+	}
+	return whv_skip_insn(vp, info) ? 1 : 0;
+}
+
+/* 0: re-enter; 1: return @info to userspace; <0: error. */
+static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
+{
+	bool handled;
+	int ret;
+
+	switch (info->kind) {
+	case WHV_KEXIT_HANDLED:
+		return 0;
+	case WHV_KEXIT_NPF:
+		ret = whv_mem_fault(vp, info->npf.gpa, info->npf.access,
+				    &handled);
+		return ret ? ret : !handled;
+	case WHV_KEXIT_CPUID:
+		return whv_handle_cpuid(vp, info);
+	case WHV_KEXIT_RDMSR:
+	case WHV_KEXIT_WRMSR:
+		return whv_handle_msr(vp, info);
+	case WHV_KEXIT_XSETBV:
+		return whv_handle_xsetbv(vp, info);
+	case WHV_KEXIT_UD:
+		whv_inject_exception(vp, X86_TRAP_UD, false, 0);
+		return 0;
+	case WHV_KEXIT_NOP:
+		return whv_skip_insn(vp, info) ? 1 : 0;
+	case WHV_KEXIT_MOV_DR:
+		return whv_handle_mov_dr(vp, info);
+	case WHV_KEXIT_IRQ_WINDOW:
+		vp->deliverability &= ~WHV_DELIVER_INTERRUPT;
+		whv_backend->update_intercepts(vp);
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* NMI window: the VP can take an NMI right now, so report it at once. */
+static bool whv_nmi_window_open(struct whv_vp *vp)
+{
+	if (!(vp->deliverability & WHV_DELIVER_NMI) || vp->nmi_masked ||
+	    (whv_backend->read_reg(vp, WHV_AREG_PENDING_EVENT) & 1))
+		return false;
+	vp->deliverability &= ~WHV_DELIVER_NMI;
+	return true;
+}
+
+int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit)
+{
+	struct whv_exit_info info = { .kind = WHV_KEXIT_HANDLED };
+	struct whv_exit ex;
+	int ret;
+
+	ret = fpu_swap_kvm_fpstate(&vp->fpu, true);
+	if (ret)
+		return ret;
+	for (;;) {
+		if (whv_nmi_window_open(vp)) {
+			ret = whv_encode_window(vp, &ex, WHV_PENDING_NMI);
+			break;
+		}
+		ret = whv_enter_once(vp, &info);
+		if (ret == WHV_RUN_RETRY)
+			continue;
+		if (ret == WHV_RUN_CANCELED) {
+			ret = whv_encode_canceled(vp, &ex);
+			break;
+		}
+		if (ret)
+			break;
+		ret = whv_handle_exit(vp, &info);
+		if (ret) {
+			if (ret == 1)
+				ret = whv_encode_exit(vp, &info, &ex);
+			break;
+		}
+	}
+	fpu_swap_kvm_fpstate(&vp->fpu, false);
+	if (ret < 0)
+		return ret;
+	/* HLT completes before userspace sees it, as the CPU would. */
+	if (info.kind == WHV_KEXIT_HLT && ex.reason == WHV_EXIT_HALT)
+		whv_skip_insn(vp, &info);
+	return copy_to_user(uexit, &ex, sizeof(ex)) ? -EFAULT : 0;
+}

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual processors: creation in WHv's reset state, deletion, lookup that
+ * pins a VP against deletion, and kicks that force a VP out of the guest.
+ */
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include "whv.h"
+
+static void whv_vp_reset(struct whv_vp *vp)
+{
+	const struct whv_backend *b = whv_backend;
+	struct whv_segment data = { .limit = 0xffff, .attributes = 0x93 };
+	struct whv_segment cs = { .base = 0xf0000, .limit = 0xffff,
+				  .selector = 0xf000, .attributes = 0x9b };
+	struct whv_segment ldtr = { .limit = 0xffff, .attributes = 0x82 };
+	struct whv_segment tr = { .limit = 0xffff, .attributes = 0x8b };
+	struct whv_segment table = { .limit = 0xffff };
+	enum whv_aseg s;
+
+	for (s = WHV_ASEG_ES; s <= WHV_ASEG_GS; s++)
+		b->write_seg(vp, s, s == WHV_ASEG_CS ? &cs : &data);
+	b->write_seg(vp, WHV_ASEG_LDTR, &ldtr);
+	b->write_seg(vp, WHV_ASEG_TR, &tr);
+	b->write_seg(vp, WHV_ASEG_GDTR, &table);
+	b->write_seg(vp, WHV_ASEG_IDTR, &table);
+	b->write_reg(vp, WHV_AREG_RIP, 0xfff0);
+	b->write_reg(vp, WHV_AREG_RFLAGS, 0x2);
+	b->write_reg(vp, WHV_AREG_CR0, 0x60000010);
+	b->write_reg(vp, WHV_AREG_DR6, 0xffff0ff0);
+	b->write_reg(vp, WHV_AREG_DR7, 0x400);
+	b->write_reg(vp, WHV_AREG_PAT, 0x0007040600070406ULL);
+	b->write_reg(vp, WHV_AREG_TSC, 0);
+	vp->xcr0 = XFEATURE_MASK_FP;
+	vp->apic_base = 0xfee00000 | 0x800 | (vp->index ? 0 : 0x100);
+}
+
+int whv_vp_create(struct whv_partition *p, u32 index)
+{
+	struct whv_vp *vp;
+	int ret;
+
+	mutex_lock(&p->lock);
+	ret = -EBADFD;
+	if (!p->setup_done)
+		goto out;
+	ret = -EINVAL;
+	if (index >= p->vp_count)
+		goto out;
+	ret = -EEXIST;
+	if (rcu_access_pointer(p->vps[index]))
+		goto out;
+	ret = -ENOMEM;
+	vp = kzalloc(sizeof(*vp), GFP_KERNEL_ACCOUNT);
+	if (!vp)
+		goto out;
+	vp->part = p;
+	vp->index = index;
+	vp->cpu = -1;
+	mutex_init(&vp->run_lock);
+	if (!fpu_alloc_guest_fpstate(&vp->fpu)) {
+		kfree(vp);
+		goto out;
+	}
+	ret = whv_backend->vp_create(vp);
+	if (ret) {
+		fpu_free_guest_fpstate(&vp->fpu);
+		kfree(vp);
+		goto out;
+	}
+	whv_vp_reset(vp);
+	vp->requests = BIT(WHV_REQ_TLB_FLUSH) | BIT(WHV_REQ_INTERCEPTS);
+	rcu_assign_pointer(p->vps[index], vp);
+out:
+	mutex_unlock(&p->lock);
+	return ret;
+}
+
+void whv_vp_free(struct whv_vp *vp)
+{
+	whv_backend->vp_destroy(vp);
+	fpu_free_guest_fpstate(&vp->fpu);
+	kfree(vp);
+}
+
+static struct whv_vp *whv_vp_deref(struct whv_partition *p, u32 index)
+{
+	if (index >= WHV_MAX_VPS)
+		return NULL;
+	return rcu_dereference_protected(p->vps[index],
+					 lockdep_is_held(&p->lock));
+}
+
+int whv_vp_delete(struct whv_partition *p, u32 index)
+{
+	struct whv_vp *vp;
+
+	mutex_lock(&p->lock);
+	vp = whv_vp_deref(p, index);
+	if (!vp || !mutex_trylock(&vp->run_lock)) {
+		mutex_unlock(&p->lock);
+		return vp ? -EBUSY : -ENOENT;
+	}
+	RCU_INIT_POINTER(p->vps[index], NULL);
+	mutex_unlock(&vp->run_lock);
+	mutex_unlock(&p->lock);
+	synchronize_rcu();	/* kickers may still look at it */
+	whv_vp_free(vp);
+	return 0;
+}
+
+/* Find VP @index and take its run_lock: the caller owns it until unlock. */
+struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err)
+{
+	struct whv_vp *vp;
+
+	mutex_lock(&p->lock);
+	vp = whv_vp_deref(p, index);
+	*err = -ENOENT;
+	if (vp && !mutex_trylock(&vp->run_lock)) {
+		*err = -EBUSY;
+		vp = NULL;
+	}
+	mutex_unlock(&p->lock);
+	return vp;
+}
+
+static void whv_kick_noop(void *unused)
+{
+}
+
+/*
+ * Pairs with the run loop, which publishes WHV_IN_GUEST and then re-reads
+ * cancel/requests with interrupts off: either it sees our write, or our IPI
+ * arrives after its VM entry and forces an exit. With @wait, the VP is out
+ * of the guest when this returns.
+ */
+void whv_vp_kick(struct whv_vp *vp, bool wait)
+{
+	smp_mb();
+	if (READ_ONCE(vp->mode) == WHV_IN_GUEST)
+		smp_call_function_single(READ_ONCE(vp->cpu), whv_kick_noop,
+					 NULL, wait);
+}
+
+/* Post @request to every VP and wait until none is still in the guest. */
+void whv_kick_all_vps(struct whv_partition *p, int request)
+{
+	u32 i;
+
+	rcu_read_lock();
+	for (i = 0; i < WHV_MAX_VPS; i++) {
+		struct whv_vp *vp = rcu_dereference(p->vps[i]);
+
+		if (!vp)
+			continue;
+		set_bit(request, &vp->requests);
+		whv_vp_kick(vp, true);
+	}
+	rcu_read_unlock();
+}
+
+int whv_vp_cancel(struct whv_partition *p, u32 index)
+{
+	struct whv_vp *vp;
+
+	mutex_lock(&p->lock);
+	vp = whv_vp_deref(p, index);
+	if (vp) {
+		WRITE_ONCE(vp->cancel, true);
+		whv_vp_kick(vp, false);
+	}
+	mutex_unlock(&p->lock);
+	return vp ? 0 : -ENOENT;
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * whv core: partitions, virtual processors, guest memory, and the ops table
+ * a hardware backend (svm.c, vmx.c) implements. The core never touches a
+ * VMCB/VMCS; a backend never builds a WHv exit context.
+ */
+#ifndef WHV_H
+#define WHV_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/mmu_notifier.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+#include "../uapi/whv_ioctl.h"
+
+#define WHV_PAGE_SIZE	4096ULL
+#define WHV_GPA_BITS	48	/* 4-level nested paging */
+
+struct whv_vp;
+struct whv_partition;
+
+/* What a VM exit needs from the core, in vendor-neutral terms. */
+enum whv_exit_kind {
+	WHV_KEXIT_HANDLED,	/* backend consumed it (host IRQ, NMI, ...) */
+	WHV_KEXIT_IO,
+	WHV_KEXIT_NPF,		/* nested page fault */
+	WHV_KEXIT_CPUID,
+	WHV_KEXIT_RDMSR,
+	WHV_KEXIT_WRMSR,
+	WHV_KEXIT_XSETBV,
+	WHV_KEXIT_EXCEPTION,
+	WHV_KEXIT_HLT,
+	WHV_KEXIT_IRQ_WINDOW,
+	WHV_KEXIT_SHUTDOWN,
+	WHV_KEXIT_INVALID_STATE,
+	WHV_KEXIT_TASK_SWITCH,
+	WHV_KEXIT_UD,		/* instruction the guest may not use: #UD */
+	WHV_KEXIT_NOP,		/* complete the instruction, no effect */
+	WHV_KEXIT_MOV_DR,	/* MOV to/from DR0-3 */
+};
+
+struct whv_exit_info {
+	enum whv_exit_kind kind;
+	u8 insn_len;		/* 0: unknown, the core decodes it */
+	union {
+		struct {
+			u16 port;
+			u8 size;
+			bool write, string, rep;
+		} io;
+		struct {
+			u64 gpa;
+			u8 access;	/* WHV_MEM_ACCESS_* */
+			bool present;	/* permission fault on a present entry */
+		} npf;
+		struct {
+			u8 vector;
+			bool has_error;
+			u32 error;
+			u64 param;	/* CR2 for #PF */
+		} exc;
+		struct {
+			u64 param;
+		} task_switch;
+		struct {
+			u8 dr;
+			bool write;
+			s8 gpr;		/* -1: the core decodes it */
+		} dr;
+	};
+};
+
+/* Architectural registers a backend keeps in its VMCB/VMCS. */
+enum whv_areg {
+	WHV_AREG_RIP, WHV_AREG_RFLAGS,
+	WHV_AREG_CR0, WHV_AREG_CR2, WHV_AREG_CR3, WHV_AREG_CR4, WHV_AREG_CR8,
+	WHV_AREG_DR6, WHV_AREG_DR7,
+	WHV_AREG_EFER, WHV_AREG_PAT, WHV_AREG_TSC,
+	WHV_AREG_KERNEL_GS_BASE, WHV_AREG_SYSENTER_CS, WHV_AREG_SYSENTER_EIP,
+	WHV_AREG_SYSENTER_ESP, WHV_AREG_STAR, WHV_AREG_LSTAR, WHV_AREG_CSTAR,
+	WHV_AREG_SFMASK,
+	WHV_AREG_CPL,
+	WHV_AREG_INT_SHADOW,	/* 0 or 1 */
+	WHV_AREG_PENDING_EVENT,	/* WHV PendingInterruption bits */
+};
+
+/* Segment registers and descriptor tables (tables: selector/attributes 0). */
+enum whv_aseg {
+	WHV_ASEG_ES, WHV_ASEG_CS, WHV_ASEG_SS, WHV_ASEG_DS, WHV_ASEG_FS,
+	WHV_ASEG_GS, WHV_ASEG_LDTR, WHV_ASEG_TR, WHV_ASEG_IDTR, WHV_ASEG_GDTR,
+};
+
+struct whv_backend {
+	const char *name;
+	u32 vendor;			/* WHV_VENDOR_* */
+	u64 exception_exits;		/* vectors that may be intercepted */
+
+	/* Per CPU; called with preemption off. -EBUSY: another hypervisor. */
+	int (*cpu_enable)(void);
+	void (*cpu_disable)(void);
+	bool (*cpu_enabled)(void);
+
+	int (*vp_create)(struct whv_vp *vp);
+	void (*vp_destroy)(struct whv_vp *vp);
+
+	/*
+	 * Enter the guest once. Called with interrupts and preemption off;
+	 * returns the same way with vp->gpr[] current and @exit filled in.
+	 */
+	void (*enter)(struct whv_vp *vp, struct whv_exit_info *exit);
+	/* The intercept set changed (exception bitmap, interrupt window). */
+	void (*update_intercepts)(struct whv_vp *vp);
+	/* Flush guest TLB entries at the next entry (nested tables changed). */
+	void (*flush_tlb)(struct whv_vp *vp);
+
+	u64 (*read_reg)(struct whv_vp *vp, enum whv_areg reg);
+	void (*write_reg)(struct whv_vp *vp, enum whv_areg reg, u64 val);
+	void (*read_seg)(struct whv_vp *vp, enum whv_aseg seg,
+			 struct whv_segment *out);
+	void (*write_seg)(struct whv_vp *vp, enum whv_aseg seg,
+			  const struct whv_segment *in);
+
+	/* Nested page table entry formats. */
+	u64 (*npt_leaf)(phys_addr_t pa, u32 map_flags);
+	u64 (*npt_table)(phys_addr_t pa);
+};
+
+extern const struct whv_backend *whv_backend;
+extern const struct whv_backend whv_svm_backend;
+int whv_svm_probe(void);
+void whv_svm_remove(void);
+
+/* A mapped range of the caller's memory. */
+struct whv_range {
+	struct list_head link;
+	u64 gpa, size;
+	unsigned long uaddr;
+	u32 flags;
+};
+
+/* DeliverabilityNotifications bits */
+#define WHV_DELIVER_NMI		BIT(0)
+#define WHV_DELIVER_INTERRUPT	BIT(1)
+
+/* VP requests the run loop honours before entry. */
+#define WHV_REQ_TLB_FLUSH	0	/* nested tables changed */
+#define WHV_REQ_INTERCEPTS	1	/* partition's exit set changed */
+
+enum whv_vp_mode { WHV_OUTSIDE_GUEST, WHV_IN_GUEST };
+
+struct whv_vp {
+	struct whv_partition *part;
+	u32 index;
+	struct mutex run_lock;		/* one runner (and register user) */
+	unsigned long requests;		/* WHV_REQ_* bits */
+	bool cancel;			/* WHvCancelRunVirtualProcessor */
+	int mode;			/* whv_vp_mode, read by kickers */
+	int cpu;			/* CPU of the current/last entry */
+
+	u64 gpr[16];			/* authoritative; backend syncs RAX/RSP */
+	u64 dr[4];			/* DR0-3 (never loaded into hardware) */
+	u64 xcr0;
+	u32 deliverability;		/* DeliverabilityNotifications bits */
+	bool nmi_masked;
+	u64 apic_base;
+	u64 mtrr_def_type;
+
+	struct fpu_guest fpu;
+	void *arch;			/* backend's per-VP state */
+};
+
+struct whv_partition {
+	struct mm_struct *mm;		/* owner: guest memory lives here */
+	struct mmu_notifier mmu_notifier;
+
+	struct mutex lock;		/* setup, properties, VP table, map */
+	bool setup_done;
+	u32 vp_count;
+	u64 extended_exits;
+	u64 exception_bitmap;
+	u32 n_cpuid_exits;
+	u32 cpuid_exits[WHV_MAX_CPUID_EXITS];
+	u32 n_cpuid_results;
+	struct whv_cpuid_result *cpuid_results;
+	struct whv_vp __rcu *vps[WHV_MAX_VPS];	/* written under lock */
+
+	/* Guest memory: ranges and nested tables, under mmu_lock. */
+	spinlock_t mmu_lock;
+	struct list_head ranges;
+	u64 *npt_root;
+	unsigned long mmu_invalidating;	/* invalidations in flight */
+	unsigned long mmu_seq;		/* bumped by every invalidation */
+};
+
+/* hwenable.c */
+int whv_hw_get(void);
+void whv_hw_put(void);
+bool whv_hw_ensure_this_cpu(void);
+
+/* partition.c */
+int whv_partition_create(void);
+
+/* memory.c */
+int whv_mem_init(struct whv_partition *p);
+void whv_mem_destroy(struct whv_partition *p);
+int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *r);
+int whv_unmap_gpa_range(struct whv_partition *p, const struct whv_gpa_range *r);
+int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled);
+int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len);
+bool whv_gpa_mapped(struct whv_partition *p, u64 gpa);
+
+/* npt.c */
+int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, u64 **spare,
+		int n_spare);
+void whv_npt_zap(struct whv_partition *p, u64 gpa, u64 size);
+void whv_npt_free(struct whv_partition *p);
+
+/* vp.c */
+int whv_vp_create(struct whv_partition *p, u32 index);
+int whv_vp_delete(struct whv_partition *p, u32 index);
+void whv_vp_free(struct whv_vp *vp);
+struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err);
+int whv_vp_cancel(struct whv_partition *p, u32 index);
+void whv_vp_kick(struct whv_vp *vp, bool wait);
+void whv_kick_all_vps(struct whv_partition *p, int request);
+
+/* regs.c */
+int whv_get_registers(struct whv_vp *vp, const u32 *names,
+		      struct whv_reg_value *vals, u32 n);
+int whv_set_registers(struct whv_vp *vp, const u32 *names,
+		      const struct whv_reg_value *vals, u32 n);
+bool whv_xcr0_valid(struct whv_vp *vp, u64 xcr0);
+bool whv_pat_valid(u64 pat);
+
+/* vcpu_run.c */
+void whv_run_init(void);
+int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit);
+void whv_inject_exception(struct whv_vp *vp, u8 vector, bool has_error,
+			  u32 error);
+
+/* exit.c: each returns 1, "exit to userspace" */
+int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
+		    struct whv_exit *ex);
+int whv_encode_window(struct whv_vp *vp, struct whv_exit *ex, u32 type);
+int whv_encode_canceled(struct whv_vp *vp, struct whv_exit *ex);
+
+/* cpuid.c */
+void whv_cpuid_default(struct whv_vp *vp, u32 leaf, u32 subleaf, u32 out[4]);
+bool whv_cpuid_exits(struct whv_partition *p, u32 leaf);
+
+/* msr.c */
+int whv_msr_read(struct whv_vp *vp, u32 msr, u64 *val);
+int whv_msr_write(struct whv_vp *vp, u32 msr, u64 val);
+
+/* insn.c */
+int whv_fetch_insn(struct whv_vp *vp, u8 *bytes, int max);
+int whv_insn_length(struct whv_vp *vp);
+int whv_decode_mov_dr(struct whv_vp *vp, int *gpr);
+bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa);
+
+/* Capabilities the partition can enable. */
+#define WHV_SUPPORTED_EXTENDED_EXITS \
+	(WHV_EXTEXIT_CPUID | WHV_EXTEXIT_MSR | WHV_EXTEXIT_EXCEPTION)
+
+#endif /* WHV_H */

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libwhv internals: the partition handle and the errno -> HRESULT mapping. */
+#ifndef LIBWHV_INTERNAL_H
+#define LIBWHV_INTERNAL_H
+
+#include <WinHvPlatform.h>
+
+/* What a call was doing, for the errnos whose HRESULT depends on it. */
+enum whv_call {
+	WHV_CALL_GENERIC,
+	WHV_CALL_CAPABILITY,
+	WHV_CALL_PROPERTY,
+	WHV_CALL_REGISTERS,
+};
+
+struct whv_partition_handle {
+	unsigned int magic;
+	int fd;
+};
+
+#define WHV_HANDLE_MAGIC 0x70766877u	/* "whvp" */
+
+HRESULT whv_hresult_from_errno(int err, enum whv_call call);
+/* The partition behind a handle, or NULL when the handle is not ours. */
+struct whv_partition_handle *whv_handle(WHV_PARTITION_HANDLE h);
+/* /dev/whv, opened once per process; -errno when it cannot be. */
+int whv_device_fd(void);
+
+#endif

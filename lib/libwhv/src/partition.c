@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Partitions: creation, properties, setup, deletion, guest memory. */
+#include <errno.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "../../../uapi/whv_ioctl.h"
+#include "libwhv.h"
+
+struct whv_partition_handle *whv_handle(WHV_PARTITION_HANDLE h)
+{
+	struct whv_partition_handle *p = h;
+
+	return p && p->magic == WHV_HANDLE_MAGIC ? p : NULL;
+}
+
+HRESULT WINAPI WHvCreatePartition(WHV_PARTITION_HANDLE *Partition)
+{
+	struct whv_partition_handle *p;
+	int dev, fd;
+
+	if (!Partition)
+		return E_POINTER;
+	dev = whv_device_fd();
+	if (dev < 0)
+		return whv_hresult_from_errno(-dev, WHV_CALL_GENERIC);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return E_OUTOFMEMORY;
+	fd = ioctl(dev, WHV_CREATE_PARTITION, 0);
+	if (fd < 0) {
+		HRESULT hr = whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+
+		free(p);
+		return hr;
+	}
+	p->magic = WHV_HANDLE_MAGIC;
+	p->fd = fd;
+	*Partition = p;
+	return S_OK;
+}
+
+HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+
+	if (!p)
+		return E_HANDLE;
+	if (ioctl(p->fd, WHV_SETUP_PARTITION, 0) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	return S_OK;
+}
+
+HRESULT WINAPI WHvDeletePartition(WHV_PARTITION_HANDLE Partition)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_vp_index vi = { 0 };
+
+	if (!p)
+		return E_HANDLE;
+	/* Stop every running VP so the kernel can tear the partition down. */
+	for (vi.index = 0; vi.index < WHV_MAX_VPS; vi.index++)
+		ioctl(p->fd, WHV_CANCEL_RUN_VP, &vi);
+	close(p->fd);
+	p->magic = 0;
+	free(p);
+	return S_OK;
+}
+
+HRESULT WINAPI WHvGetPartitionProperty(WHV_PARTITION_HANDLE Partition,
+				       WHV_PARTITION_PROPERTY_CODE PropertyCode,
+				       VOID *PropertyBuffer,
+				       UINT32 PropertyBufferSizeInBytes,
+				       UINT32 *WrittenSizeInBytes)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_property prop = {
+		.code = PropertyCode,
+		.size = PropertyBufferSizeInBytes,
+		.data = (uintptr_t)PropertyBuffer,
+	};
+
+	if (!p)
+		return E_HANDLE;
+	if (!PropertyBuffer)
+		return E_POINTER;
+	if (ioctl(p->fd, WHV_GET_PROPERTY, &prop) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_PROPERTY);
+	if (WrittenSizeInBytes)
+		*WrittenSizeInBytes = prop.size;
+	return S_OK;
+}
+
+HRESULT WINAPI WHvSetPartitionProperty(WHV_PARTITION_HANDLE Partition,
+				       WHV_PARTITION_PROPERTY_CODE PropertyCode,
+				       const VOID *PropertyBuffer,
+				       UINT32 PropertyBufferSizeInBytes)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_property prop = {
+		.code = PropertyCode,
+		.size = PropertyBufferSizeInBytes,
+		.data = (uintptr_t)PropertyBuffer,
+	};
+
+	if (!p)
+		return E_HANDLE;
+	if (!PropertyBuffer && PropertyBufferSizeInBytes)
+		return E_POINTER;
+	if (ioctl(p->fd, WHV_SET_PROPERTY, &prop) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_PROPERTY);
+	return S_OK;
+}
+
+HRESULT WINAPI WHvMapGpaRange(WHV_PARTITION_HANDLE Partition,
+			      VOID *SourceAddress,
+			      WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
+			      UINT64 SizeInBytes, WHV_MAP_GPA_RANGE_FLAGS Flags)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_gpa_range r = {
+		.uaddr = (uintptr_t)SourceAddress,
+		.gpa = GuestAddress,
+		.size = SizeInBytes,
+		.flags = (UINT32)Flags,
+	};
+
+	if (!p)
+		return E_HANDLE;
+	if (!SourceAddress)
+		return E_INVALIDARG;
+	if (ioctl(p->fd, WHV_MAP_GPA_RANGE, &r) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	return S_OK;
+}
+
+HRESULT WINAPI WHvUnmapGpaRange(WHV_PARTITION_HANDLE Partition,
+				WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
+				UINT64 SizeInBytes)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_gpa_range r = { .gpa = GuestAddress, .size = SizeInBytes };
+
+	if (!p)
+		return E_HANDLE;
+	if (ioctl(p->fd, WHV_UNMAP_GPA_RANGE, &r) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	return S_OK;
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Virtual processors: lifetime, registers, run and cancel. */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include "../../../uapi/whv_ioctl.h"
+#include "libwhv.h"
+
+_Static_assert(sizeof(struct whv_exit) == sizeof(WHV_RUN_VP_EXIT_CONTEXT),
+	       "uapi exit context must be WHV_RUN_VP_EXIT_CONTEXT");
+_Static_assert(sizeof(struct whv_reg_value) == sizeof(WHV_REGISTER_VALUE),
+	       "uapi register value must be WHV_REGISTER_VALUE");
+_Static_assert(sizeof(struct whv_cpuid_result) == sizeof(WHV_X64_CPUID_RESULT),
+	       "uapi cpuid result must be WHV_X64_CPUID_RESULT");
+
+static HRESULT whv_vp_index_ioctl(WHV_PARTITION_HANDLE h, unsigned long cmd,
+				  UINT32 index)
+{
+	struct whv_partition_handle *p = whv_handle(h);
+	struct whv_vp_index vi = { .index = index };
+
+	if (!p)
+		return E_HANDLE;
+	if (ioctl(p->fd, cmd, &vi) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	return S_OK;
+}
+
+HRESULT WINAPI WHvCreateVirtualProcessor(WHV_PARTITION_HANDLE Partition,
+					 UINT32 VpIndex, UINT32 Flags)
+{
+	if (Flags)
+		return E_INVALIDARG;
+	return whv_vp_index_ioctl(Partition, WHV_CREATE_VP, VpIndex);
+}
+
+HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partition,
+					 UINT32 VpIndex)
+{
+	return whv_vp_index_ioctl(Partition, WHV_DELETE_VP, VpIndex);
+}
+
+HRESULT WINAPI WHvCancelRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
+					    UINT32 VpIndex, UINT32 Flags)
+{
+	if (Flags)
+		return E_INVALIDARG;
+	return whv_vp_index_ioctl(Partition, WHV_CANCEL_RUN_VP, VpIndex);
+}
+
+HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
+				      UINT32 VpIndex, VOID *ExitContext,
+				      UINT32 ExitContextSizeInBytes)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_run_vp run = {
+		.vp_index = VpIndex,
+		.exit_size = ExitContextSizeInBytes,
+		.exit = (uintptr_t)ExitContext,
+	};
+	int ret;
+
+	if (!p)
+		return E_HANDLE;
+	if (!ExitContext)
+		return E_POINTER;
+	if (ExitContextSizeInBytes < sizeof(WHV_RUN_VP_EXIT_CONTEXT))
+		return WHV_E_INSUFFICIENT_BUFFER;
+	/* A signal interrupts the run with guest state intact: go on. */
+	do {
+		ret = ioctl(p->fd, WHV_RUN_VP, &run);
+	} while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	return S_OK;
+}
+
+static HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
+			     const WHV_REGISTER_NAME *names, UINT32 count,
+			     const WHV_REGISTER_VALUE *values, unsigned long cmd)
+{
+	struct whv_partition_handle *p = whv_handle(h);
+	struct whv_vp_registers r = { .vp_index = vp };
+	UINT32 done, n;
+
+	if (!p)
+		return E_HANDLE;
+	if (!names || !values)
+		return E_POINTER;
+	if (!count)
+		return E_INVALIDARG;
+	/* The kernel takes a bounded batch per call. */
+	for (done = 0; done < count; done += n) {
+		n = count - done;
+		if (n > WHV_MAX_REGS_PER_CALL)
+			n = WHV_MAX_REGS_PER_CALL;
+		r.count = n;
+		r.names = (uintptr_t)(names + done);
+		r.values = (uintptr_t)(values + done);
+		if (ioctl(p->fd, cmd, &r) < 0)
+			return whv_hresult_from_errno(errno, WHV_CALL_REGISTERS);
+	}
+	return S_OK;
+}
+
+HRESULT WINAPI WHvGetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition,
+					       UINT32 VpIndex,
+					       const WHV_REGISTER_NAME *RegisterNames,
+					       UINT32 RegisterCount,
+					       WHV_REGISTER_VALUE *RegisterValues)
+{
+	return whv_registers(Partition, VpIndex, RegisterNames, RegisterCount,
+			     RegisterValues, WHV_GET_VP_REGISTERS);
+}
+
+HRESULT WINAPI WHvSetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition,
+					       UINT32 VpIndex,
+					       const WHV_REGISTER_NAME *RegisterNames,
+					       UINT32 RegisterCount,
+					       const WHV_REGISTER_VALUE *RegisterValues)
+{
+	return whv_registers(Partition, VpIndex, RegisterNames, RegisterCount,
+			     RegisterValues, WHV_SET_VP_REGISTERS);
+}
+
+UINT32 WINAPI WHvGetRunContextBufferSize(void)
+{
+	return sizeof(WHV_RUN_VP_EXIT_CONTEXT);
+}
+
+UINT32 WINAPI WHvGetRunExitContextSize(void)
+{
+	return sizeof(WHV_RUN_VP_EXIT_CONTEXT);
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include <sys/mman.h>
+#include "guest.h"
+
+HRESULT vm_create_with(struct test_vm *vm, UINT32 nvps, UINT64 ext_exits,
+		       UINT64 exception_bitmap)
+{
+	WHV_PARTITION_PROPERTY prop;
+	HRESULT hr;
+	UINT32 i;
+
+	memset(vm, 0, sizeof(*vm));
+	hr = WHvCreatePartition(&vm->part);
+	if (FAILED(hr))
+		return hr;
+	memset(&prop, 0, sizeof(prop));
+	prop.ProcessorCount = nvps;
+	hr = WHvSetPartitionProperty(vm->part, WHvPartitionPropertyCodeProcessorCount,
+				     &prop, sizeof(prop));
+	if (SUCCEEDED(hr) && ext_exits) {
+		memset(&prop, 0, sizeof(prop));
+		prop.ExtendedVmExits.AsUINT64 = ext_exits;
+		hr = WHvSetPartitionProperty(vm->part,
+					     WHvPartitionPropertyCodeExtendedVmExits,
+					     &prop, sizeof(prop));
+	}
+	if (SUCCEEDED(hr) && exception_bitmap) {
+		memset(&prop, 0, sizeof(prop));
+		prop.ExceptionExitBitmap = exception_bitmap;
+		hr = WHvSetPartitionProperty(vm->part,
+					     WHvPartitionPropertyCodeExceptionExitBitmap,
+					     &prop, sizeof(prop));
+	}
+	if (SUCCEEDED(hr))
+		hr = WHvSetupPartition(vm->part);
+	if (FAILED(hr))
+		goto fail;
+	vm->mem_size = GUEST_MEM_SIZE;
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		hr = E_OUTOFMEMORY;
+		goto fail;
+	}
+	hr = WHvMapGpaRange(vm->part, vm->mem, 0, vm->mem_size,
+			    WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
+			    WHvMapGpaRangeFlagExecute);
+	for (i = 0; SUCCEEDED(hr) && i < nvps; i++)
+		hr = WHvCreateVirtualProcessor(vm->part, i, 0);
+	if (FAILED(hr))
+		goto fail;
+	vm->vp_count = nvps;
+	return S_OK;
+fail:
+	vm_destroy(vm);
+	return hr;
+}
+
+HRESULT vm_create(struct test_vm *vm, UINT32 nvps)
+{
+	return vm_create_with(vm, nvps, 0, 0);
+}
+
+void vm_destroy(struct test_vm *vm)
+{
+	if (vm->part)
+		WHvDeletePartition(vm->part);
+	if (vm->mem)
+		munmap(vm->mem, vm->mem_size);
+	memset(vm, 0, sizeof(*vm));
+}
+
+HRESULT vm_set(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
+	       UINT64 value)
+{
+	WHV_REGISTER_VALUE v;
+
+	memset(&v, 0, sizeof(v));
+	v.Reg64 = value;
+	return WHvSetVirtualProcessorRegisters(vm->part, vp, &name, 1, &v);
+}
+
+UINT64 vm_get(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name)
+{
+	WHV_REGISTER_VALUE v;
+
+	memset(&v, 0, sizeof(v));
+	if (FAILED(WHvGetVirtualProcessorRegisters(vm->part, vp, &name, 1, &v)))
+		return ~0ULL;
+	return v.Reg64;
+}
+
+static void vm_set_segment(struct test_vm *vm, UINT32 vp,
+			   WHV_REGISTER_NAME name, UINT16 sel, UINT64 base,
+			   UINT32 limit, UINT16 attr)
+{
+	WHV_REGISTER_VALUE v;
+
+	memset(&v, 0, sizeof(v));
+	v.Segment.Selector = sel;
+	v.Segment.Base = base;
+	v.Segment.Limit = limit;
+	v.Segment.Attributes = attr;
+	WHvSetVirtualProcessorRegisters(vm->part, vp, &name, 1, &v);
+}
+
+void vm_load_real(struct test_vm *vm, UINT32 vp, const uint8_t *start,
+		  const uint8_t *end)
+{
+	memcpy(vm->mem + GUEST_LOAD, start, end - start);
+	vm_set_segment(vm, vp, WHvX64RegisterCs, 0, 0, 0xffff, 0x9b);
+	vm_set(vm, vp, WHvX64RegisterRip, GUEST_LOAD);
+	vm_set(vm, vp, WHvX64RegisterRsp, 0x8000);
+}
+
+void vm_load_long(struct test_vm *vm, UINT32 vp, const uint8_t *start,
+		  const uint8_t *end)
+{
+	uint64_t *pml4 = (uint64_t *)(vm->mem + GUEST_PML4);
+	uint64_t *pdpt = pml4 + 512, *pd = pdpt + 512, *gdt;
+	WHV_REGISTER_NAME tn = WHvX64RegisterGdtr;
+	WHV_REGISTER_VALUE tv;
+	WHV_REGISTER_NAME seg;
+	int i;
+
+	memcpy(vm->mem + GUEST_LOAD, start, end - start);
+	memset(pml4, 0, 3 * 4096);
+	pml4[0] = (GUEST_PML4 + 0x1000) | 3;
+	pdpt[0] = (GUEST_PML4 + 0x2000) | 3;
+	for (i = 0; i < 512; i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83;	/* P, RW, PS */
+	gdt = (uint64_t *)(vm->mem + GUEST_GDT);
+	gdt[0] = 0;
+	gdt[1] = 0x00af9b000000ffffULL;		/* 0x08: 64-bit code */
+	gdt[2] = 0x00cf93000000ffffULL;		/* 0x10: data */
+
+	memset(&tv, 0, sizeof(tv));
+	tv.Table.Base = GUEST_GDT;
+	tv.Table.Limit = 3 * 8 - 1;
+	WHvSetVirtualProcessorRegisters(vm->part, vp, &tn, 1, &tv);
+	vm_set_segment(vm, vp, WHvX64RegisterCs, 0x08, 0, 0xffffffff, 0xa09b);
+	for (seg = WHvX64RegisterEs; seg <= WHvX64RegisterGs; seg++)
+		if (seg != WHvX64RegisterCs)
+			vm_set_segment(vm, vp, seg, 0x10, 0, 0xffffffff, 0xc093);
+	vm_set(vm, vp, WHvX64RegisterCr3, GUEST_PML4);
+	vm_set(vm, vp, WHvX64RegisterCr4, 0x20 | 0x200);	/* PAE, OSFXSR */
+	vm_set(vm, vp, WHvX64RegisterEfer, 0x500);		/* LME, LMA */
+	vm_set(vm, vp, WHvX64RegisterCr0, 0x80010033);		/* PG WP NE ET MP PE */
+	vm_set(vm, vp, WHvX64RegisterRip, GUEST_LOAD);
+	vm_set(vm, vp, WHvX64RegisterRsp, GUEST_STACK_TOP);
+	vm_set(vm, vp, WHvX64RegisterRflags, 2);
+}
+
+HRESULT vm_run(struct test_vm *vm, UINT32 vp, WHV_RUN_VP_EXIT_CONTEXT *exit)
+{
+	memset(exit, 0xcc, sizeof(*exit));
+	return WHvRunVirtualProcessor(vm->part, vp, exit, sizeof(*exit));
+}
+
+void vm_skip(struct test_vm *vm, UINT32 vp,
+	     const WHV_RUN_VP_EXIT_CONTEXT *exit)
+{
+	vm_set(vm, vp, WHvX64RegisterRip,
+	       exit->VpContext.Rip + exit->VpContext.InstructionLength);
+}
+
+HRESULT vm_run_console(struct test_vm *vm, UINT32 vp,
+		       WHV_RUN_VP_EXIT_CONTEXT *exit, char *out, size_t outlen)
+{
+	size_t n = 0;
+	HRESULT hr;
+
+	for (;;) {
+		hr = vm_run(vm, vp, exit);
+		if (FAILED(hr) ||
+		    exit->ExitReason != WHvRunVpExitReasonX64IoPortAccess ||
+		    exit->IoPortAccess.PortNumber != 0xe9 ||
+		    !exit->IoPortAccess.AccessInfo.IsWrite)
+			break;
+		if (n + 1 < outlen)
+			out[n++] = (char)exit->IoPortAccess.Rax;
+		vm_skip(vm, vp, exit);
+	}
+	if (outlen)
+		out[n < outlen ? n : outlen - 1] = 0;
+	return hr;
+}

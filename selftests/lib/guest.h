@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Building guests for tests: a partition with one block of RWX memory at
+ * GPA 0, guest code assembled into the test binary, and the register set-up
+ * for real mode and long mode.
+ */
+#ifndef WHV_TEST_GUEST_H
+#define WHV_TEST_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <WinHvPlatform.h>
+
+/*
+ * Guest code in the test binary: GUEST_CODE(name, ".code16", "hlt") defines
+ * name_start[]/name_end[]. Code is position dependent only through
+ * GUEST_ADDR(label), the label's address once loaded at GUEST_LOAD.
+ */
+#define GUEST_LOAD 0x1000
+#define GUEST_CODE(name, mode, body)					\
+	extern const uint8_t name##_start[], name##_end[];		\
+	asm(".pushsection .rodata.guest, \"a\"\n"			\
+	    ".globl " #name "_start\n" #name "_start:\n"		\
+	    mode "\n" body "\n.code64\n"				\
+	    ".globl " #name "_end\n" #name "_end:\n"			\
+	    ".popsection\n")
+#define GUEST_ADDR(name, label) "(" label " - " #name "_start + 0x1000)"
+
+/* Memory layout of a test guest. */
+#define GUEST_MEM_SIZE		(2u << 20)
+#define GUEST_GDT		0x0800
+#define GUEST_PML4		0x10000	/* then PDPT and PD pages */
+#define GUEST_STACK_TOP		0x80000
+
+struct test_vm {
+	WHV_PARTITION_HANDLE part;
+	uint8_t *mem;
+	size_t mem_size;
+	UINT32 vp_count;
+};
+
+/* Partition with @nvps VPs (all created) and GUEST_MEM_SIZE at GPA 0. */
+HRESULT vm_create(struct test_vm *vm, UINT32 nvps);
+/* The same, with ExtendedVmExits/exception bitmap set before setup. */
+HRESULT vm_create_with(struct test_vm *vm, UINT32 nvps, UINT64 ext_exits,
+		       UINT64 exception_bitmap);
+void vm_destroy(struct test_vm *vm);
+
+/* Copy [start, end) to GUEST_LOAD and point VP @vp at it, in real mode. */
+void vm_load_real(struct test_vm *vm, UINT32 vp, const uint8_t *start,
+		  const uint8_t *end);
+/* Same, in 64-bit long mode with 1 GiB identity-mapped by 2 MiB pages. */
+void vm_load_long(struct test_vm *vm, UINT32 vp, const uint8_t *start,
+		  const uint8_t *end);
+
+HRESULT vm_run(struct test_vm *vm, UINT32 vp, WHV_RUN_VP_EXIT_CONTEXT *exit);
+UINT64 vm_get(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name);
+HRESULT vm_set(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
+	       UINT64 value);
+/* RIP += the exit's instruction length: what a VMM does after emulating. */
+void vm_skip(struct test_vm *vm, UINT32 vp,
+	     const WHV_RUN_VP_EXIT_CONTEXT *exit);
+
+/*
+ * Run until the next exit that is not an OUT to port 0xE9 (the guest's
+ * debug console), collecting those bytes into @out (NUL-terminated).
+ */
+HRESULT vm_run_console(struct test_vm *vm, UINT32 vp,
+		       WHV_RUN_VP_EXIT_CONTEXT *exit, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * whv: the ioctl contract between whv.ko and userspace (libwhv).
+ *
+ * /dev/whv answers WHV_GET_API_VERSION, WHV_GET_CAPABILITY and
+ * WHV_CREATE_PARTITION; the latter returns a partition fd that takes every
+ * other ioctl. Virtual processors are addressed by index, as in WHv.
+ *
+ * Codes and layouts mirror Microsoft's Windows Hypervisor Platform so that
+ * libwhv passes caller buffers straight through: register names are
+ * WHV_REGISTER_NAME values, register values are 16-byte WHV_REGISTER_VALUEs,
+ * and struct whv_exit is byte-for-byte a WHV_RUN_VP_EXIT_CONTEXT.
+ *
+ * Errors (libwhv maps them to HRESULTs):
+ *   EINVAL       bad argument                     E_INVALIDARG
+ *   EFAULT       bad pointer                      E_POINTER
+ *   ENOMEM       out of memory                    E_OUTOFMEMORY
+ *   EPERM        fd used from another process     E_ACCESSDENIED
+ *   ENOPROTOOPT  unknown capability, property    WHV_E_UNKNOWN_CAPABILITY,
+ *                or register name                 _UNKNOWN_PROPERTY,
+ *                                                 _INVALID_VP_REGISTER_NAME
+ *   ENOBUFS      output buffer too small          WHV_E_INSUFFICIENT_BUFFER
+ *   EBADFD       partition not (or already) set   WHV_E_INVALID_PARTITION_CONFIG
+ *                up for this call
+ *   ENOENT       no VP at that index              WHV_E_VP_DOES_NOT_EXIST
+ *   EEXIST       VP already exists                WHV_E_VP_ALREADY_EXISTS
+ *   EBUSY        VP is running in another thread  WHV_E_INVALID_VP_STATE
+ *   ESRCH        nothing mapped in that range     WHV_E_GPA_RANGE_NOT_FOUND
+ *   ENODEV       no usable virtualization         WHV_E_UNSUPPORTED_HYPERVISOR_CONFIG
+ *   EINTR        run interrupted by a signal; guest state is intact, the
+ *                caller simply runs again
+ */
+#ifndef _UAPI_WHV_IOCTL_H
+#define _UAPI_WHV_IOCTL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define WHV_API_VERSION		1
+#define WHV_IOCTL_MAGIC		0xB8
+
+/* Limits of this implementation. */
+#define WHV_MAX_VPS		64
+#define WHV_MAX_CPUID_EXITS	256
+#define WHV_MAX_CPUID_RESULTS	256
+#define WHV_MAX_REGS_PER_CALL	256
+
+/* WHV_CAPABILITY_CODE values the kernel answers. */
+#define WHV_CAP_HYPERVISOR_PRESENT	0x0000
+#define WHV_CAP_FEATURES		0x0001
+#define WHV_CAP_EXTENDED_VM_EXITS	0x0002
+#define WHV_CAP_EXCEPTION_EXIT_BITMAP	0x0003
+#define WHV_CAP_PROCESSOR_VENDOR	0x1000
+#define WHV_CAP_PROCESSOR_FEATURES	0x1001
+#define WHV_CAP_PROCESSOR_CLFLUSH_SIZE	0x1002
+
+/* WHV_PROCESSOR_VENDOR */
+#define WHV_VENDOR_AMD		0
+#define WHV_VENDOR_INTEL	1
+#define WHV_VENDOR_HYGON	2
+
+struct whv_capability {
+	__u32 code;		/* in: WHV_CAP_* */
+	__u32 size;		/* out: bytes of data that are valid */
+	__u64 data[4];		/* out: the WHV_CAPABILITY union's bytes */
+};
+
+/* WHV_PARTITION_PROPERTY_CODE values the kernel knows. */
+#define WHV_PROP_EXTENDED_VM_EXITS	0x00000001
+#define WHV_PROP_EXCEPTION_EXIT_BITMAP	0x00000002
+#define WHV_PROP_CPUID_EXIT_LIST	0x00001003
+#define WHV_PROP_CPUID_RESULT_LIST	0x00001004
+#define WHV_PROP_PROCESSOR_COUNT	0x00001fff
+
+/* WHV_EXTENDED_VM_EXITS bits */
+#define WHV_EXTEXIT_CPUID		(1ULL << 0)
+#define WHV_EXTEXIT_MSR			(1ULL << 1)
+#define WHV_EXTEXIT_EXCEPTION		(1ULL << 2)
+
+/* Layout of one WHV_X64_CPUID_RESULT (CpuidResultList element). */
+struct whv_cpuid_result {
+	__u32 function;
+	__u32 reserved[3];
+	__u32 eax, ebx, ecx, edx;
+};
+
+struct whv_property {
+	__u32 code;		/* WHV_PROP_* */
+	__u32 size;		/* set: bytes at data; get: buffer size in,
+				 * bytes written out
+				 */
+	__u64 data;		/* user pointer to the property value */
+};
+
+/* WHV_MAP_GPA_RANGE_FLAGS */
+#define WHV_MAP_READ		0x1
+#define WHV_MAP_WRITE		0x2
+#define WHV_MAP_EXECUTE		0x4
+#define WHV_MAP_TRACK_DIRTY	0x8
+
+struct whv_gpa_range {
+	__u64 uaddr;		/* map: page-aligned source; unmap: 0 */
+	__u64 gpa;		/* page-aligned */
+	__u64 size;		/* page multiple, non-zero */
+	__u32 flags;		/* map: WHV_MAP_*; unmap: 0 */
+	__u32 reserved;		/* must be 0 */
+};
+
+struct whv_vp_index {
+	__u32 index;
+	__u32 reserved;		/* must be 0 */
+};
+
+/* A 16-byte WHV_REGISTER_VALUE, as raw bytes. */
+struct whv_reg_value {
+	__u64 low;
+	__u64 high;
+};
+
+struct whv_vp_registers {
+	__u32 vp_index;
+	__u32 count;		/* 1..WHV_MAX_REGS_PER_CALL */
+	__u64 names;		/* user pointer: __u32[count], WHV_REGISTER_NAME */
+	__u64 values;		/* user pointer: struct whv_reg_value[count] */
+};
+
+/* WHV_REGISTER_NAME values the kernel understands (others: ENOPROTOOPT). */
+enum whv_reg_name {
+	WHV_REG_RAX = 0x00, WHV_REG_RCX, WHV_REG_RDX, WHV_REG_RBX,
+	WHV_REG_RSP, WHV_REG_RBP, WHV_REG_RSI, WHV_REG_RDI,
+	WHV_REG_R8, WHV_REG_R9, WHV_REG_R10, WHV_REG_R11,
+	WHV_REG_R12, WHV_REG_R13, WHV_REG_R14, WHV_REG_R15,
+	WHV_REG_RIP = 0x10, WHV_REG_RFLAGS,
+	WHV_REG_ES = 0x12, WHV_REG_CS, WHV_REG_SS, WHV_REG_DS,
+	WHV_REG_FS, WHV_REG_GS, WHV_REG_LDTR, WHV_REG_TR,
+	WHV_REG_IDTR = 0x1a, WHV_REG_GDTR,
+	WHV_REG_CR0 = 0x1c, WHV_REG_CR2, WHV_REG_CR3, WHV_REG_CR4, WHV_REG_CR8,
+	WHV_REG_DR0 = 0x21, WHV_REG_DR1, WHV_REG_DR2, WHV_REG_DR3,
+	WHV_REG_DR6, WHV_REG_DR7,
+	WHV_REG_XCR0 = 0x27,
+	WHV_REG_TSC = 0x2000, WHV_REG_EFER, WHV_REG_KERNEL_GS_BASE,
+	WHV_REG_APIC_BASE, WHV_REG_PAT, WHV_REG_SYSENTER_CS,
+	WHV_REG_SYSENTER_EIP, WHV_REG_SYSENTER_ESP, WHV_REG_STAR,
+	WHV_REG_LSTAR, WHV_REG_CSTAR, WHV_REG_SFMASK,
+	WHV_REG_PENDING_INTERRUPTION = 0x80000000,
+	WHV_REG_INTERRUPT_STATE = 0x80000001,
+	WHV_REG_DELIVERABILITY_NOTIFICATIONS = 0x80000004,
+};
+
+/* WHV_X64_SEGMENT_REGISTER: attributes in VMX access-rights layout. */
+struct whv_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u16 attributes;
+};
+
+/* WHV_X64_TABLE_REGISTER */
+struct whv_table {
+	__u16 pad[3];
+	__u16 limit;
+	__u64 base;
+};
+
+/* WHV_RUN_VP_EXIT_REASON */
+#define WHV_EXIT_NONE			0x00000000
+#define WHV_EXIT_MEMORY_ACCESS		0x00000001
+#define WHV_EXIT_IO_PORT_ACCESS		0x00000002
+#define WHV_EXIT_UNRECOVERABLE_EXCEPTION 0x00000004
+#define WHV_EXIT_INVALID_VP_REGISTER_VALUE 0x00000005
+#define WHV_EXIT_UNSUPPORTED_FEATURE	0x00000006
+#define WHV_EXIT_INTERRUPT_WINDOW	0x00000007
+#define WHV_EXIT_HALT			0x00000008
+#define WHV_EXIT_MSR_ACCESS		0x00001000
+#define WHV_EXIT_CPUID			0x00001001
+#define WHV_EXIT_EXCEPTION		0x00001002
+#define WHV_EXIT_CANCELED		0x00002001
+
+/* WHV_X64_VP_EXECUTION_STATE bits */
+#define WHV_EXEC_CPL_MASK		0x0003
+#define WHV_EXEC_CR0_PE			0x0004
+#define WHV_EXEC_CR0_AM			0x0008
+#define WHV_EXEC_EFER_LMA		0x0010
+#define WHV_EXEC_DEBUG_ACTIVE		0x0020
+#define WHV_EXEC_INTERRUPTION_PENDING	0x0040
+#define WHV_EXEC_INTERRUPT_SHADOW	0x1000
+
+/* WHV_VP_EXIT_CONTEXT */
+struct whv_vp_context {
+	__u16 execution_state;
+	__u8 insn_len_cr8;	/* InstructionLength:4, Cr8:4 */
+	__u8 reserved;
+	__u32 reserved2;
+	struct whv_segment cs;
+	__u64 rip;
+	__u64 rflags;
+};
+
+/* Memory access AccessInfo */
+#define WHV_MEM_ACCESS_READ		0
+#define WHV_MEM_ACCESS_WRITE		1
+#define WHV_MEM_ACCESS_EXECUTE		2
+#define WHV_MEM_GPA_UNMAPPED		(1U << 2)
+#define WHV_MEM_GVA_VALID		(1U << 3)
+
+struct whv_exit_memory {
+	__u8 insn_byte_count;
+	__u8 reserved[3];
+	__u8 insn_bytes[16];
+	__u32 access_info;
+	__u64 gpa;
+	__u64 gva;
+};
+
+/* I/O port AccessInfo */
+#define WHV_IO_IS_WRITE			(1U << 0)
+#define WHV_IO_SIZE_SHIFT		1	/* 3 bits: 1, 2 or 4 */
+#define WHV_IO_STRING			(1U << 4)
+#define WHV_IO_REP			(1U << 5)
+
+struct whv_exit_io {
+	__u8 insn_byte_count;
+	__u8 reserved[3];
+	__u8 insn_bytes[16];
+	__u32 access_info;
+	__u16 port;
+	__u16 reserved2[3];
+	__u64 rax, rcx, rsi, rdi;
+	struct whv_segment ds, es;
+};
+
+#define WHV_MSR_IS_WRITE		(1U << 0)
+
+struct whv_exit_msr {
+	__u32 access_info;
+	__u32 msr;
+	__u64 rax, rdx;
+};
+
+struct whv_exit_cpuid {
+	__u64 rax, rcx, rdx, rbx;
+	__u64 default_rax, default_rcx, default_rdx, default_rbx;
+};
+
+/* Exception ExceptionInfo */
+#define WHV_EXC_ERROR_CODE_VALID	(1U << 0)
+#define WHV_EXC_SOFTWARE		(1U << 1)
+
+struct whv_exit_exception {
+	__u8 insn_byte_count;
+	__u8 reserved[3];
+	__u8 insn_bytes[16];
+	__u32 exception_info;
+	__u8 type;
+	__u8 reserved2[3];
+	__u32 error_code;
+	__u64 parameter;
+};
+
+/* WHV_X64_PENDING_INTERRUPTION_TYPE, also the deliverable type */
+#define WHV_PENDING_INTERRUPT		0
+#define WHV_PENDING_NMI			2
+#define WHV_PENDING_EXCEPTION		3
+
+struct whv_exit_interrupt_window {
+	__u32 deliverable_type;
+};
+
+/* WHV_X64_UNSUPPORTED_FEATURE_CODE */
+#define WHV_UNSUPPORTED_INTERCEPT	1
+#define WHV_UNSUPPORTED_TASK_SWITCH	2
+
+struct whv_exit_unsupported {
+	__u32 feature_code;
+	__u32 reserved;
+	__u64 parameter;
+};
+
+/* WHV_RUN_VP_CANCEL_REASON */
+#define WHV_CANCEL_USER			0
+
+struct whv_exit_canceled {
+	__u32 reason;
+};
+
+/* WHV_RUN_VP_EXIT_CONTEXT: 224 bytes. */
+struct whv_exit {
+	__u32 reason;		/* WHV_EXIT_* */
+	__u32 reserved;
+	struct whv_vp_context vp;
+	union {
+		struct whv_exit_memory memory;
+		struct whv_exit_io io;
+		struct whv_exit_msr msr;
+		struct whv_exit_cpuid cpuid;
+		struct whv_exit_exception exception;
+		struct whv_exit_interrupt_window window;
+		struct whv_exit_unsupported unsupported;
+		struct whv_exit_canceled canceled;
+		__u64 raw[22];
+	};
+};
+
+struct whv_run_vp {
+	__u32 vp_index;
+	__u32 exit_size;	/* bytes at exit, >= sizeof(struct whv_exit) */
+	__u64 exit;		/* user pointer: struct whv_exit */
+};
+
+/* /dev/whv */
+#define WHV_GET_API_VERSION	_IO(WHV_IOCTL_MAGIC, 0x00)
+#define WHV_GET_CAPABILITY	_IOWR(WHV_IOCTL_MAGIC, 0x01, struct whv_capability)
+#define WHV_CREATE_PARTITION	_IO(WHV_IOCTL_MAGIC, 0x02)
+
+/* partition fd */
+#define WHV_SET_PROPERTY	_IOW(WHV_IOCTL_MAGIC, 0x10, struct whv_property)
+#define WHV_GET_PROPERTY	_IOWR(WHV_IOCTL_MAGIC, 0x11, struct whv_property)
+#define WHV_SETUP_PARTITION	_IO(WHV_IOCTL_MAGIC, 0x12)
+#define WHV_MAP_GPA_RANGE	_IOW(WHV_IOCTL_MAGIC, 0x13, struct whv_gpa_range)
+#define WHV_UNMAP_GPA_RANGE	_IOW(WHV_IOCTL_MAGIC, 0x14, struct whv_gpa_range)
+#define WHV_CREATE_VP		_IOW(WHV_IOCTL_MAGIC, 0x20, struct whv_vp_index)
+#define WHV_DELETE_VP		_IOW(WHV_IOCTL_MAGIC, 0x21, struct whv_vp_index)
+#define WHV_GET_VP_REGISTERS	_IOW(WHV_IOCTL_MAGIC, 0x22, struct whv_vp_registers)
+#define WHV_SET_VP_REGISTERS	_IOW(WHV_IOCTL_MAGIC, 0x23, struct whv_vp_registers)
+#define WHV_RUN_VP		_IOW(WHV_IOCTL_MAGIC, 0x24, struct whv_run_vp)
+#define WHV_CANCEL_RUN_VP	_IOW(WHV_IOCTL_MAGIC, 0x25, struct whv_vp_index)
+
+#endif /* _UAPI_WHV_IOCTL_H */
