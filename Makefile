@@ -62,7 +62,7 @@ $(KSFT_INC)/kselftest_harness.h:
 $(B)/selftests/%: selftests/%.c $(TEST_LIB_SRCS) selftests/lib/guest.h $(LIBWHV_A) \
 		$(KSFT_INC)/kselftest_harness.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(CFLAGS) -Wall -Wextra -Werror -Wno-unused-parameter $(INC) \
+	$(CC) -std=gnu11 $(CFLAGS) -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare $(INC) \
 		-I$(KSFT_INC) -Iselftests/lib $< $(TEST_LIB_SRCS) $(LIBWHV_A) -lpthread -o $@
 
 selftests: $(SELFTESTS)
