@@ -26,8 +26,8 @@ UNIT_TESTS := $(patsubst lib/libwhv/tests/%.c,$(B)/unit/%,$(wildcard lib/libwhv/
 KSFT_INC := $(B)/ksft
 LINUX_SRC := /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all lib module vm-module selftests examples unit-test vmtest vmrun demo test \
-	deps clean
+.PHONY: all lib module vm-module selftests examples unit-test checkpatch vmtest vmrun \
+	demo test deps clean
 all: lib
 
 lib: $(LIBWHV_A) $(LIBWHV_SO) lib/libwhv/libwhv.pc
@@ -82,6 +82,17 @@ unit-test: $(UNIT_TESTS)
 	g++ -std=c++17 $(WARN) $(INC) -fsyntax-only lib/libwhv/tests/cxx_compile.cc
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
+# Linux coding style, with the checkpatch.pl of Debian's linux-source.
+$(B)/checkpatch/scripts/checkpatch.pl:
+	@mkdir -p $(B)/checkpatch
+	tar -xJf $(LINUX_SRC) -C $(B)/checkpatch --strip-components=1 \
+		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+
+checkpatch: $(B)/checkpatch/scripts/checkpatch.pl
+	$< --no-tree --terse --show-types --ignore FILE_PATH_CHANGES -f \
+		kmod/*.c kmod/*.h kmod/*.S uapi/*.h | { ! grep -v '^total: 0 errors, 0 warnings'; }
+
 deps:
 	scripts/install-deps.sh
 
@@ -101,7 +112,7 @@ demo: deps
 	MODULES="whv.ko" selftests/vm/vmrun.sh --file $(B)/examples/hello -- ./hello
 
 test: deps
-	$(MAKE) unit-test
+	$(MAKE) unit-test checkpatch
 	$(MAKE) vmtest
 
 clean:

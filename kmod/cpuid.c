@@ -66,7 +66,9 @@ static void cpuid_xsave(struct whv_vp *vp, u32 sub, u32 out[4])
 		out[ECX] = xsave_size(perm);
 	} else if (sub == 1) {
 		out[EAX] &= BIT(0) | BIT(1) | BIT(2);	/* no XSAVES */
-		out[EBX] = out[ECX] = out[EDX] = 0;
+		out[EBX] = 0;
+		out[ECX] = 0;
+		out[EDX] = 0;
 	} else if (sub >= 63 || !(perm & BIT_ULL(sub))) {
 		memset(out, 0, 16);
 	}
@@ -133,14 +135,18 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 	case 0x80000002 ... 0x80000006:
 		break;			/* brand string, caches */
 	case 0x80000007:
-		out[EAX] = out[EBX] = out[ECX] = 0;
+		out[EAX] = 0;
+		out[EBX] = 0;
+		out[ECX] = 0;
 		out[EDX] &= BIT(8);	/* invariant TSC */
 		break;
 	case 0x80000008:
 		/* Nested tables map 48 bits of guest-physical space. */
 		out[EAX] = (out[EAX] & 0xff00) |
 			   min_t(u32, out[EAX] & 0xff, WHV_GPA_BITS);
-		out[EBX] = out[ECX] = out[EDX] = 0;
+		out[EBX] = 0;
+		out[ECX] = 0;
+		out[EDX] = 0;
 		break;
 	default:
 		memset(out, 0, 16);	/* not virtualized */

@@ -58,8 +58,6 @@ static struct page *svm_iopm, *svm_msrpm;
 static u32 svm_max_asid;
 static u32 svm_features;
 
-void whv_svm_vmrun(u64 vmcb_pa, u64 *gpr, u64 host_save_pa);
-
 static struct svm_vp *to_svm(struct whv_vp *vp)
 {
 	return vp->arch;
@@ -127,16 +125,26 @@ static struct vmcb_seg *svm_seg(struct vmcb *vmcb, enum whv_aseg s)
 	struct vmcb_save_area *save = &vmcb->save;
 
 	switch (s) {
-	case WHV_ASEG_ES: return &save->es;
-	case WHV_ASEG_CS: return &save->cs;
-	case WHV_ASEG_SS: return &save->ss;
-	case WHV_ASEG_DS: return &save->ds;
-	case WHV_ASEG_FS: return &save->fs;
-	case WHV_ASEG_GS: return &save->gs;
-	case WHV_ASEG_LDTR: return &save->ldtr;
-	case WHV_ASEG_TR: return &save->tr;
-	case WHV_ASEG_IDTR: return &save->idtr;
-	default: return &save->gdtr;
+	case WHV_ASEG_ES:
+		return &save->es;
+	case WHV_ASEG_CS:
+		return &save->cs;
+	case WHV_ASEG_SS:
+		return &save->ss;
+	case WHV_ASEG_DS:
+		return &save->ds;
+	case WHV_ASEG_FS:
+		return &save->fs;
+	case WHV_ASEG_GS:
+		return &save->gs;
+	case WHV_ASEG_LDTR:
+		return &save->ldtr;
+	case WHV_ASEG_TR:
+		return &save->tr;
+	case WHV_ASEG_IDTR:
+		return &save->idtr;
+	default:
+		return &save->gdtr;
 	}
 }
 
@@ -210,27 +218,48 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	struct vmcb_save_area *s = &vmcb->save;
 
 	switch (reg) {
-	case WHV_AREG_RIP: return s->rip;
-	case WHV_AREG_RFLAGS: return s->rflags;
-	case WHV_AREG_CR0: return s->cr0;
-	case WHV_AREG_CR2: return s->cr2;
-	case WHV_AREG_CR3: return s->cr3;
-	case WHV_AREG_CR4: return s->cr4;
-	case WHV_AREG_CR8: return vmcb->control.int_ctl & V_TPR_MASK;
-	case WHV_AREG_DR6: return s->dr6;
-	case WHV_AREG_DR7: return s->dr7;
-	case WHV_AREG_EFER: return s->efer & ~EFER_SVME;
-	case WHV_AREG_PAT: return s->g_pat;
-	case WHV_AREG_TSC: return rdtsc() + vmcb->control.tsc_offset;
-	case WHV_AREG_KERNEL_GS_BASE: return s->kernel_gs_base;
-	case WHV_AREG_SYSENTER_CS: return s->sysenter_cs;
-	case WHV_AREG_SYSENTER_EIP: return s->sysenter_eip;
-	case WHV_AREG_SYSENTER_ESP: return s->sysenter_esp;
-	case WHV_AREG_STAR: return s->star;
-	case WHV_AREG_LSTAR: return s->lstar;
-	case WHV_AREG_CSTAR: return s->cstar;
-	case WHV_AREG_SFMASK: return s->sfmask;
-	case WHV_AREG_CPL: return s->cpl;
+	case WHV_AREG_RIP:
+		return s->rip;
+	case WHV_AREG_RFLAGS:
+		return s->rflags;
+	case WHV_AREG_CR0:
+		return s->cr0;
+	case WHV_AREG_CR2:
+		return s->cr2;
+	case WHV_AREG_CR3:
+		return s->cr3;
+	case WHV_AREG_CR4:
+		return s->cr4;
+	case WHV_AREG_CR8:
+		return vmcb->control.int_ctl & V_TPR_MASK;
+	case WHV_AREG_DR6:
+		return s->dr6;
+	case WHV_AREG_DR7:
+		return s->dr7;
+	case WHV_AREG_EFER:
+		return s->efer & ~EFER_SVME;
+	case WHV_AREG_PAT:
+		return s->g_pat;
+	case WHV_AREG_TSC:
+		return rdtsc() + vmcb->control.tsc_offset;
+	case WHV_AREG_KERNEL_GS_BASE:
+		return s->kernel_gs_base;
+	case WHV_AREG_SYSENTER_CS:
+		return s->sysenter_cs;
+	case WHV_AREG_SYSENTER_EIP:
+		return s->sysenter_eip;
+	case WHV_AREG_SYSENTER_ESP:
+		return s->sysenter_esp;
+	case WHV_AREG_STAR:
+		return s->star;
+	case WHV_AREG_LSTAR:
+		return s->lstar;
+	case WHV_AREG_CSTAR:
+		return s->cstar;
+	case WHV_AREG_SFMASK:
+		return s->sfmask;
+	case WHV_AREG_CPL:
+		return s->cpl;
 	case WHV_AREG_INT_SHADOW:
 		return vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
 	case WHV_AREG_PENDING_EVENT:
@@ -246,30 +275,70 @@ static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 	struct vmcb_save_area *s = &vmcb->save;
 
 	switch (reg) {
-	case WHV_AREG_RIP: s->rip = v; break;
-	case WHV_AREG_RFLAGS: s->rflags = v; break;
-	case WHV_AREG_CR0: s->cr0 = v; break;
-	case WHV_AREG_CR2: s->cr2 = v; break;
-	case WHV_AREG_CR3: s->cr3 = v; break;
-	case WHV_AREG_CR4: s->cr4 = v; break;
+	case WHV_AREG_RIP:
+		s->rip = v;
+		break;
+	case WHV_AREG_RFLAGS:
+		s->rflags = v;
+		break;
+	case WHV_AREG_CR0:
+		s->cr0 = v;
+		break;
+	case WHV_AREG_CR2:
+		s->cr2 = v;
+		break;
+	case WHV_AREG_CR3:
+		s->cr3 = v;
+		break;
+	case WHV_AREG_CR4:
+		s->cr4 = v;
+		break;
 	case WHV_AREG_CR8:
 		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
 					(v & V_TPR_MASK);
 		break;
-	case WHV_AREG_DR6: s->dr6 = v; break;
-	case WHV_AREG_DR7: s->dr7 = v; break;
-	case WHV_AREG_EFER: s->efer = v | EFER_SVME; break;	/* VMRUN needs it */
-	case WHV_AREG_PAT: s->g_pat = v; break;
-	case WHV_AREG_TSC: vmcb->control.tsc_offset = v - rdtsc(); break;
-	case WHV_AREG_KERNEL_GS_BASE: s->kernel_gs_base = v; break;
-	case WHV_AREG_SYSENTER_CS: s->sysenter_cs = v; break;
-	case WHV_AREG_SYSENTER_EIP: s->sysenter_eip = v; break;
-	case WHV_AREG_SYSENTER_ESP: s->sysenter_esp = v; break;
-	case WHV_AREG_STAR: s->star = v; break;
-	case WHV_AREG_LSTAR: s->lstar = v; break;
-	case WHV_AREG_CSTAR: s->cstar = v; break;
-	case WHV_AREG_SFMASK: s->sfmask = v; break;
-	case WHV_AREG_CPL: s->cpl = v; break;
+	case WHV_AREG_DR6:
+		s->dr6 = v;
+		break;
+	case WHV_AREG_DR7:
+		s->dr7 = v;
+		break;
+	case WHV_AREG_EFER:
+		s->efer = v | EFER_SVME; /* VMRUN needs it */
+		break;
+	case WHV_AREG_PAT:
+		s->g_pat = v;
+		break;
+	case WHV_AREG_TSC:
+		vmcb->control.tsc_offset = v - rdtsc();
+		break;
+	case WHV_AREG_KERNEL_GS_BASE:
+		s->kernel_gs_base = v;
+		break;
+	case WHV_AREG_SYSENTER_CS:
+		s->sysenter_cs = v;
+		break;
+	case WHV_AREG_SYSENTER_EIP:
+		s->sysenter_eip = v;
+		break;
+	case WHV_AREG_SYSENTER_ESP:
+		s->sysenter_esp = v;
+		break;
+	case WHV_AREG_STAR:
+		s->star = v;
+		break;
+	case WHV_AREG_LSTAR:
+		s->lstar = v;
+		break;
+	case WHV_AREG_CSTAR:
+		s->cstar = v;
+		break;
+	case WHV_AREG_SFMASK:
+		s->sfmask = v;
+		break;
+	case WHV_AREG_CPL:
+		s->cpl = v;
+		break;
 	case WHV_AREG_INT_SHADOW:
 		vmcb->control.int_state = v ? SVM_INTERRUPT_SHADOW_MASK : 0;
 		break;

@@ -137,7 +137,7 @@ static void whv_kick_noop(void *unused)
  */
 void whv_vp_kick(struct whv_vp *vp, bool wait)
 {
-	smp_mb();
+	smp_mb();	/* our cancel/request write before reading mode */
 	if (READ_ONCE(vp->mode) == WHV_IN_GUEST)
 		smp_call_function_single(READ_ONCE(vp->cpu), whv_kick_noop,
 					 NULL, wait);

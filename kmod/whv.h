@@ -130,6 +130,8 @@ struct whv_backend {
 extern const struct whv_backend *whv_backend;
 extern const struct whv_backend whv_svm_backend;
 int whv_svm_probe(void);
+/* svm_vmrun.S */
+void whv_svm_vmrun(u64 vmcb_pa, u64 *gpr, u64 host_save_pa);
 void whv_svm_remove(void);
 
 /* A mapped range of the caller's memory. */

@@ -58,7 +58,7 @@ HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 		.exit_size = ExitContextSizeInBytes,
 		.exit = (uintptr_t)ExitContext,
 	};
-	int ret;
+	int fd, ret;
 
 	if (!p)
 		return E_HANDLE;
@@ -66,9 +66,14 @@ HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 		return E_POINTER;
 	if (ExitContextSizeInBytes < sizeof(WHV_RUN_VP_EXIT_CONTEXT))
 		return WHV_E_INSUFFICIENT_BUFFER;
-	/* A signal interrupts the run with guest state intact: go on. */
+	/*
+	 * A signal interrupts the run with guest state intact: go on. The
+	 * handle may be deleted meanwhile by another thread (which cancels
+	 * us first), so only the fd is used from here on.
+	 */
+	fd = p->fd;
 	do {
-		ret = ioctl(p->fd, WHV_RUN_VP, &run);
+		ret = ioctl(fd, WHV_RUN_VP, &run);
 	} while (ret < 0 && errno == EINTR);
 	if (ret < 0)
 		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
