@@ -73,6 +73,10 @@ $(B)/examples/%: examples/%.c $(LIBWHV_A)
 
 examples: $(B)/examples/hello
 
+$(B)/tools/%: selftests/tools/%.c $(LIBWHV_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(INC) $< $(LIBWHV_A) -lpthread -o $@
+
 $(B)/unit/%: lib/libwhv/tests/%.c $(LIBWHV_A)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(INC) $< $(LIBWHV_A) \
@@ -96,11 +100,16 @@ checkpatch: $(B)/checkpatch/scripts/checkpatch.pl
 deps:
 	scripts/install-deps.sh
 
+# The selftests, then the load scenarios: beside KVM, and on a CPU without SVM.
 vmtest: deps
-	$(MAKE) vm-module selftests
+	$(MAKE) vm-module selftests examples $(B)/tools/hold
 	MODULES="whv.ko" selftests/vm/vmrun.sh \
 		--file selftests/run_tests.sh $(foreach t,$(SELFTESTS),--file $(t)) \
 		-- sh ./run_tests.sh
+	MODULES="kvm-amd" selftests/vm/vmrun.sh --file selftests/vm/coexist.sh \
+		--file whv.ko --file $(B)/tools/hold --file $(B)/examples/hello -- sh ./coexist.sh
+	WHV_QEMU_CPU="EPYC-Rome,-svm" selftests/vm/vmrun.sh --file selftests/vm/nosvm.sh \
+		--file whv.ko -- sh ./nosvm.sh
 
 export RUN FILES
 vmrun: deps

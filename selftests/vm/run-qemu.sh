@@ -12,6 +12,7 @@ usage: run-qemu.sh --kver KVER --initrd FILE [--cpus N] [--mem M] [--timeout S]
   --append ARGS  extra kernel command line.
   --allow REGEX  (repeatable) console lines matching it are not kernel problems.
   WHV_QEMU_ACCEL=kvm|tcg overrides the accelerator choice.
+  WHV_QEMU_CPU=MODEL runs TCG with that -cpu (e.g. EPYC-Rome,-svm for a host without SVM).
 Exit status:
   the guest command's status (from its WHV-VM-EXIT-STATUS=<n> line), else
   121  the console shows a kernel problem (Oops, BUG:, WARNING:, ...) or the kernel
@@ -57,6 +58,7 @@ fi
 # KVM only helps if it can nest SVM; otherwise emulate an SVM-capable CPU.
 nested=$(cat /sys/module/kvm_amd/parameters/nested 2>/dev/null || echo 0)
 accel=${WHV_QEMU_ACCEL:-}
+[[ -z "${WHV_QEMU_CPU:-}" ]] || accel=tcg
 if [[ -z "$accel" ]]; then
 	accel=tcg
 	if [[ -w /dev/kvm ]] && grep -qw svm /proc/cpuinfo && [[ "$nested" == [1Y] ]]; then
@@ -65,7 +67,7 @@ if [[ -z "$accel" ]]; then
 fi
 case "$accel" in
 kvm) accel_args=(-accel kvm -cpu host) ;;
-tcg) accel_args=(-accel tcg -cpu "EPYC-Rome,+svm,+npt") ;;
+tcg) accel_args=(-accel tcg -cpu "${WHV_QEMU_CPU:-EPYC-Rome,+svm,+npt}") ;;
 *) echo "run-qemu: WHV_QEMU_ACCEL must be kvm or tcg" >&2; exit 2 ;;
 esac
 
