@@ -109,19 +109,30 @@ int whv_vp_delete(struct whv_partition *p, u32 index)
 	return 0;
 }
 
-/* Find VP @index and take its run_lock: the caller owns it until unlock. */
+/*
+ * Find VP @index and take its run_lock: the caller owns the VP until unlock.
+ * Lock-free on the partition: RCU keeps the VP's memory alive while we try
+ * its lock, and the slot is checked again once we hold it, since delete
+ * clears the slot under run_lock before waiting out RCU and freeing.
+ */
 struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err)
 {
 	struct whv_vp *vp;
 
-	mutex_lock(&p->lock);
-	vp = whv_vp_deref(p, index);
 	*err = -ENOENT;
+	if (index >= WHV_MAX_VPS)
+		return NULL;
+	rcu_read_lock();
+	vp = rcu_dereference(p->vps[index]);
 	if (vp && !mutex_trylock(&vp->run_lock)) {
 		*err = -EBUSY;
 		vp = NULL;
 	}
-	mutex_unlock(&p->lock);
+	if (vp && rcu_access_pointer(p->vps[index]) != vp) {
+		mutex_unlock(&vp->run_lock);	/* deleted meanwhile */
+		vp = NULL;
+	}
+	rcu_read_unlock();
 	return vp;
 }
 
