@@ -13,8 +13,7 @@
 			 BIT_ULL(18) | BIT_ULL(20) | BIT_ULL(21) | BIT_ULL(22))
 #define EFER_KNOWN	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | \
 			 EFER_FFXSR)
-#define RFLAGS_KNOWN	(GENMASK_ULL(21, 0) & ~(BIT(1) | BIT(3) | BIT(5) | \
-						BIT(15)))
+#define RFLAGS_KNOWN	(GENMASK_ULL(21, 0) & ~(BIT(3) | BIT(5) | BIT(15)))
 /* PendingInterruption: Pending, Type:3, DeliverErrorCode, InstructionLength:4,
  * NestedEvent, reserved:6, Vector:16, ErrorCode:32.
  */

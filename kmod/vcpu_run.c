@@ -91,14 +91,38 @@ static int whv_enter_once(struct whv_vp *vp, struct whv_exit_info *info)
 	return 0;
 }
 
-void whv_inject_exception(struct whv_vp *vp, u8 vector, bool has_error,
-			  u32 error)
+static void whv_inject_exception(struct whv_vp *vp, u8 vector,
+				 bool has_error, u32 error)
 {
 	u64 ev = 1 | (WHV_PENDING_EXCEPTION << 1) | ((u64)vector << 16);
 
 	if (has_error)
 		ev |= BIT_ULL(4) | ((u64)error << 32);
 	whv_backend->write_reg(vp, WHV_AREG_PENDING_EVENT, ev);
+}
+
+/*
+ * An exception the kernel raises for the guest. The hardware never
+ * intercepts injected events, so when userspace asked to see this vector
+ * it becomes an Exception exit here instead (returns 1), with RIP still at
+ * the faulting instruction; else it is injected (returns 0).
+ */
+static int whv_raise_exception(struct whv_vp *vp, struct whv_exit_info *info,
+			       u8 vector, bool has_error, u32 error)
+{
+	struct whv_partition *p = vp->part;
+
+	if ((READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) &&
+	    (READ_ONCE(p->exception_bitmap) & BIT_ULL(vector))) {
+		info->kind = WHV_KEXIT_EXCEPTION;
+		info->exc.vector = vector;
+		info->exc.has_error = has_error;
+		info->exc.error = error;
+		info->exc.param = 0;
+		return 1;
+	}
+	whv_inject_exception(vp, vector, has_error, error);
+	return 0;
 }
 
 /* Complete the current instruction: RIP past it, interrupt shadow gone. */
@@ -117,7 +141,7 @@ static int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info)
 	return 0;
 }
 
-static int whv_handle_cpuid(struct whv_vp *vp, const struct whv_exit_info *info)
+static int whv_handle_cpuid(struct whv_vp *vp, struct whv_exit_info *info)
 {
 	u32 leaf = vp->gpr[WHV_REG_RAX], sub = vp->gpr[WHV_REG_RCX], r[4];
 
@@ -131,7 +155,7 @@ static int whv_handle_cpuid(struct whv_vp *vp, const struct whv_exit_info *info)
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
 
-static int whv_handle_msr(struct whv_vp *vp, const struct whv_exit_info *info)
+static int whv_handle_msr(struct whv_vp *vp, struct whv_exit_info *info)
 {
 	u32 msr = vp->gpr[WHV_REG_RCX];
 	u64 val;
@@ -151,24 +175,19 @@ static int whv_handle_msr(struct whv_vp *vp, const struct whv_exit_info *info)
 	if (ret == -ENOENT && (READ_ONCE(vp->part->extended_exits) &
 			       WHV_EXTEXIT_MSR))
 		return 1;
-	if (ret) {
-		whv_inject_exception(vp, X86_TRAP_GP, true, 0);
-		return 0;
-	}
+	if (ret)
+		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
 
-static int whv_handle_xsetbv(struct whv_vp *vp,
-			     const struct whv_exit_info *info)
+static int whv_handle_xsetbv(struct whv_vp *vp, struct whv_exit_info *info)
 {
 	u64 val = (u32)vp->gpr[WHV_REG_RAX] | (u64)vp->gpr[WHV_REG_RDX] << 32;
 
 	if ((u32)vp->gpr[WHV_REG_RCX] != 0 ||
 	    whv_backend->read_reg(vp, WHV_AREG_CPL) != 0 ||
-	    !whv_xcr0_valid(vp, val)) {
-		whv_inject_exception(vp, X86_TRAP_GP, true, 0);
-		return 0;
-	}
+	    !whv_xcr0_valid(vp, val))
+		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
 	vp->xcr0 = val;
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
@@ -183,10 +202,8 @@ static int whv_handle_mov_dr(struct whv_vp *vp, struct whv_exit_info *info)
 			return 1;
 		info->insn_len = len;
 	}
-	if (whv_backend->read_reg(vp, WHV_AREG_CPL) != 0) {
-		whv_inject_exception(vp, X86_TRAP_GP, true, 0);
-		return 0;
-	}
+	if (whv_backend->read_reg(vp, WHV_AREG_CPL) != 0)
+		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
 	if (info->dr.write) {
 		u64 v = vp->gpr[gpr];
 
@@ -220,8 +237,12 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 	case WHV_KEXIT_XSETBV:
 		return whv_handle_xsetbv(vp, info);
 	case WHV_KEXIT_UD:
-		whv_inject_exception(vp, X86_TRAP_UD, false, 0);
-		return 0;
+		return whv_raise_exception(vp, info, X86_TRAP_UD, false, 0);
+	case WHV_KEXIT_HLT:
+		/* Known before userspace sees it: HLT completes (see below). */
+		if (!info->insn_len)
+			info->insn_len = max(whv_insn_length(vp), 0);
+		return 1;
 	case WHV_KEXIT_NOP:
 		return whv_skip_insn(vp, info) ? 1 : 0;
 	case WHV_KEXIT_MOV_DR:

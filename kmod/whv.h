@@ -239,8 +239,6 @@ bool whv_pat_valid(u64 pat);
 /* vcpu_run.c */
 void whv_run_init(void);
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit);
-void whv_inject_exception(struct whv_vp *vp, u8 vector, bool has_error,
-			  u32 error);
 
 /* exit.c: each returns 1, "exit to userspace" */
 int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
