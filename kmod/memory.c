@@ -199,13 +199,14 @@ retry:
 	ret = whv_npt_map(p, gpa, whv_backend->npt_leaf(page_to_phys(page),
 							flags), spare, 3);
 	spin_unlock(&p->mmu_lock);
-	if (ret) {
-		/* Present already: a permission fault, for userspace. */
+	/*
+	 * -EEXIST: another VP filled this entry first (forbidden accesses
+	 * were turned away above), so just re-enter.
+	 */
+	if (ret == -EEXIST)
 		put_page(page);
-		ret = 0;
-	} else {
-		*handled = true;
-	}
+	ret = 0;
+	*handled = true;
 out:
 	for (i = 0; i < ARRAY_SIZE(spare); i++)
 		if (spare[i])

@@ -182,7 +182,7 @@ static int whv_get_one(struct whv_vp *vp, u32 name, struct whv_reg_value *out)
 		out->low = vp->apic_base;
 	} else if (name == WHV_REG_INTERRUPT_STATE) {
 		out->low = b->read_reg(vp, WHV_AREG_INT_SHADOW) |
-			   (vp->nmi_masked ? 2 : 0);
+			   (b->read_reg(vp, WHV_AREG_NMI_MASKED) ? 2 : 0);
 	} else if (name == WHV_REG_DELIVERABILITY_NOTIFICATIONS) {
 		out->low = vp->deliverability;
 	} else {
@@ -238,7 +238,7 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 			return -EINVAL;
 		if (apply) {
 			b->write_reg(vp, WHV_AREG_INT_SHADOW, v & 1);
-			vp->nmi_masked = v & 2;
+			b->write_reg(vp, WHV_AREG_NMI_MASKED, !!(v & 2));
 		}
 	} else if (name == WHV_REG_DELIVERABILITY_NOTIFICATIONS) {
 		/* NmiNotification, InterruptNotification, InterruptPriority */

@@ -16,6 +16,7 @@
 #include <asm/cpufeature.h>
 #include <asm/reboot.h>
 #include <asm/traps.h>
+#include <asm/debugreg.h>
 #include "whv.h"
 
 #define SVM_FEAT_NRIPS		BIT(3)	/* CPUID 0x8000000A EDX */
@@ -51,6 +52,15 @@ struct svm_vp {
 	u64 asid_generation;
 	int asid_cpu;
 	bool flush;
+	/*
+	 * The VMCB holds no NMI-blocked state: an injected NMI masks NMIs
+	 * until the guest's IRET, which we intercept and then watch complete
+	 * (RIP moves on), single-stepping over it when an NMI window is due.
+	 */
+	bool nmi_masked;
+	bool awaiting_iret;
+	bool nmi_singlestep;
+	u64 iret_rip;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
@@ -119,6 +129,8 @@ static void svm_emergency_disable(void)
 }
 
 /* ---- registers --------------------------------------------------------- */
+
+static void svm_update_intercepts(struct whv_vp *vp);
 
 static struct vmcb_seg *svm_seg(struct vmcb *vmcb, enum whv_aseg s)
 {
@@ -265,6 +277,8 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	case WHV_AREG_PENDING_EVENT:
 		return svm_event_to_whv(vmcb->control.event_inj,
 					vmcb->control.event_inj_err);
+	case WHV_AREG_NMI_MASKED:
+		return to_svm(vp)->nmi_masked;
 	}
 	return 0;
 }
@@ -345,6 +359,11 @@ static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 	case WHV_AREG_PENDING_EVENT:
 		svm_event_from_whv(vmcb, v);
 		break;
+	case WHV_AREG_NMI_MASKED:
+		to_svm(vp)->nmi_masked = v;
+		to_svm(vp)->awaiting_iret = false;
+		svm_update_intercepts(vp);
+		break;
 	}
 }
 
@@ -353,12 +372,16 @@ static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 static void svm_update_intercepts(struct whv_vp *vp)
 {
 	struct whv_partition *p = vp->part;
-	struct vmcb *vmcb = to_svm(vp)->vmcb;
+	struct svm_vp *svm = to_svm(vp);
+	struct vmcb *vmcb = svm->vmcb;
 	bool window = vp->deliverability & WHV_DELIVER_INTERRUPT;
 
 	vmcb->control.intercepts[INTERCEPT_EXCEPTION] =
-		(READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) ?
-		(u32)READ_ONCE(p->exception_bitmap) : 0;
+		((READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) ?
+		 (u32)READ_ONCE(p->exception_bitmap) : 0) |
+		(svm->nmi_singlestep ? BIT(X86_TRAP_DB) : 0);
+	svm_set_intercept(vmcb, INTERCEPT_IRET,
+			  svm->nmi_masked && !svm->awaiting_iret);
 	/* A virtual interrupt the guest takes as soon as it can: VINTR exit. */
 	svm_set_intercept(vmcb, INTERCEPT_VINTR, window);
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK);
@@ -479,13 +502,47 @@ static bool svm_exception_has_error(u8 vector)
 	       vector == X86_TRAP_CP || vector == 29 || vector == 30;
 }
 
-static void svm_decode_exit(struct vmcb *vmcb, struct whv_exit_info *e)
+/* The guest reached its NMI handler's IRET: NMIs unmask once it retires. */
+static void svm_iret_intercepted(struct whv_vp *vp)
 {
+	struct svm_vp *svm = to_svm(vp);
+
+	svm->awaiting_iret = true;
+	svm->iret_rip = svm->vmcb->save.rip;
+	if (vp->deliverability & WHV_DELIVER_NMI) {
+		/* Trap right after the IRET, so the NMI window opens there. */
+		svm->nmi_singlestep = true;
+		svm->vmcb->save.rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
+	}
+	svm_update_intercepts(vp);
+}
+
+/* Our single-step trap after an IRET: not the guest's #DB. */
+static bool svm_nmi_singlestep_done(struct whv_vp *vp)
+{
+	struct svm_vp *svm = to_svm(vp);
+
+	if (!svm->nmi_singlestep)
+		return false;
+	svm->nmi_singlestep = false;
+	svm->vmcb->save.dr6 &= ~DR_STEP;
+	svm_update_intercepts(vp);
+	return true;
+}
+
+static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
+{
+	struct vmcb *vmcb = to_svm(vp)->vmcb;
 	struct vmcb_control_area *c = &vmcb->control;
 	u32 code = c->exit_code;
 	u64 info1 = c->exit_info_1;
 
 	e->insn_len = 0;
+	if (code == SVM_EXIT_EXCP_BASE + X86_TRAP_DB &&
+	    svm_nmi_singlestep_done(vp)) {
+		e->kind = WHV_KEXIT_HANDLED;
+		return;
+	}
 	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 		e->kind = WHV_KEXIT_EXCEPTION;
 		e->exc.vector = code - SVM_EXIT_EXCP_BASE;
@@ -548,6 +605,10 @@ static void svm_decode_exit(struct vmcb *vmcb, struct whv_exit_info *e)
 	case SVM_EXIT_VINTR:
 		e->kind = WHV_KEXIT_IRQ_WINDOW;
 		break;
+	case SVM_EXIT_IRET:
+		svm_iret_intercepted(vp);
+		e->kind = WHV_KEXIT_HANDLED;
+		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->kind = WHV_KEXIT_SHUTDOWN;
 		break;
@@ -570,6 +631,9 @@ static void svm_enter(struct whv_vp *vp, struct whv_exit_info *exit)
 	struct svm_vp *svm = to_svm(vp);
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
+	bool nmi_injected = (vmcb->control.event_inj & (SVM_EVTINJ_VALID |
+			     SVM_EVTINJ_TYPE_MASK)) ==
+			    (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_NMI);
 
 	svm_pick_asid(svm, smp_processor_id());
 	vmcb->control.clean = 0;	/* no clean-bit tracking yet */
@@ -589,7 +653,18 @@ static void svm_enter(struct whv_vp *vp, struct whv_exit_info *exit)
 	vp->gpr[WHV_REG_RAX] = vmcb->save.rax;
 	vp->gpr[WHV_REG_RSP] = vmcb->save.rsp;
 	svm_requeue_event(vmcb);
-	svm_decode_exit(vmcb, exit);
+	/* An NMI that was not handed back for re-injection was delivered. */
+	if (nmi_injected && (vmcb->control.event_inj & SVM_EVTINJ_TYPE_MASK) !=
+			    SVM_EVTINJ_TYPE_NMI) {
+		svm->nmi_masked = true;
+		svm->awaiting_iret = false;
+		svm_update_intercepts(vp);
+	}
+	svm_decode_exit(vp, exit);
+	if (svm->awaiting_iret && vmcb->save.rip != svm->iret_rip) {
+		svm->nmi_masked = false;
+		svm->awaiting_iret = false;
+	}
 }
 
 /* ---- NPT entries ---------------------------------------------------------- */

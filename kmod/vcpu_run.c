@@ -259,7 +259,8 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 /* NMI window: the VP can take an NMI right now, so report it at once. */
 static bool whv_nmi_window_open(struct whv_vp *vp)
 {
-	if (!(vp->deliverability & WHV_DELIVER_NMI) || vp->nmi_masked ||
+	if (!(vp->deliverability & WHV_DELIVER_NMI) ||
+	    whv_backend->read_reg(vp, WHV_AREG_NMI_MASKED) ||
 	    (whv_backend->read_reg(vp, WHV_AREG_PENDING_EVENT) & 1))
 		return false;
 	vp->deliverability &= ~WHV_DELIVER_NMI;

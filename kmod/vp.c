@@ -119,7 +119,7 @@ struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err)
 {
 	struct whv_vp *vp;
 
-	*err = -ENOENT;
+	*err = READ_ONCE(p->setup_done) ? -ENOENT : -EBADFD;
 	if (index >= WHV_MAX_VPS)
 		return NULL;
 	rcu_read_lock();

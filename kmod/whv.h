@@ -84,6 +84,7 @@ enum whv_areg {
 	WHV_AREG_CPL,
 	WHV_AREG_INT_SHADOW,	/* 0 or 1 */
 	WHV_AREG_PENDING_EVENT,	/* WHV PendingInterruption bits */
+	WHV_AREG_NMI_MASKED,	/* 0 or 1: an NMI handler has not IRETed yet */
 };
 
 /* Segment registers and descriptor tables (tables: selector/attributes 0). */
@@ -165,7 +166,6 @@ struct whv_vp {
 	u64 dr[4];			/* DR0-3 (never loaded into hardware) */
 	u64 xcr0;
 	u32 deliverability;		/* DeliverabilityNotifications bits */
-	bool nmi_masked;
 	u64 apic_base;
 	u64 mtrr_def_type;
 

@@ -45,7 +45,7 @@ HRESULT WINAPI WHvGetCapability(WHV_CAPABILITY_CODE CapabilityCode,
 	if (fd < 0) {
 		/* No hypervisor is a valid answer to "is one present?" */
 		if (CapabilityCode != WHvCapabilityCodeHypervisorPresent)
-			return WHV_E_UNSUPPORTED_HYPERVISOR_CONFIG;
+			return whv_hresult_from_device_errno(-fd);
 		cap.size = sizeof(BOOL);
 	} else if (ioctl(fd, WHV_GET_CAPABILITY, &cap) < 0) {
 		return whv_hresult_from_errno(errno, WHV_CALL_CAPABILITY);

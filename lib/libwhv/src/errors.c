@@ -48,3 +48,17 @@ HRESULT whv_hresult_from_errno(int err, enum whv_call call)
 		return E_FAIL;
 	}
 }
+
+HRESULT whv_hresult_from_device_errno(int err)
+{
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		return E_ACCESSDENIED;
+	case ENOMEM:
+		return E_OUTOFMEMORY;
+	default:
+		/* No device, or one from another release: no usable hypervisor. */
+		return WHV_E_UNSUPPORTED_HYPERVISOR_CONFIG;
+	}
+}

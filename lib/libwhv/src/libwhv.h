@@ -21,6 +21,8 @@ struct whv_partition_handle {
 #define WHV_HANDLE_MAGIC 0x70766877u	/* "whvp" */
 
 HRESULT whv_hresult_from_errno(int err, enum whv_call call);
+/* Why /dev/whv could not be opened, as the HRESULT a caller acts on. */
+HRESULT whv_hresult_from_device_errno(int err);
 /* The partition behind a handle, or NULL when the handle is not ours. */
 struct whv_partition_handle *whv_handle(WHV_PARTITION_HANDLE h);
 /* /dev/whv, opened once per process; -errno when it cannot be. */

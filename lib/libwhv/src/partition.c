@@ -24,7 +24,7 @@ HRESULT WINAPI WHvCreatePartition(WHV_PARTITION_HANDLE *Partition)
 		return E_POINTER;
 	dev = whv_device_fd();
 	if (dev < 0)
-		return whv_hresult_from_errno(-dev, WHV_CALL_GENERIC);
+		return whv_hresult_from_device_errno(-dev);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return E_OUTOFMEMORY;

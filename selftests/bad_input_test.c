@@ -1,0 +1,1238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bad input on every call: through libwhv (the HRESULTs WHv documents) and
+ * raw at the ioctl level (the errnos of uapi/whv_ioctl.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "kselftest_harness.h"
+#include "guest.h"
+#include "../uapi/whv_ioctl.h"
+
+#define PAGE 4096ULL
+/* An address in the kernel half: never a valid user pointer. */
+#define KERNEL_PTR ((void *)0xffff800000000000ULL)
+
+/* ---- raw helpers ---------------------------------------------------------- */
+
+/* ioctl's result, or -errno. */
+static long xioctl(int fd, unsigned long cmd, const void *arg)
+{
+	long r = ioctl(fd, cmd, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+static long xioctl_ul(int fd, unsigned long cmd, unsigned long arg)
+{
+	long r = ioctl(fd, cmd, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+static int dev_open(void)
+{
+	return open("/dev/whv", O_RDWR | O_CLOEXEC);
+}
+
+/* A page the process cannot touch: a user pointer that faults. */
+static void *bad_page(void)
+{
+	void *p = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static long raw_set_prop(int pfd, __u32 code, const void *data, __u32 size)
+{
+	struct whv_property prop = {
+		.code = code, .size = size, .data = (uintptr_t)data,
+	};
+
+	return xioctl(pfd, WHV_SET_PROPERTY, &prop);
+}
+
+/* A raw partition fd; with @nvps != 0 also ProcessorCount and setup. */
+static int raw_partition(int dev, __u32 nvps, bool setup)
+{
+	int pfd = (int)xioctl_ul(dev, WHV_CREATE_PARTITION, 0);
+
+	if (pfd < 0)
+		return pfd;
+	if (nvps && raw_set_prop(pfd, WHV_PROP_PROCESSOR_COUNT, &nvps, 4)) {
+		close(pfd);
+		return -1;
+	}
+	if (setup && xioctl_ul(pfd, WHV_SETUP_PARTITION, 0)) {
+		close(pfd);
+		return -1;
+	}
+	return pfd;
+}
+
+static long raw_vp(int pfd, unsigned long cmd, __u32 index, __u32 reserved)
+{
+	struct whv_vp_index vi = { .index = index, .reserved = reserved };
+
+	return xioctl(pfd, cmd, &vi);
+}
+
+static long raw_map(int pfd, unsigned long cmd, __u64 uaddr, __u64 gpa,
+		    __u64 size, __u32 flags, __u32 reserved)
+{
+	struct whv_gpa_range r = {
+		.uaddr = uaddr, .gpa = gpa, .size = size, .flags = flags,
+		.reserved = reserved,
+	};
+
+	return xioctl(pfd, cmd, &r);
+}
+
+/* ---- libwhv helpers --------------------------------------------------------- */
+
+static HRESULT set_prop(WHV_PARTITION_HANDLE h, WHV_PARTITION_PROPERTY_CODE code,
+			UINT64 v, UINT32 size)
+{
+	WHV_PARTITION_PROPERTY prop;
+
+	memset(&prop, 0, sizeof(prop));
+	memcpy(&prop, &v, size < 8 ? size : 8);
+	return WHvSetPartitionProperty(h, code, &prop, size);
+}
+
+static HRESULT get_prop(WHV_PARTITION_HANDLE h, WHV_PARTITION_PROPERTY_CODE code,
+			UINT64 *v, UINT32 size, UINT32 *written)
+{
+	WHV_PARTITION_PROPERTY prop;
+	HRESULT hr;
+
+	memset(&prop, 0xee, sizeof(prop));
+	hr = WHvGetPartitionProperty(h, code, &prop, size, written);
+	*v = 0;
+	if (SUCCEEDED(hr))
+		memcpy(v, &prop, *written < 8 ? *written : 8);
+	return hr;
+}
+
+/* A partition with ProcessorCount @nvps, set up when @setup. */
+static HRESULT new_partition(WHV_PARTITION_HANDLE *h, UINT32 nvps, bool setup)
+{
+	HRESULT hr = WHvCreatePartition(h);
+
+	if (FAILED(hr))
+		return hr;
+	hr = set_prop(*h, WHvPartitionPropertyCodeProcessorCount, nvps, 4);
+	if (SUCCEEDED(hr) && setup)
+		hr = WHvSetupPartition(*h);
+	if (FAILED(hr))
+		WHvDeletePartition(*h);
+	return hr;
+}
+
+static UINT64 capability64(WHV_CAPABILITY_CODE code)
+{
+	WHV_CAPABILITY cap;
+	UINT32 written = 0;
+
+	memset(&cap, 0, sizeof(cap));
+	if (FAILED(WHvGetCapability(code, &cap, sizeof(cap), &written)))
+		return 0;
+	return cap.ExtendedVmExits.AsUINT64;
+}
+
+/* ---- /dev/whv ------------------------------------------------------------------ */
+
+TEST(dev_unknown_ioctls)
+{
+	struct whv_capability cap = { .code = WHV_CAP_HYPERVISOR_PRESENT };
+	int dev = dev_open(), pfd;
+	char buf[64];
+
+	ASSERT_LE(0, dev);
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(WHV_API_VERSION, xioctl_ul(dev, WHV_GET_API_VERSION, 0));
+	EXPECT_EQ(-ENOTTY, xioctl_ul(dev, _IO(WHV_IOCTL_MAGIC, 0x7f), 0));
+	EXPECT_EQ(-ENOTTY, xioctl_ul(dev, _IO('Q', 0x00), 0));
+	/* Same number, different direction/size: a different command. */
+	EXPECT_EQ(-ENOTTY, xioctl(dev, _IOW(WHV_IOCTL_MAGIC, 0x01,
+					     struct whv_capability), &cap));
+	/* Partition commands are not /dev/whv's. */
+	EXPECT_EQ(-ENOTTY, xioctl(dev, WHV_SET_PROPERTY, buf));
+	EXPECT_EQ(-ENOTTY, xioctl_ul(dev, WHV_SETUP_PARTITION, 0));
+	EXPECT_EQ(-ENOTTY, xioctl(dev, WHV_RUN_VP, buf));
+
+	pfd = raw_partition(dev, 0, false);
+	ASSERT_LE(0, pfd);
+	EXPECT_EQ(-ENOTTY, xioctl_ul(pfd, _IO(WHV_IOCTL_MAGIC, 0x7f), 0));
+	EXPECT_EQ(-ENOTTY, xioctl_ul(pfd, _IO('Q', 0x24), 0));
+	/* /dev/whv commands are not the partition's. */
+	EXPECT_EQ(-ENOTTY, xioctl_ul(pfd, WHV_GET_API_VERSION, 0));
+	EXPECT_EQ(-ENOTTY, xioctl(pfd, WHV_GET_CAPABILITY, &cap));
+	EXPECT_EQ(-ENOTTY, xioctl_ul(pfd, WHV_CREATE_PARTITION, 0));
+	close(pfd);
+	close(dev);
+}
+
+TEST(create_partition_nonzero_arg)
+{
+	int dev = dev_open();
+
+	ASSERT_LE(0, dev);
+	EXPECT_EQ(-EINVAL, xioctl_ul(dev, WHV_CREATE_PARTITION, 1));
+	EXPECT_EQ(-EINVAL, xioctl_ul(dev, WHV_CREATE_PARTITION,
+				     (unsigned long)&dev));
+	close(dev);
+}
+
+TEST(capability_unknown_code)
+{
+	struct whv_capability cap;
+	WHV_CAPABILITY c;
+	UINT32 written = 0xdead;
+	int dev = dev_open();
+
+	ASSERT_LE(0, dev);
+	memset(&cap, 0, sizeof(cap));
+	cap.code = 0x9999;
+	EXPECT_EQ(-ENOPROTOOPT, xioctl(dev, WHV_GET_CAPABILITY, &cap));
+	cap.code = 0xffffffff;
+	EXPECT_EQ(-ENOPROTOOPT, xioctl(dev, WHV_GET_CAPABILITY, &cap));
+
+	EXPECT_EQ(WHV_E_UNKNOWN_CAPABILITY,
+		  WHvGetCapability((WHV_CAPABILITY_CODE)0x9999, &c, sizeof(c),
+				   &written));
+	EXPECT_EQ(0xdead, written);
+	EXPECT_EQ(WHV_E_UNKNOWN_CAPABILITY,
+		  WHvGetCapability((WHV_CAPABILITY_CODE)0xffffffff, &c,
+				   sizeof(c), NULL));
+	close(dev);
+}
+
+TEST(capability_small_buffer)
+{
+	WHV_CAPABILITY c;
+	UINT32 written = 0xdead;
+
+	memset(&c, 0, sizeof(c));
+	/* ExtendedVmExits is 8 bytes: 4 is too few, 8 is enough. */
+	EXPECT_EQ(WHV_E_INSUFFICIENT_BUFFER,
+		  WHvGetCapability(WHvCapabilityCodeExtendedVmExits, &c, 4,
+				   &written));
+	EXPECT_EQ(0xdead, written);
+	EXPECT_EQ(WHV_E_INSUFFICIENT_BUFFER,
+		  WHvGetCapability(WHvCapabilityCodeExtendedVmExits, &c, 0,
+				   &written));
+	EXPECT_EQ(WHV_E_INSUFFICIENT_BUFFER,
+		  WHvGetCapability(WHvCapabilityCodeHypervisorPresent, &c, 3,
+				   &written));
+	EXPECT_EQ(S_OK, WHvGetCapability(WHvCapabilityCodeExtendedVmExits,
+					 &c, 8, &written));
+	EXPECT_EQ(8, written);
+	EXPECT_EQ(S_OK, WHvGetCapability(WHvCapabilityCodeHypervisorPresent,
+					 &c, 4, &written));
+	EXPECT_EQ(4, written);
+	EXPECT_EQ(TRUE, c.HypervisorPresent);
+	EXPECT_EQ(E_POINTER, WHvGetCapability(WHvCapabilityCodeHypervisorPresent,
+					      NULL, 4, &written));
+}
+
+TEST(capability_bad_pointers)
+{
+	int dev = dev_open();
+	void *bad = bad_page();
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, bad);
+	EXPECT_EQ(-EFAULT, xioctl(dev, WHV_GET_CAPABILITY, NULL));
+	EXPECT_EQ(-EFAULT, xioctl(dev, WHV_GET_CAPABILITY, bad));
+	EXPECT_EQ(-EFAULT, xioctl(dev, WHV_GET_CAPABILITY, KERNEL_PTR));
+	close(dev);
+}
+
+/* ---- partition properties ------------------------------------------------------ */
+
+TEST(property_unknown_code)
+{
+	WHV_PARTITION_HANDLE h;
+	UINT32 written = 0xdead;
+	UINT64 v;
+	UINT32 codes[] = { WHvPartitionPropertyCodeSeparateSecurityDomain,
+			   WHvPartitionPropertyCodeLocalApicEmulationMode,
+			   0x12345, 0xffffffff };
+	unsigned int i;
+	int dev = dev_open(), pfd;
+
+	ASSERT_EQ(S_OK, WHvCreatePartition(&h));
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		EXPECT_EQ(WHV_E_UNKNOWN_PROPERTY,
+			  set_prop(h, (WHV_PARTITION_PROPERTY_CODE)codes[i], 1, 8));
+		EXPECT_EQ(WHV_E_UNKNOWN_PROPERTY,
+			  get_prop(h, (WHV_PARTITION_PROPERTY_CODE)codes[i], &v,
+				   48, &written));
+	}
+	EXPECT_EQ(0xdead, written);
+	WHvDeletePartition(h);
+
+	ASSERT_LE(0, dev);
+	pfd = raw_partition(dev, 0, false);
+	ASSERT_LE(0, pfd);
+	v = 1;
+	EXPECT_EQ(-ENOPROTOOPT, raw_set_prop(pfd, 0x12345, &v, 8));
+	/* The code is checked before the size. */
+	EXPECT_EQ(-ENOPROTOOPT, raw_set_prop(pfd, 0x12345, &v, 0));
+	close(pfd);
+	close(dev);
+}
+
+TEST(property_sizes)
+{
+	WHV_PARTITION_HANDLE h;
+	UINT32 written;
+	UINT64 v;
+
+	ASSERT_EQ(S_OK, WHvCreatePartition(&h));
+	/* Below the per-property minimum. */
+	EXPECT_EQ(E_INVALIDARG, set_prop(h, WHvPartitionPropertyCodeProcessorCount,
+					 2, 3));
+	EXPECT_EQ(E_INVALIDARG, set_prop(h, WHvPartitionPropertyCodeProcessorCount,
+					 2, 0));
+	EXPECT_EQ(E_INVALIDARG, set_prop(h, WHvPartitionPropertyCodeExtendedVmExits,
+					 1, 7));
+	EXPECT_EQ(E_INVALIDARG, set_prop(h, WHvPartitionPropertyCodeExceptionExitBitmap,
+					 1, 4));
+	/* Nothing was set by those. */
+	written = 0;
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeProcessorCount, &v,
+				 48, &written));
+	EXPECT_EQ(4, written);
+	EXPECT_EQ(0, v);
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeExtendedVmExits, &v,
+				 48, &written));
+	EXPECT_EQ(8, written);
+	EXPECT_EQ(0, v);
+
+	/* Shorter than the 48-byte union but at least the minimum: fine. */
+	EXPECT_EQ(S_OK, set_prop(h, WHvPartitionPropertyCodeProcessorCount, 3, 4));
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeProcessorCount, &v,
+				 4, &written));
+	EXPECT_EQ(4, written);
+	EXPECT_EQ(3, v);
+	EXPECT_EQ(S_OK, set_prop(h, WHvPartitionPropertyCodeExtendedVmExits, 1, 8));
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeExtendedVmExits, &v,
+				 8, &written));
+	EXPECT_EQ(8, written);
+	EXPECT_EQ(1, v);
+	/* The whole union works too. */
+	EXPECT_EQ(S_OK, set_prop(h, WHvPartitionPropertyCodeProcessorCount, 5, 48));
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeProcessorCount, &v,
+				 48, &written));
+	EXPECT_EQ(5, v);
+
+	/* Get into a buffer that is too small. */
+	written = 0xdead;
+	EXPECT_EQ(WHV_E_INSUFFICIENT_BUFFER,
+		  get_prop(h, WHvPartitionPropertyCodeProcessorCount, &v, 3,
+			   &written));
+	EXPECT_EQ(WHV_E_INSUFFICIENT_BUFFER,
+		  get_prop(h, WHvPartitionPropertyCodeExtendedVmExits, &v, 4,
+			   &written));
+	EXPECT_EQ(0xdead, written);
+
+	/* NULL buffers */
+	EXPECT_EQ(E_POINTER, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeProcessorCount, NULL, 4));
+	EXPECT_EQ(E_POINTER, WHvGetPartitionProperty(h,
+			WHvPartitionPropertyCodeProcessorCount, NULL, 4, &written));
+	WHvDeletePartition(h);
+}
+
+TEST(property_processor_count_range)
+{
+	WHV_PARTITION_HANDLE h;
+	UINT32 written;
+	UINT64 v;
+
+	ASSERT_EQ(S_OK, WHvCreatePartition(&h));
+	EXPECT_EQ(E_INVALIDARG, set_prop(h, WHvPartitionPropertyCodeProcessorCount, 0, 4));
+	EXPECT_EQ(E_INVALIDARG, set_prop(h, WHvPartitionPropertyCodeProcessorCount, 65, 4));
+	EXPECT_EQ(E_INVALIDARG, set_prop(h, WHvPartitionPropertyCodeProcessorCount,
+					 0xffffffff, 4));
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeProcessorCount, &v, 4,
+				 &written));
+	EXPECT_EQ(0, v);
+	EXPECT_EQ(S_OK, set_prop(h, WHvPartitionPropertyCodeProcessorCount, 64, 4));
+	EXPECT_EQ(S_OK, set_prop(h, WHvPartitionPropertyCodeProcessorCount, 1, 4));
+	EXPECT_EQ(E_INVALIDARG, set_prop(h, WHvPartitionPropertyCodeProcessorCount, 65, 4));
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeProcessorCount, &v, 4,
+				 &written));
+	EXPECT_EQ(1, v);
+	WHvDeletePartition(h);
+}
+
+TEST(property_extended_vm_exits_bits)
+{
+	UINT64 cap = capability64(WHvCapabilityCodeExtendedVmExits);
+	WHV_PARTITION_HANDLE h;
+	UINT32 written;
+	UINT64 v;
+	int bit;
+
+	/* The kernel offers (at least) CPUID, MSR and exception exits. */
+	EXPECT_EQ(7, cap & 7);
+	ASSERT_EQ(S_OK, WHvCreatePartition(&h));
+	EXPECT_EQ(S_OK, set_prop(h, WHvPartitionPropertyCodeExtendedVmExits, cap, 8));
+	for (bit = 0; bit < 64; bit++) {
+		if (cap & (1ULL << bit))
+			continue;
+		EXPECT_EQ(E_INVALIDARG,
+			  set_prop(h, WHvPartitionPropertyCodeExtendedVmExits,
+				   1ULL << bit, 8)) {
+			TH_LOG("ExtendedVmExits bit %d accepted", bit);
+		}
+	}
+	/* X64RdtscExit (3) with supported bits: still refused as a whole. */
+	EXPECT_EQ(E_INVALIDARG, set_prop(h, WHvPartitionPropertyCodeExtendedVmExits,
+					 cap | 8, 8));
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeExtendedVmExits, &v, 8,
+				 &written));
+	EXPECT_EQ(cap, v);
+	WHvDeletePartition(h);
+}
+
+TEST(property_exception_bitmap_bits)
+{
+	UINT64 cap = capability64(WHvCapabilityCodeExceptionExitBitmap);
+	WHV_PARTITION_HANDLE h;
+	UINT32 written;
+	UINT64 v;
+	int bit;
+
+	/* #DE, #UD, #GP, #PF at least; never NMI (2), bits 32+. */
+	EXPECT_EQ((1ULL << 0) | (1ULL << 6) | (1ULL << 13) | (1ULL << 14),
+		  cap & ((1ULL << 0) | (1ULL << 6) | (1ULL << 13) | (1ULL << 14)));
+	EXPECT_EQ(0, cap & (1ULL << 2));
+	EXPECT_EQ(0, cap >> 32);
+	ASSERT_EQ(S_OK, WHvCreatePartition(&h));
+	EXPECT_EQ(S_OK, set_prop(h, WHvPartitionPropertyCodeExceptionExitBitmap,
+				 cap, 8));
+	for (bit = 0; bit < 64; bit++) {
+		if (cap & (1ULL << bit))
+			continue;
+		EXPECT_EQ(E_INVALIDARG,
+			  set_prop(h, WHvPartitionPropertyCodeExceptionExitBitmap,
+				   1ULL << bit, 8)) {
+			TH_LOG("ExceptionExitBitmap bit %d accepted", bit);
+		}
+	}
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeExceptionExitBitmap,
+				 &v, 8, &written));
+	EXPECT_EQ(cap, v);
+	WHvDeletePartition(h);
+}
+
+TEST(property_cpuid_lists)
+{
+	WHV_PARTITION_HANDLE h;
+	UINT32 leaves[300];
+	WHV_X64_CPUID_RESULT res[2];
+	UINT32 written = 0xdead;
+	UINT8 buf[64];
+	unsigned int i;
+
+	for (i = 0; i < 300; i++)
+		leaves[i] = 0x40000000 + i;
+	memset(res, 0, sizeof(res));
+	res[0].Function = 0x40000000;
+	res[1].Function = 0x40000001;
+	ASSERT_EQ(S_OK, WHvCreatePartition(&h));
+	/* CpuidExitList: whole UINT32s, at most 256 of them. */
+	EXPECT_EQ(E_INVALIDARG, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidExitList, leaves, 6));
+	EXPECT_EQ(E_INVALIDARG, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidExitList, leaves, 3));
+	EXPECT_EQ(E_INVALIDARG, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidExitList, leaves, 257 * 4));
+	EXPECT_EQ(S_OK, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidExitList, leaves, 8));
+	EXPECT_EQ(S_OK, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidExitList, leaves, 256 * 4));
+	/* CpuidResultList: whole 32-byte entries. */
+	EXPECT_EQ(E_INVALIDARG, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidResultList, res, 31));
+	EXPECT_EQ(E_INVALIDARG, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidResultList, res, 33));
+	EXPECT_EQ(E_INVALIDARG, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidResultList, res, 48));
+	EXPECT_EQ(S_OK, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidResultList, res, 32));
+	EXPECT_EQ(S_OK, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidResultList, res, 64));
+	/* WHv does not read the lists back. */
+	EXPECT_EQ(E_INVALIDARG, WHvGetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidExitList, buf, sizeof(buf),
+			&written));
+	EXPECT_EQ(E_INVALIDARG, WHvGetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidResultList, buf, sizeof(buf),
+			&written));
+	EXPECT_EQ(0xdead, written);
+	WHvDeletePartition(h);
+}
+
+TEST(property_after_setup)
+{
+	WHV_PARTITION_HANDLE h;
+	WHV_X64_CPUID_RESULT res;
+	UINT32 leaves[2] = { 0x40000000, 1 }, written;
+	UINT64 v, bitmap = 1ULL << 13;
+
+	memset(&res, 0, sizeof(res));
+	ASSERT_EQ(S_OK, new_partition(&h, 2, true));
+	/* Processor properties are fixed by setup. */
+	EXPECT_EQ(WHV_E_INVALID_PARTITION_CONFIG,
+		  set_prop(h, WHvPartitionPropertyCodeProcessorCount, 4, 4));
+	EXPECT_EQ(WHV_E_INVALID_PARTITION_CONFIG, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidResultList, &res, sizeof(res)));
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeProcessorCount, &v, 4,
+				 &written));
+	EXPECT_EQ(2, v);
+	/* Exit controls may change at any time. */
+	EXPECT_EQ(S_OK, set_prop(h, WHvPartitionPropertyCodeExtendedVmExits, 5, 8));
+	EXPECT_EQ(S_OK, set_prop(h, WHvPartitionPropertyCodeExceptionExitBitmap,
+				 bitmap, 8));
+	EXPECT_EQ(S_OK, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeCpuidExitList, leaves, sizeof(leaves)));
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeExtendedVmExits, &v, 8,
+				 &written));
+	EXPECT_EQ(5, v);
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeExceptionExitBitmap,
+				 &v, 8, &written));
+	EXPECT_EQ(bitmap, v);
+	/* ... and are still checked. */
+	EXPECT_EQ(E_INVALIDARG, set_prop(h, WHvPartitionPropertyCodeExtendedVmExits,
+					 1ULL << 40, 8));
+	EXPECT_EQ(S_OK, get_prop(h, WHvPartitionPropertyCodeExtendedVmExits, &v, 8,
+				 &written));
+	EXPECT_EQ(5, v);
+	WHvDeletePartition(h);
+}
+
+TEST(setup_rules)
+{
+	WHV_PARTITION_HANDLE h;
+	int dev = dev_open(), pfd;
+
+	/* No ProcessorCount: nothing to set up. */
+	ASSERT_EQ(S_OK, WHvCreatePartition(&h));
+	EXPECT_EQ(E_INVALIDARG, WHvSetupPartition(h));
+	/* A failed setup leaves the partition configurable. */
+	EXPECT_EQ(S_OK, set_prop(h, WHvPartitionPropertyCodeProcessorCount, 1, 4));
+	EXPECT_EQ(S_OK, WHvSetupPartition(h));
+	EXPECT_EQ(WHV_E_INVALID_PARTITION_CONFIG, WHvSetupPartition(h));
+	EXPECT_EQ(S_OK, WHvCreateVirtualProcessor(h, 0, 0));
+	WHvDeletePartition(h);
+
+	ASSERT_LE(0, dev);
+	pfd = raw_partition(dev, 1, false);
+	ASSERT_LE(0, pfd);
+	EXPECT_EQ(-EINVAL, xioctl_ul(pfd, WHV_SETUP_PARTITION, 1));
+	EXPECT_EQ(0, xioctl_ul(pfd, WHV_SETUP_PARTITION, 0));
+	EXPECT_EQ(-EBADFD, xioctl_ul(pfd, WHV_SETUP_PARTITION, 0));
+	close(pfd);
+	close(dev);
+}
+
+TEST(property_raw_errors)
+{
+	int dev = dev_open(), pfd;
+	void *bad = bad_page();
+	struct whv_property prop;
+	__u32 count = 1;
+	__u64 v;
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, bad);
+	pfd = raw_partition(dev, 0, false);
+	ASSERT_LE(0, pfd);
+	EXPECT_EQ(-EINVAL, raw_set_prop(pfd, WHV_PROP_PROCESSOR_COUNT, &count, 3));
+	EXPECT_EQ(-EINVAL, raw_set_prop(pfd, WHV_PROP_EXTENDED_VM_EXITS, &v, 4));
+	/* Bigger than anything the kernel takes. */
+	EXPECT_EQ(-EINVAL, raw_set_prop(pfd, WHV_PROP_CPUID_RESULT_LIST, &v,
+					0x80000000u));
+	/* Bad pointers: the struct, and the data it points at. */
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_PROPERTY, NULL));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_PROPERTY, bad));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_PROPERTY, bad));
+	EXPECT_EQ(-EFAULT, raw_set_prop(pfd, WHV_PROP_PROCESSOR_COUNT, bad, 4));
+	EXPECT_EQ(-EFAULT, raw_set_prop(pfd, WHV_PROP_PROCESSOR_COUNT, NULL, 4));
+	EXPECT_EQ(-EFAULT, raw_set_prop(pfd, WHV_PROP_PROCESSOR_COUNT,
+					KERNEL_PTR, 4));
+	memset(&prop, 0, sizeof(prop));
+	prop.code = WHV_PROP_EXTENDED_VM_EXITS;
+	prop.size = 8;
+	prop.data = (uintptr_t)bad;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_PROPERTY, &prop));
+	prop.data = (uintptr_t)KERNEL_PTR;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_PROPERTY, &prop));
+	/* Get: the size that was written comes back in .size. */
+	prop.data = (uintptr_t)&v;
+	prop.size = 3;
+	EXPECT_EQ(-ENOBUFS, xioctl(pfd, WHV_GET_PROPERTY, &prop));
+	prop.size = 48;
+	v = ~0ULL;
+	EXPECT_EQ(0, xioctl(pfd, WHV_GET_PROPERTY, &prop));
+	EXPECT_EQ(8, prop.size);
+	EXPECT_EQ(0, v);
+	prop.code = WHV_PROP_CPUID_EXIT_LIST;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_GET_PROPERTY, &prop));
+	prop.code = 0x777;
+	EXPECT_EQ(-ENOPROTOOPT, xioctl(pfd, WHV_GET_PROPERTY, &prop));
+	close(pfd);
+	close(dev);
+}
+
+/* ---- before setup ---------------------------------------------------------------- */
+
+TEST(calls_before_setup)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	WHV_PARTITION_HANDLE h;
+	void *mem = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int dev = dev_open(), pfd;
+	struct whv_run_vp run = {
+		.exit_size = sizeof(struct whv_exit),
+		.exit = (uintptr_t)&exit,
+	};
+
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(S_OK, new_partition(&h, 1, false));
+	EXPECT_EQ(WHV_E_INVALID_PARTITION_CONFIG, WHvCreateVirtualProcessor(h, 0, 0));
+	EXPECT_EQ(WHV_E_INVALID_PARTITION_CONFIG,
+		  WHvMapGpaRange(h, mem, 0, PAGE, WHvMapGpaRangeFlagRead));
+	EXPECT_EQ(WHV_E_INVALID_PARTITION_CONFIG, WHvUnmapGpaRange(h, 0, PAGE));
+	EXPECT_EQ(WHV_E_INVALID_PARTITION_CONFIG,
+		  WHvRunVirtualProcessor(h, 0, &exit, sizeof(exit)));
+	WHvDeletePartition(h);
+
+	ASSERT_LE(0, dev);
+	pfd = raw_partition(dev, 1, false);
+	ASSERT_LE(0, pfd);
+	EXPECT_EQ(-EBADFD, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	EXPECT_EQ(-EBADFD, raw_map(pfd, WHV_MAP_GPA_RANGE, (uintptr_t)mem, 0,
+				   PAGE, WHV_MAP_READ, 0));
+	EXPECT_EQ(-EBADFD, raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, 0, PAGE, 0, 0));
+	EXPECT_EQ(-EBADFD, xioctl(pfd, WHV_RUN_VP, &run));
+	close(pfd);
+	close(dev);
+	munmap(mem, PAGE);
+}
+
+/* ---- guest memory ------------------------------------------------------------------ */
+
+TEST(map_bad_arguments)
+{
+	const UINT32 rwx = WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
+			   WHvMapGpaRangeFlagExecute;
+	WHV_PARTITION_HANDLE h;
+	uint8_t *mem = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(S_OK, new_partition(&h, 1, true));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0x1001, PAGE, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0x800, PAGE, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem + 1, 0, PAGE, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem + 0x800, 0, PAGE, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0, 0, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0, 0x1001, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0, 0x800, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0xfffffffffffff000ULL,
+					       2 * PAGE, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, PAGE, ~0ULL & ~(PAGE - 1),
+					       rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 1ULL << 48, PAGE, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, (1ULL << 48) - PAGE,
+					       2 * PAGE, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 1ULL << 52, PAGE, rwx));
+	/* Flags: only Read/Write/Execute (dirty tracking: not yet). */
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0, PAGE,
+		(WHV_MAP_GPA_RANGE_FLAGS)(rwx | WHvMapGpaRangeFlagTrackDirtyPages)));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0, PAGE,
+					       (WHV_MAP_GPA_RANGE_FLAGS)0x10));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0, PAGE,
+					       (WHV_MAP_GPA_RANGE_FLAGS)0x80000001));
+	/* Source: NULL, in the kernel half, or wrapping around. */
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, NULL, 0, PAGE, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, KERNEL_PTR, 0, PAGE, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, (void *)0xfffffffffffff000ULL,
+					       0, PAGE, rwx));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, (void *)0x00007ffffffff000ULL,
+					       0, 2 * PAGE, rwx));
+	/* None of those mapped anything. */
+	EXPECT_EQ(WHV_E_GPA_RANGE_NOT_FOUND, WHvUnmapGpaRange(h, 0, 1ULL << 47));
+	/* The last page below 2^48 is fine. */
+	EXPECT_EQ(S_OK, WHvMapGpaRange(h, mem, (1ULL << 48) - PAGE, PAGE, rwx));
+	EXPECT_EQ(S_OK, WHvUnmapGpaRange(h, (1ULL << 48) - PAGE, PAGE));
+	WHvDeletePartition(h);
+	munmap(mem, 4 * PAGE);
+}
+
+TEST(unmap_bad_arguments)
+{
+	WHV_PARTITION_HANDLE h;
+	uint8_t *mem = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(S_OK, new_partition(&h, 1, true));
+	EXPECT_EQ(WHV_E_GPA_RANGE_NOT_FOUND, WHvUnmapGpaRange(h, 0, PAGE));
+	EXPECT_EQ(WHV_E_GPA_RANGE_NOT_FOUND, WHvUnmapGpaRange(h, 0x100000, 16 * PAGE));
+	ASSERT_EQ(S_OK, WHvMapGpaRange(h, mem, 0x10000, 4 * PAGE,
+				       WHvMapGpaRangeFlagRead));
+	EXPECT_EQ(E_INVALIDARG, WHvUnmapGpaRange(h, 0x10001, PAGE));
+	EXPECT_EQ(E_INVALIDARG, WHvUnmapGpaRange(h, 0x10000, 0));
+	EXPECT_EQ(E_INVALIDARG, WHvUnmapGpaRange(h, 0x10000, 0x800));
+	EXPECT_EQ(E_INVALIDARG, WHvUnmapGpaRange(h, 0xfffffffffffff000ULL, 2 * PAGE));
+	EXPECT_EQ(E_INVALIDARG, WHvUnmapGpaRange(h, 1ULL << 48, PAGE));
+	/* Next to the mapping, not on it. */
+	EXPECT_EQ(WHV_E_GPA_RANGE_NOT_FOUND, WHvUnmapGpaRange(h, 0xf000, PAGE));
+	EXPECT_EQ(WHV_E_GPA_RANGE_NOT_FOUND, WHvUnmapGpaRange(h, 0x14000, PAGE));
+	/* Overlapping part of it: found. Then the rest; then nothing left. */
+	EXPECT_EQ(S_OK, WHvUnmapGpaRange(h, 0xf000, 2 * PAGE));
+	EXPECT_EQ(S_OK, WHvUnmapGpaRange(h, 0x10000, 4 * PAGE));
+	EXPECT_EQ(WHV_E_GPA_RANGE_NOT_FOUND, WHvUnmapGpaRange(h, 0x10000, 4 * PAGE));
+	WHvDeletePartition(h);
+	munmap(mem, 4 * PAGE);
+}
+
+TEST(map_raw_errors)
+{
+	int dev = dev_open(), pfd;
+	void *bad = bad_page();
+	uint8_t *mem = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	__u64 u = (uintptr_t)mem;
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, bad);
+	ASSERT_NE(MAP_FAILED, mem);
+	pfd = raw_partition(dev, 1, true);
+	ASSERT_LE(0, pfd);
+	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_MAP_GPA_RANGE, u, 0, PAGE,
+				   WHV_MAP_READ, 1));
+	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_MAP_GPA_RANGE, u, 0, PAGE,
+				   WHV_MAP_READ, 0x80000000));
+	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_MAP_GPA_RANGE, u, 0, PAGE,
+				   WHV_MAP_TRACK_DIRTY | WHV_MAP_READ, 0));
+	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_MAP_GPA_RANGE,
+				   0xffff800000000000ULL, 0, PAGE, WHV_MAP_READ, 0));
+	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_MAP_GPA_RANGE, u + 8, 0, PAGE,
+				   WHV_MAP_READ, 0));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_MAP_GPA_RANGE, NULL));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_MAP_GPA_RANGE, bad));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_UNMAP_GPA_RANGE, bad));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_MAP_GPA_RANGE, KERNEL_PTR));
+	ASSERT_EQ(0, raw_map(pfd, WHV_MAP_GPA_RANGE, u, 0, 2 * PAGE,
+			     WHV_MAP_READ, 0));
+	/* Unmap takes no source, no flags and no reserved bits. */
+	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_UNMAP_GPA_RANGE, u, 0, PAGE, 0, 0));
+	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, 0, PAGE,
+				   WHV_MAP_READ, 0));
+	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, 0, PAGE, 0, 1));
+	EXPECT_EQ(0, raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, 0, PAGE, 0, 0));
+	EXPECT_EQ(-ESRCH, raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, 0, PAGE, 0, 0));
+	EXPECT_EQ(0, raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, PAGE, PAGE, 0, 0));
+	close(pfd);
+	close(dev);
+	munmap(mem, 2 * PAGE);
+}
+
+/*
+ * Real mode: read 0x3000 and 0x4000 (OUT to ports 0x10, 0x11), write
+ * 0x3004, read 0x3000 again (port 0x12), halt.
+ */
+GUEST_CODE(overlap, ".code16",
+	"	movl 0x3000, %eax\n"
+	"	outl %eax, $0x10\n"
+	"	movl 0x4000, %eax\n"
+	"	outl %eax, $0x11\n"
+	"	movl $0x600dcafe, 0x3004\n"
+	"	movl 0x3000, %eax\n"
+	"	outl %eax, $0x12\n"
+	"	hlt\n");
+
+static void expect_out(struct __test_metadata *_metadata, struct test_vm *vm,
+		       UINT16 port, UINT32 value)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+
+	ASSERT_EQ(S_OK, vm_run(vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64IoPortAccess, exit.ExitReason);
+	EXPECT_EQ(port, exit.IoPortAccess.PortNumber);
+	EXPECT_EQ(1, (UINT32)exit.IoPortAccess.AccessInfo.IsWrite);
+	EXPECT_EQ(value, (UINT32)exit.IoPortAccess.Rax);
+	vm_skip(vm, 0, &exit);
+}
+
+TEST(map_overlap_replaces)
+{
+	const UINT32 rwx = WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
+			   WHvMapGpaRangeFlagExecute;
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	struct test_vm vm;
+	uint32_t *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, page);
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_real(&vm, 0, overlap_start, overlap_end);
+	*(uint32_t *)(vm.mem + 0x3000) = 0xaaaa3000;
+	*(uint32_t *)(vm.mem + 0x3004) = 0xaaaa3004;
+	*(uint32_t *)(vm.mem + 0x4000) = 0xaaaa4000;
+	page[0] = 0xbbbb3000;
+	page[1] = 0xbbbb3004;
+	/* The new page replaces 0x3000-0x3fff of the 2 MiB mapping. */
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, page, 0x3000, PAGE, rwx));
+	expect_out(_metadata, &vm, 0x10, 0xbbbb3000);
+	expect_out(_metadata, &vm, 0x11, 0xaaaa4000);
+	expect_out(_metadata, &vm, 0x12, 0xbbbb3000);
+	EXPECT_EQ(0x600dcafe, page[1]);
+	EXPECT_EQ(0xaaaa3004, *(uint32_t *)(vm.mem + 0x3004));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	EXPECT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+
+	/* Unmapping the page leaves a hole, not the old mapping. */
+	ASSERT_EQ(S_OK, WHvUnmapGpaRange(vm.part, 0x3000, PAGE));
+	EXPECT_EQ(WHV_E_GPA_RANGE_NOT_FOUND, WHvUnmapGpaRange(vm.part, 0x3000, PAGE));
+	vm_set(&vm, 0, WHvX64RegisterRip, GUEST_LOAD);
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, exit.ExitReason);
+	EXPECT_EQ(0x3000, exit.MemoryAccess.Gpa);
+	EXPECT_EQ(1, (UINT32)exit.MemoryAccess.AccessInfo.GpaUnmapped);
+	EXPECT_EQ(0, (UINT32)exit.MemoryAccess.AccessInfo.AccessType);
+	vm_destroy(&vm);
+	munmap(page, PAGE);
+}
+
+/* ---- virtual processors ------------------------------------------------------------ */
+
+TEST(vp_index_errors)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	WHV_PARTITION_HANDLE h;
+	WHV_REGISTER_NAME name = WHvX64RegisterRax;
+	WHV_REGISTER_VALUE val;
+	UINT32 idx[] = { 1, 2, 63, 64, 1000, 0xffffffff };
+	unsigned int i;
+
+	memset(&val, 0, sizeof(val));
+	ASSERT_EQ(S_OK, new_partition(&h, 2, true));
+	EXPECT_EQ(E_INVALIDARG, WHvCreateVirtualProcessor(h, 2, 0));
+	EXPECT_EQ(E_INVALIDARG, WHvCreateVirtualProcessor(h, 64, 0));
+	EXPECT_EQ(E_INVALIDARG, WHvCreateVirtualProcessor(h, 0xffffffff, 0));
+	EXPECT_EQ(E_INVALIDARG, WHvCreateVirtualProcessor(h, 0, 1));
+	ASSERT_EQ(S_OK, WHvCreateVirtualProcessor(h, 0, 0));
+	EXPECT_EQ(WHV_E_VP_ALREADY_EXISTS, WHvCreateVirtualProcessor(h, 0, 0));
+	EXPECT_EQ(E_INVALIDARG, WHvCancelRunVirtualProcessor(h, 0, 1));
+	/* VP 1 could exist but was never created; the others cannot. */
+	for (i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+		EXPECT_EQ(WHV_E_VP_DOES_NOT_EXIST,
+			  WHvRunVirtualProcessor(h, idx[i], &exit, sizeof(exit)));
+		EXPECT_EQ(WHV_E_VP_DOES_NOT_EXIST,
+			  WHvGetVirtualProcessorRegisters(h, idx[i], &name, 1, &val));
+		EXPECT_EQ(WHV_E_VP_DOES_NOT_EXIST,
+			  WHvSetVirtualProcessorRegisters(h, idx[i], &name, 1, &val));
+		EXPECT_EQ(WHV_E_VP_DOES_NOT_EXIST,
+			  WHvCancelRunVirtualProcessor(h, idx[i], 0));
+		EXPECT_EQ(WHV_E_VP_DOES_NOT_EXIST,
+			  WHvDeleteVirtualProcessor(h, idx[i]));
+	}
+	/* Deleted is gone; it can be created again. */
+	EXPECT_EQ(S_OK, WHvDeleteVirtualProcessor(h, 0));
+	EXPECT_EQ(WHV_E_VP_DOES_NOT_EXIST, WHvDeleteVirtualProcessor(h, 0));
+	EXPECT_EQ(WHV_E_VP_DOES_NOT_EXIST,
+		  WHvGetVirtualProcessorRegisters(h, 0, &name, 1, &val));
+	EXPECT_EQ(S_OK, WHvCreateVirtualProcessor(h, 0, 0));
+	EXPECT_EQ(S_OK, WHvCreateVirtualProcessor(h, 1, 0));
+	WHvDeletePartition(h);
+}
+
+TEST(vp_raw_errors)
+{
+	int dev = dev_open(), pfd;
+	void *bad = bad_page();
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, bad);
+	pfd = raw_partition(dev, 2, true);
+	ASSERT_LE(0, pfd);
+	EXPECT_EQ(-EINVAL, raw_vp(pfd, WHV_CREATE_VP, 0, 1));
+	EXPECT_EQ(-EINVAL, raw_vp(pfd, WHV_CREATE_VP, 2, 0));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_CREATE_VP, NULL));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_CREATE_VP, bad));
+	EXPECT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	EXPECT_EQ(-EEXIST, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	EXPECT_EQ(-EINVAL, raw_vp(pfd, WHV_CANCEL_RUN_VP, 0, 1));
+	EXPECT_EQ(-EINVAL, raw_vp(pfd, WHV_DELETE_VP, 0, 1));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_CANCEL_RUN_VP, bad));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_DELETE_VP, bad));
+	EXPECT_EQ(-ENOENT, raw_vp(pfd, WHV_CANCEL_RUN_VP, 1, 0));
+	EXPECT_EQ(-ENOENT, raw_vp(pfd, WHV_DELETE_VP, 1, 0));
+	EXPECT_EQ(-ENOENT, raw_vp(pfd, WHV_DELETE_VP, 64, 0));
+	EXPECT_EQ(0, raw_vp(pfd, WHV_CANCEL_RUN_VP, 0, 0));
+	EXPECT_EQ(0, raw_vp(pfd, WHV_DELETE_VP, 0, 0));
+	EXPECT_EQ(-ENOENT, raw_vp(pfd, WHV_DELETE_VP, 0, 0));
+	close(pfd);
+	close(dev);
+}
+
+/* ---- registers ------------------------------------------------------------------------ */
+
+TEST(registers_count)
+{
+	WHV_REGISTER_NAME names[300];
+	WHV_REGISTER_VALUE vals[300], back[300];
+	struct test_vm vm;
+	unsigned int i;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	names[0] = WHvX64RegisterRax;
+	memset(vals, 0, sizeof(vals));
+	EXPECT_EQ(E_INVALIDARG, WHvGetVirtualProcessorRegisters(vm.part, 0, names,
+								0, vals));
+	EXPECT_EQ(E_INVALIDARG, WHvSetVirtualProcessorRegisters(vm.part, 0, names,
+								0, vals));
+	EXPECT_EQ(E_POINTER, WHvGetVirtualProcessorRegisters(vm.part, 0, NULL, 1,
+							     vals));
+	EXPECT_EQ(E_POINTER, WHvGetVirtualProcessorRegisters(vm.part, 0, names, 1,
+							     NULL));
+	EXPECT_EQ(E_POINTER, WHvSetVirtualProcessorRegisters(vm.part, 0, NULL, 1,
+							     vals));
+	EXPECT_EQ(E_POINTER, WHvSetVirtualProcessorRegisters(vm.part, 0, names, 1,
+							     NULL));
+
+	/*
+	 * More than the kernel's 256 per call: libwhv splits. The last 16
+	 * entries set the 16 GPRs; earlier ones are overwritten by later ones.
+	 */
+	for (i = 0; i < 300; i++) {
+		names[i] = (WHV_REGISTER_NAME)(i % 16);
+		vals[i].Reg64 = 0x1000000000ULL * (i + 1) + i;
+		vals[i].Reg128.High64 = 0;
+	}
+	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(vm.part, 0, names, 300, vals));
+	memset(back, 0xcc, sizeof(back));
+	ASSERT_EQ(S_OK, WHvGetVirtualProcessorRegisters(vm.part, 0, names, 300, back));
+	for (i = 0; i < 300; i++) {
+		unsigned int r = i % 16, last = r + 16 * ((299 - r) / 16);
+
+		EXPECT_EQ(vals[last].Reg64, back[i].Reg64) {
+			TH_LOG("entry %u (register %u)", i, i % 16);
+		}
+		EXPECT_EQ(0, back[i].Reg128.High64);
+	}
+	vm_destroy(&vm);
+}
+
+TEST(registers_unknown_name_all_or_nothing)
+{
+	WHV_REGISTER_NAME names[3];
+	WHV_REGISTER_VALUE vals[3];
+	struct test_vm vm;
+	UINT32 bad[] = { WHvX64RegisterXmm0, WHvX64RegisterInitialApicId,
+			 WHvRegisterPendingEvent, 0x12345, 0x7fffffff, 0xffffffff };
+	unsigned int i;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterRax, 0x1111));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterRbx, 0x2222));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(vals, 0, sizeof(vals));
+		names[0] = WHvX64RegisterRax;
+		vals[0].Reg64 = 0xdead0000 + i;
+		names[1] = (WHV_REGISTER_NAME)bad[i];
+		vals[1].Reg64 = 1;
+		names[2] = WHvX64RegisterRbx;
+		vals[2].Reg64 = 0xbeef0000 + i;
+		EXPECT_EQ(WHV_E_INVALID_VP_REGISTER_NAME,
+			  WHvSetVirtualProcessorRegisters(vm.part, 0, names, 3, vals)) {
+			TH_LOG("register name 0x%x", bad[i]);
+		}
+		EXPECT_EQ(0x1111, vm_get(&vm, 0, WHvX64RegisterRax));
+		EXPECT_EQ(0x2222, vm_get(&vm, 0, WHvX64RegisterRbx));
+		EXPECT_EQ(WHV_E_INVALID_VP_REGISTER_NAME,
+			  WHvGetVirtualProcessorRegisters(vm.part, 0, names, 3, vals));
+	}
+	/* An invalid value is all-or-nothing too. */
+	names[0] = WHvX64RegisterRax;
+	vals[0].Reg64 = 0xdead;
+	names[1] = WHvX64RegisterCr8;
+	vals[1].Reg64 = 16;
+	EXPECT_EQ(E_INVALIDARG, WHvSetVirtualProcessorRegisters(vm.part, 0, names,
+								2, vals));
+	EXPECT_EQ(0x1111, vm_get(&vm, 0, WHvX64RegisterRax));
+	vm_destroy(&vm);
+}
+
+TEST(registers_raw_errors)
+{
+	int dev = dev_open(), pfd;
+	void *bad = bad_page();
+	__u32 names[257];
+	struct whv_reg_value vals[257];
+	struct whv_vp_registers r;
+	unsigned int i;
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, bad);
+	for (i = 0; i < 257; i++)
+		names[i] = i % 16;
+	memset(vals, 0, sizeof(vals));
+	pfd = raw_partition(dev, 2, true);
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+
+	r = (struct whv_vp_registers){ .vp_index = 0, .count = 0,
+		.names = (uintptr_t)names, .values = (uintptr_t)vals };
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_SET_VP_REGISTERS, &r));
+	r.count = 257;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_SET_VP_REGISTERS, &r));
+	r.count = 256;
+	EXPECT_EQ(0, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
+	EXPECT_EQ(0, xioctl(pfd, WHV_SET_VP_REGISTERS, &r));
+	r.count = 1;
+	r.vp_index = 1;
+	EXPECT_EQ(-ENOENT, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
+	r.vp_index = 0;
+	names[0] = 0x1000;	/* Xmm0: not handled by the kernel */
+	EXPECT_EQ(-ENOPROTOOPT, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
+	EXPECT_EQ(-ENOPROTOOPT, xioctl(pfd, WHV_SET_VP_REGISTERS, &r));
+	names[0] = WHV_REG_RAX;
+	/* Bad pointers: the struct, the names, the values (both ways). */
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_VP_REGISTERS, NULL));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_VP_REGISTERS, bad));
+	r.names = (uintptr_t)bad;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_VP_REGISTERS, &r));
+	r.names = (uintptr_t)KERNEL_PTR;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
+	r.names = (uintptr_t)names;
+	r.values = (uintptr_t)bad;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_VP_REGISTERS, &r));
+	r.values = (uintptr_t)KERNEL_PTR;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_VP_REGISTERS, &r));
+	/* Values that cross into the bad page after the first entry. */
+	r.values = (uintptr_t)bad - sizeof(vals[0]);
+	r.count = 2;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_VP_REGISTERS, &r));
+	close(pfd);
+	close(dev);
+}
+
+/* ---- run --------------------------------------------------------------------------------- */
+
+GUEST_CODE(halt, ".code16", "hlt\n");
+
+TEST(run_exit_buffer)
+{
+	struct {
+		WHV_RUN_VP_EXIT_CONTEXT exit;
+		uint8_t canary[32];
+	} buf;
+	struct test_vm vm;
+	unsigned int i;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_real(&vm, 0, halt_start, halt_end);
+	memset(&buf, 0x5a, sizeof(buf));
+	EXPECT_EQ(WHV_E_INSUFFICIENT_BUFFER,
+		  WHvRunVirtualProcessor(vm.part, 0, &buf.exit, 223));
+	EXPECT_EQ(WHV_E_INSUFFICIENT_BUFFER,
+		  WHvRunVirtualProcessor(vm.part, 0, &buf.exit, 0));
+	EXPECT_EQ(E_POINTER, WHvRunVirtualProcessor(vm.part, 0, NULL, 224));
+	/* Nothing ran, nothing was written. */
+	EXPECT_EQ(GUEST_LOAD, vm_get(&vm, 0, WHvX64RegisterRip));
+	for (i = 0; i < sizeof(buf); i++)
+		ASSERT_EQ(0x5a, ((uint8_t *)&buf)[i]);
+	/* A bigger buffer is fine; only 224 bytes are written. */
+	ASSERT_EQ(S_OK, WHvRunVirtualProcessor(vm.part, 0, &buf.exit, sizeof(buf)));
+	EXPECT_EQ(WHvRunVpExitReasonX64Halt, buf.exit.ExitReason);
+	for (i = 0; i < sizeof(buf.canary); i++)
+		ASSERT_EQ(0x5a, buf.canary[i]);
+	vm_destroy(&vm);
+}
+
+TEST(run_raw_errors)
+{
+	struct whv_exit exit;
+	int dev = dev_open(), pfd;
+	void *bad = bad_page();
+	struct whv_run_vp run;
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, bad);
+	pfd = raw_partition(dev, 2, true);
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	run = (struct whv_run_vp){ .vp_index = 0, .exit_size = 223,
+				   .exit = (uintptr_t)&exit };
+	EXPECT_EQ(-ENOBUFS, xioctl(pfd, WHV_RUN_VP, &run));
+	run.exit_size = 0;
+	EXPECT_EQ(-ENOBUFS, xioctl(pfd, WHV_RUN_VP, &run));
+	run.exit_size = sizeof(exit);
+	run.vp_index = 1;
+	EXPECT_EQ(-ENOENT, xioctl(pfd, WHV_RUN_VP, &run));
+	run.vp_index = 64;
+	EXPECT_EQ(-ENOENT, xioctl(pfd, WHV_RUN_VP, &run));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, NULL));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, bad));
+	/*
+	 * Nothing is mapped: the reset vector's fetch is a MemoryAccess exit,
+	 * whose context cannot be written to a bad pointer.
+	 */
+	run.vp_index = 0;
+	run.exit = (uintptr_t)bad;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, &run));
+	run.exit = (uintptr_t)KERNEL_PTR;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, &run));
+	run.exit = (uintptr_t)&exit;
+	memset(&exit, 0xcc, sizeof(exit));
+	EXPECT_EQ(0, xioctl(pfd, WHV_RUN_VP, &run));
+	EXPECT_EQ(WHV_EXIT_MEMORY_ACCESS, exit.reason);
+	EXPECT_EQ(0xffff0, exit.memory.gpa);
+	EXPECT_EQ(WHV_MEM_ACCESS_EXECUTE | WHV_MEM_GPA_UNMAPPED,
+		  exit.memory.access_info & 7);
+	close(pfd);
+	close(dev);
+}
+
+/* ---- another process ------------------------------------------------------------------ */
+
+GUEST_CODE(poke, ".code16",
+	"	movl $0x12345678, 0x2000\n"
+	"	hlt\n");
+
+TEST(partition_fd_in_child)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	struct test_vm vm;
+	int dev = dev_open(), pfd, status = -1;
+	pid_t pid;
+
+	ASSERT_LE(0, dev);
+	pfd = raw_partition(dev, 1, true);
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_real(&vm, 0, poke_start, poke_end);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Only raw ioctls here, and one libwhv call; then _exit. */
+		struct whv_exit ex;
+		struct whv_run_vp run = { .vp_index = 0,
+			.exit_size = sizeof(ex), .exit = (uintptr_t)&ex };
+		__u32 count = 1;
+		__u64 v;
+		struct whv_property prop = { .code = WHV_PROP_PROCESSOR_COUNT,
+			.size = 8, .data = (uintptr_t)&v };
+		__u32 name = WHV_REG_RIP;
+		struct whv_vp_registers regs = { .vp_index = 0, .count = 1,
+			.names = (uintptr_t)&name, .values = (uintptr_t)&v };
+		WHV_PARTITION_PROPERTY p;
+		int fails = 0;
+
+		if (xioctl(pfd, WHV_RUN_VP, &run) != -EPERM)
+			fails |= 1;
+		if (xioctl(pfd, WHV_GET_PROPERTY, &prop) != -EPERM)
+			fails |= 2;
+		if (raw_set_prop(pfd, WHV_PROP_PROCESSOR_COUNT, &count, 4) != -EPERM)
+			fails |= 4;
+		if (xioctl(pfd, WHV_GET_VP_REGISTERS, &regs) != -EPERM)
+			fails |= 8;
+		if (raw_vp(pfd, WHV_CREATE_VP, 0, 0) != -EPERM)
+			fails |= 16;
+		if (raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, 0, PAGE, 0, 0) != -EPERM)
+			fails |= 32;
+		if (WHvGetPartitionProperty(vm.part,
+					    WHvPartitionPropertyCodeProcessorCount,
+					    &p, sizeof(p), NULL) != E_ACCESSDENIED)
+			fails |= 64;
+		_exit(fails);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+
+	/* The owner still has its partition, and its memory is still shared. */
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	EXPECT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	EXPECT_EQ(0x12345678, *(uint32_t *)(vm.mem + 0x2000));
+	vm_destroy(&vm);
+	close(pfd);
+	close(dev);
+}
+
+/* ---- handles ------------------------------------------------------------------------------ */
+
+static void expect_bad_handle(struct __test_metadata *_metadata,
+			      WHV_PARTITION_HANDLE h)
+{
+	WHV_PARTITION_PROPERTY prop;
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	WHV_REGISTER_NAME name = WHvX64RegisterRax;
+	WHV_REGISTER_VALUE val;
+	UINT32 written;
+	static uint8_t page[4096] __attribute__((aligned(4096)));
+
+	memset(&prop, 0, sizeof(prop));
+	memset(&val, 0, sizeof(val));
+	prop.ProcessorCount = 1;
+	EXPECT_EQ(E_HANDLE, WHvSetupPartition(h));
+	EXPECT_EQ(E_HANDLE, WHvDeletePartition(h));
+	EXPECT_EQ(E_HANDLE, WHvSetPartitionProperty(h,
+			WHvPartitionPropertyCodeProcessorCount, &prop, sizeof(prop)));
+	EXPECT_EQ(E_HANDLE, WHvGetPartitionProperty(h,
+			WHvPartitionPropertyCodeProcessorCount, &prop, sizeof(prop),
+			&written));
+	EXPECT_EQ(E_HANDLE, WHvMapGpaRange(h, page, 0, sizeof(page),
+					   WHvMapGpaRangeFlagRead));
+	EXPECT_EQ(E_HANDLE, WHvUnmapGpaRange(h, 0, sizeof(page)));
+	EXPECT_EQ(E_HANDLE, WHvCreateVirtualProcessor(h, 0, 0));
+	EXPECT_EQ(E_HANDLE, WHvDeleteVirtualProcessor(h, 0));
+	EXPECT_EQ(E_HANDLE, WHvRunVirtualProcessor(h, 0, &exit, sizeof(exit)));
+	EXPECT_EQ(E_HANDLE, WHvCancelRunVirtualProcessor(h, 0, 0));
+	EXPECT_EQ(E_HANDLE, WHvGetVirtualProcessorRegisters(h, 0, &name, 1, &val));
+	EXPECT_EQ(E_HANDLE, WHvSetVirtualProcessorRegisters(h, 0, &name, 1, &val));
+}
+
+TEST(bad_handles)
+{
+	uint64_t garbage[16];
+	struct test_vm vm;
+
+	expect_bad_handle(_metadata, NULL);
+	memset(garbage, 0x5a, sizeof(garbage));
+	expect_bad_handle(_metadata, (WHV_PARTITION_HANDLE)garbage);
+	memset(garbage, 0, sizeof(garbage));
+	expect_bad_handle(_metadata, (WHV_PARTITION_HANDLE)garbage);
+	/* A live partition is not disturbed by all that. */
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_real(&vm, 0, halt_start, halt_end);
+	EXPECT_EQ(E_POINTER, WHvCreatePartition(NULL));
+	vm_destroy(&vm);
+}
+
+TEST_HARNESS_MAIN
