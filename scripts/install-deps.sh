@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(linux-image-amd64 linux-headers-amd64 linux-source-6.1 busybox-static
-	qemu-system-x86 cpio check pkg-config build-essential kmod)
+	qemu-system-x86 cpio check pkg-config build-essential kmod dkms)
 
 print_kver=0
 for arg in "$@"; do

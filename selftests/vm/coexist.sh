@@ -11,7 +11,7 @@ check() {	# check <description> <command...>
 }
 dmesg_has() { dmesg | grep -q "$1"; }
 
-echo "1..7"
+echo "1..8"
 mkfifo /tmp/kvm_in /tmp/whv_in
 # KVM first: a KVM VM holds SVM, so whv.ko refuses to load.
 ./hold kvm </tmp/kvm_in >/tmp/kvm_out &
@@ -33,5 +33,7 @@ check "a whv partition holds SVM" grep -q held /tmp/whv_out
 check "KVM cannot enable SVM meanwhile" sh -c '! ./hold kvm </dev/null >/dev/null 2>&1'
 exec 4>&-
 wait
+# The last partition gone, whv has switched SVM off again on every CPU.
+check "KVM can use SVM once the partition is gone" sh -c './hold kvm </dev/null | grep -q held'
 echo "coexistence: $((n - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]
