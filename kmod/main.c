@@ -89,19 +89,27 @@ static int __init whv_init(void)
 		return ret;
 	whv_backend = &whv_svm_backend;
 	whv_run_init();
+	ret = whv_hw_init();
+	if (ret)
+		goto err_backend;
 	ret = misc_register(&whv_miscdev);
-	if (ret) {
-		whv_svm_remove();
-		return ret;
-	}
+	if (ret)
+		goto err_hw;
 	pr_info("whv: %s backend ready on /dev/whv\n", whv_backend->name);
 	return 0;
+
+err_hw:
+	whv_hw_exit();
+err_backend:
+	whv_svm_remove();
+	return ret;
 }
 
 static void __exit whv_exit(void)
 {
 	/* Partitions hold module references, so none is left here. */
 	misc_deregister(&whv_miscdev);
+	whv_hw_exit();
 	whv_svm_remove();
 }
 

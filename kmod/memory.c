@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <linux/io.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "whv.h"
@@ -36,6 +37,8 @@ static bool whv_range_punch(struct whv_partition *p, u64 gpa, u64 size,
 	u64 end = gpa + size;
 	bool found = false;
 
+	/* A fault that looked the range up before this must not install it. */
+	p->mmu_seq++;
 	list_for_each_entry_safe(r, tmp, &p->ranges, link) {
 		u64 r_end = r->gpa + r->size;
 
@@ -52,6 +55,7 @@ static bool whv_range_punch(struct whv_partition *p, u64 gpa, u64 size,
 			tail->size = r_end - end;
 			tail->uaddr = r->uaddr + (end - r->gpa);
 			list_add(&tail->link, &r->link);
+			p->n_ranges++;
 			r->size = gpa - r->gpa;
 		} else if (r->gpa < gpa) {
 			r->size = gpa - r->gpa;
@@ -61,6 +65,7 @@ static bool whv_range_punch(struct whv_partition *p, u64 gpa, u64 size,
 			r->gpa = end;
 		} else {
 			list_del(&r->link);
+			p->n_ranges--;
 			kfree(r);
 		}
 	}
@@ -104,9 +109,17 @@ int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *rg)
 	r->flags = rg->flags;
 
 	mutex_lock(&p->lock);
+	/* Each map may split one range in two, besides adding its own. */
+	if (p->n_ranges + 2 > WHV_MAX_RANGES) {
+		mutex_unlock(&p->lock);
+		kfree(r);
+		kfree(spare);
+		return -ENOSPC;
+	}
 	spin_lock(&p->mmu_lock);
 	whv_range_punch(p, rg->gpa, rg->size, &spare);
 	list_add(&r->link, &p->ranges);
+	p->n_ranges++;
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
 	mutex_unlock(&p->lock);
@@ -193,6 +206,10 @@ retry:
 	if (p->mmu_invalidating || p->mmu_seq != seq) {
 		spin_unlock(&p->mmu_lock);
 		put_page(page);
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out;
+		}
 		cond_resched();
 		goto retry;
 	}
@@ -203,8 +220,8 @@ retry:
 	 * -EEXIST: another VP filled this entry first (forbidden accesses
 	 * were turned away above), so just re-enter.
 	 */
-	if (ret == -EEXIST)
-		put_page(page);
+	if (ret)
+		put_page(page);	/* -EAGAIN cannot happen with 3 spares */
 	ret = 0;
 	*handled = true;
 out:

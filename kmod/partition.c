@@ -18,11 +18,18 @@ static void whv_partition_free(struct whv_partition *p)
 {
 	u32 i;
 
-	/* Last reference: nothing else can see the VPs now. */
-	for (i = 0; i < WHV_MAX_VPS; i++)
-		if (rcu_access_pointer(p->vps[i]))
-			whv_vp_free(rcu_dereference_protected(p->vps[i], 1));
+	/*
+	 * Memory first: unregistering the mmu notifier may still run its
+	 * callbacks, which kick the VPs. Then nothing else can see them.
+	 */
 	whv_mem_destroy(p);
+	for (i = 0; i < WHV_MAX_VPS; i++) {
+		struct whv_vp *vp = rcu_dereference_protected(p->vps[i], 1);
+
+		RCU_INIT_POINTER(p->vps[i], NULL);
+		if (vp)
+			whv_vp_free(vp);
+	}
 	kvfree(p->cpuid_results);
 	mmdrop(p->mm);
 	kfree(p);

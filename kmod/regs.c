@@ -104,6 +104,12 @@ bool whv_xcr0_valid(struct whv_vp *vp, u64 xcr0)
 		return false;
 	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
 		return false;
+	/* MPX and AMX state come in pairs (else XSETBV faults). */
+	if (!(xcr0 & XFEATURE_MASK_BNDREGS) != !(xcr0 & XFEATURE_MASK_BNDCSR))
+		return false;
+	if ((xcr0 & XFEATURE_MASK_XTILE) &&
+	    (xcr0 & XFEATURE_MASK_XTILE) != XFEATURE_MASK_XTILE)
+		return false;
 	/* AVX-512 state comes as a whole, and needs AVX. */
 	if ((xcr0 & XFEATURE_MASK_AVX512) &&
 	    ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||

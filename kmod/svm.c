@@ -17,6 +17,7 @@
 #include <asm/reboot.h>
 #include <asm/traps.h>
 #include <asm/debugreg.h>
+#include <asm/mce.h>
 #include "whv.h"
 
 #define SVM_FEAT_NRIPS		BIT(3)	/* CPUID 0x8000000A EDX */
@@ -31,6 +32,13 @@
 
 #define IOPM_PAGES	3
 #define MSRPM_PAGES	2
+
+/*
+ * Intercepted whatever userspace asks: #DB and #AC (a guest can make their
+ * delivery loop forever inside microcode), #MC (the host must handle it).
+ */
+#define SVM_HOST_EXCEPTIONS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | \
+				 BIT(X86_TRAP_MC))
 
 /* Vectors userspace may intercept: all but NMI, #MC and reserved ones. */
 #define SVM_EXCEPTION_EXITS	(GENMASK_ULL(31, 0) & ~(BIT(2) | BIT(9) | \
@@ -122,7 +130,10 @@ static bool svm_cpu_enabled(void)
 /* Crash/kexec: leave SVM so the next kernel finds the CPU clean. */
 static void svm_emergency_disable(void)
 {
-	if (this_cpu_read(svm_cpu.enabled)) {
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);	/* STGI would #UD without SVME */
+	if (this_cpu_read(svm_cpu.enabled) && (efer & EFER_SVME)) {
 		asm volatile("stgi" ::: "memory");
 		svm_cpu_disable();
 	}
@@ -378,8 +389,7 @@ static void svm_update_intercepts(struct whv_vp *vp)
 
 	vmcb->control.intercepts[INTERCEPT_EXCEPTION] =
 		((READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) ?
-		 (u32)READ_ONCE(p->exception_bitmap) : 0) |
-		(svm->nmi_singlestep ? BIT(X86_TRAP_DB) : 0);
+		 (u32)READ_ONCE(p->exception_bitmap) : 0) | SVM_HOST_EXCEPTIONS;
 	svm_set_intercept(vmcb, INTERCEPT_IRET,
 			  svm->nmi_masked && !svm->awaiting_iret);
 	/* A virtual interrupt the guest takes as soon as it can: VINTR exit. */
@@ -395,24 +405,50 @@ static void svm_flush_tlb(struct whv_vp *vp)
 	to_svm(vp)->flush = true;
 }
 
-static int svm_vp_create(struct whv_vp *vp)
+/*
+ * The control area, from scratch: at creation, and again after a shutdown
+ * intercept, which leaves the whole VMCB undefined.
+ */
+static void svm_init_control(struct whv_vp *vp)
 {
 	static const unsigned int intercepts[] = {
-		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
-		INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA,
-		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_TASK_SWITCH,
-		INTERCEPT_SHUTDOWN, INTERCEPT_VMRUN, INTERCEPT_VMMCALL,
-		INTERCEPT_VMLOAD, INTERCEPT_VMSAVE, INTERCEPT_STGI,
-		INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_RDTSCP,
-		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND,
-		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_RDPMC,
+		INTERCEPT_CPUID, INTERCEPT_INVD, INTERCEPT_HLT,
+		INTERCEPT_INVLPGA, INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT,
+		INTERCEPT_TASK_SWITCH, INTERCEPT_SHUTDOWN, INTERCEPT_VMRUN,
+		INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE,
+		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
+		INTERCEPT_RDTSCP, INTERCEPT_WBINVD, INTERCEPT_MONITOR,
+		INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND, INTERCEPT_XSETBV,
+		INTERCEPT_RDPRU,
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
 		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
 		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
 	};
+	struct svm_vp *svm = to_svm(vp);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u64 tsc_offset = c->tsc_offset;
+	u32 tpr = c->int_ctl & V_TPR_MASK;
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
+		svm_set_intercept(svm->vmcb, intercepts[i], true);
+	c->iopm_base_pa = page_to_phys(svm_iopm);
+	c->msrpm_base_pa = page_to_phys(svm_msrpm);
+	c->tsc_offset = tsc_offset;
+	c->int_ctl = V_INTR_MASKING_MASK | tpr;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = __pa(vp->part->npt_root);
+	svm->asid_cpu = -1;	/* a fresh ASID, flushed, at the next entry */
+	svm->nmi_singlestep = false;
+	svm_update_intercepts(vp);
+}
+
+static int svm_vp_create(struct whv_vp *vp)
+{
 	struct svm_vp *svm;
 	struct vmcb *vmcb;
-	unsigned int i;
 
 	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
 	if (!svm)
@@ -424,16 +460,8 @@ static int svm_vp_create(struct whv_vp *vp)
 	}
 	svm->vmcb = vmcb;
 	svm->vmcb_pa = __pa(vmcb);
-	svm->asid_cpu = -1;
 	vp->arch = svm;
-
-	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
-		svm_set_intercept(vmcb, intercepts[i], true);
-	vmcb->control.iopm_base_pa = page_to_phys(svm_iopm);
-	vmcb->control.msrpm_base_pa = page_to_phys(svm_msrpm);
-	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
-	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
-	vmcb->control.nested_cr3 = __pa(vp->part->npt_root);
+	svm_init_control(vp);
 	vmcb->save.efer = EFER_SVME;
 	return 0;
 }
@@ -502,6 +530,14 @@ static bool svm_exception_has_error(u8 vector)
 	       vector == X86_TRAP_CP || vector == 29 || vector == 30;
 }
 
+/* A machine check hit while the guest ran: it is the host's to handle. */
+static void svm_machine_check(void)
+{
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+}
+
 /* The guest reached its NMI handler's IRET: NMIs unmask once it retires. */
 static void svm_iret_intercepted(struct whv_vp *vp)
 {
@@ -540,6 +576,11 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 	e->insn_len = 0;
 	if (code == SVM_EXIT_EXCP_BASE + X86_TRAP_DB &&
 	    svm_nmi_singlestep_done(vp)) {
+		e->kind = WHV_KEXIT_HANDLED;
+		return;
+	}
+	if (code == SVM_EXIT_EXCP_BASE + X86_TRAP_MC) {
+		svm_machine_check();
 		e->kind = WHV_KEXIT_HANDLED;
 		return;
 	}
@@ -598,9 +639,13 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 		e->kind = WHV_KEXIT_HLT;
 		e->insn_len = svm_next_rip_len(vmcb);
 		break;
-	case SVM_EXIT_INVD:
-		e->kind = WHV_KEXIT_NOP;	/* never drop the host's caches */
+	case SVM_EXIT_INVD:		/* never drop the host's caches */
+	case SVM_EXIT_WBINVD:		/* nor let a guest flush them at will */
+		e->kind = WHV_KEXIT_NOP;
 		e->insn_len = svm_next_rip_len(vmcb);
+		break;
+	case SVM_EXIT_RDPMC:		/* the host's counters are not its */
+		e->kind = WHV_KEXIT_GP;
 		break;
 	case SVM_EXIT_VINTR:
 		e->kind = WHV_KEXIT_IRQ_WINDOW;
@@ -611,6 +656,7 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->kind = WHV_KEXIT_SHUTDOWN;
+		svm_init_control(vp);
 		break;
 	case SVM_EXIT_TASK_SWITCH:
 		e->kind = WHV_KEXIT_TASK_SWITCH;
@@ -645,9 +691,12 @@ static void svm_enter(struct whv_vp *vp, struct whv_exit_info *exit)
 	 * host's interrupts then cause an exit (V_INTR_MASKING).
 	 */
 	asm volatile("clgi" ::: "memory");
+	whv_guest_state_enter(vp);
+	amd_clear_divider();	/* no host quotient for the guest to see */
 	raw_local_irq_enable();
 	whv_svm_vmrun(svm->vmcb_pa, vp->gpr, page_to_phys(sd->host_save));
 	raw_local_irq_disable();
+	whv_guest_state_exit(vp);
 	asm volatile("stgi" ::: "memory");
 
 	vp->gpr[WHV_REG_RAX] = vmcb->save.rax;

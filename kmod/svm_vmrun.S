@@ -63,6 +63,8 @@ SYM_FUNC_START(whv_svm_vmrun)
 
 	mov	8(%rsp), %rax
 	vmload	%rax
+	/* MDS/TSA: leave no host data in CPU buffers for the guest. */
+	VM_CLEAR_CPU_BUFFERS
 	vmrun	%rax
 	vmsave	%rax
 
@@ -88,6 +90,8 @@ SYM_FUNC_START(whv_svm_vmrun)
 	/* The guest may have trained the return stack: refill it. */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
 	UNTRAIN_RET
+	/* ...and the branch predictors, where the mitigation mode says so. */
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
 
 	/* Leave no guest values in registers for speculation to use. */
 	xor	%ecx, %ecx

@@ -13,6 +13,8 @@
 #include <linux/uaccess.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
+#include <asm/nospec-branch.h>
+#include <asm/special_insns.h>
 #include <asm/trapnr.h>
 #include <asm/msr-index.h>
 #include "whv.h"
@@ -21,12 +23,54 @@
 #define WHV_RUN_CANCELED	1
 #define WHV_RUN_RETRY		2
 
-static u64 whv_host_xcr0;
+static u64 whv_host_xcr0;	/* 0: the host has no XSAVE */
 
 void whv_run_init(void)
 {
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		whv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+}
+
+/*
+ * Guest-owned state the FPU swap does not cover: XCR0 (only while the guest
+ * has CR4.OSXSAVE and differs from the host), PKRU, and DR0-3 when the
+ * guest's DR7 arms breakpoints. The backend calls these with GIF/NMIs held
+ * off, right around the world switch, so no host code runs with guest
+ * values in these registers.
+ */
+void whv_guest_state_enter(struct whv_vp *vp)
+{
+	const struct whv_backend *b = whv_backend;
+	u64 cr4 = b->read_reg(vp, WHV_AREG_CR4);
+
+	vp->xcr0_loaded = whv_host_xcr0 && (cr4 & X86_CR4_OSXSAVE) &&
+			  vp->xcr0 != whv_host_xcr0;
+	if (vp->xcr0_loaded)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vp->xcr0);
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		vp->host_pkru = rdpkru();
+		if ((cr4 & X86_CR4_PKE) && vp->pkru != vp->host_pkru)
+			wrpkru(vp->pkru);
+	}
+	if (b->read_reg(vp, WHV_AREG_DR7) & 0xff) {
+		set_debugreg(vp->dr[0], 0);
+		set_debugreg(vp->dr[1], 1);
+		set_debugreg(vp->dr[2], 2);
+		set_debugreg(vp->dr[3], 3);
+	}
+}
+
+void whv_guest_state_exit(struct whv_vp *vp)
+{
+	/* The guest may have turned CR4.PKE on during the run. */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE) &&
+	    (whv_backend->read_reg(vp, WHV_AREG_CR4) & X86_CR4_PKE)) {
+		vp->pkru = rdpkru();
+		if (vp->pkru != vp->host_pkru)
+			wrpkru(vp->host_pkru);
+	}
+	if (vp->xcr0_loaded)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, whv_host_xcr0);
 }
 
 static void whv_apply_requests(struct whv_vp *vp)
@@ -63,7 +107,9 @@ static int whv_enter_once(struct whv_vp *vp, struct whv_exit_info *info)
 	if (READ_ONCE(vp->cancel)) {
 		WRITE_ONCE(vp->cancel, false);
 		ret = WHV_RUN_CANCELED;
-	} else if (signal_pending(current)) {
+	} else if (signal_pending(current) ||
+		   test_thread_flag(TIF_NOTIFY_RESUME)) {
+		/* Userspace work (signals, task work) runs on the way out. */
 		ret = -EINTR;
 	} else if (need_resched()) {
 		ret = WHV_RUN_RETRY;
@@ -75,13 +121,12 @@ static int whv_enter_once(struct whv_vp *vp, struct whv_exit_info *info)
 		return ret;
 	}
 	whv_apply_requests(vp);
-	if (vp->xcr0 != whv_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vp->xcr0);
 
 	whv_backend->enter(vp, info);
 
-	if (vp->xcr0 != whv_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, whv_host_xcr0);
+	/* VMSCAPE: the guest may have trained predictors the VMM would use. */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 	/* VM exit leaves DR7 disabled; the host's breakpoints come back. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
@@ -114,11 +159,12 @@ static int whv_raise_exception(struct whv_vp *vp, struct whv_exit_info *info,
 
 	if ((READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) &&
 	    (READ_ONCE(p->exception_bitmap) & BIT_ULL(vector))) {
+		if (info->kind != WHV_KEXIT_EXCEPTION)
+			info->exc.param = 0;
 		info->kind = WHV_KEXIT_EXCEPTION;
 		info->exc.vector = vector;
 		info->exc.has_error = has_error;
 		info->exc.error = error;
-		info->exc.param = 0;
 		return 1;
 	}
 	whv_inject_exception(vp, vector, has_error, error);
@@ -236,8 +282,18 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 		return whv_handle_msr(vp, info);
 	case WHV_KEXIT_XSETBV:
 		return whv_handle_xsetbv(vp, info);
+	case WHV_KEXIT_EXCEPTION:
+		/*
+		 * Some vectors are intercepted for the host's sake (#DB and #AC
+		 * can loop forever in microcode): the guest gets them back
+		 * unless userspace asked to see them.
+		 */
+		return whv_raise_exception(vp, info, info->exc.vector,
+					   info->exc.has_error, info->exc.error);
 	case WHV_KEXIT_UD:
 		return whv_raise_exception(vp, info, X86_TRAP_UD, false, 0);
+	case WHV_KEXIT_GP:
+		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
 	case WHV_KEXIT_HLT:
 		/* Known before userspace sees it: HLT completes (see below). */
 		if (!info->insn_len)

@@ -17,6 +17,7 @@
 
 #define WHV_PAGE_SIZE	4096ULL
 #define WHV_GPA_BITS	48	/* 4-level nested paging */
+#define WHV_MAX_RANGES	4096	/* walked linearly: keep it bounded */
 
 struct whv_vp;
 struct whv_partition;
@@ -37,6 +38,7 @@ enum whv_exit_kind {
 	WHV_KEXIT_INVALID_STATE,
 	WHV_KEXIT_TASK_SWITCH,
 	WHV_KEXIT_UD,		/* instruction the guest may not use: #UD */
+	WHV_KEXIT_GP,		/* instruction the guest may not use: #GP */
 	WHV_KEXIT_NOP,		/* complete the instruction, no effect */
 	WHV_KEXIT_MOV_DR,	/* MOV to/from DR0-3 */
 };
@@ -165,6 +167,8 @@ struct whv_vp {
 	u64 gpr[16];			/* authoritative; backend syncs RAX/RSP */
 	u64 dr[4];			/* DR0-3 (never loaded into hardware) */
 	u64 xcr0;
+	bool xcr0_loaded;		/* guest XCR0 in the CPU this entry */
+	u32 pkru, host_pkru;
 	u32 deliverability;		/* DeliverabilityNotifications bits */
 	u64 apic_base;
 	u64 mtrr_def_type;
@@ -191,12 +195,15 @@ struct whv_partition {
 	/* Guest memory: ranges and nested tables, under mmu_lock. */
 	spinlock_t mmu_lock;
 	struct list_head ranges;
+	u32 n_ranges;			/* at most WHV_MAX_RANGES */
 	u64 *npt_root;
 	unsigned long mmu_invalidating;	/* invalidations in flight */
 	unsigned long mmu_seq;		/* bumped by every invalidation */
 };
 
 /* hwenable.c */
+int whv_hw_init(void);
+void whv_hw_exit(void);
 int whv_hw_get(void);
 void whv_hw_put(void);
 bool whv_hw_ensure_this_cpu(void);
@@ -238,6 +245,8 @@ bool whv_pat_valid(u64 pat);
 
 /* vcpu_run.c */
 void whv_run_init(void);
+void whv_guest_state_enter(struct whv_vp *vp);
+void whv_guest_state_exit(struct whv_vp *vp);
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit);
 
 /* exit.c: each returns 1, "exit to userspace" */
