@@ -423,7 +423,7 @@ static void svm_init_control(struct whv_vp *vp)
 		INTERCEPT_RDPRU,
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
 		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
-		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
+		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE, INTERCEPT_DR7_WRITE,
 	};
 	struct svm_vp *svm = to_svm(vp);
 	struct vmcb_control_area *c = &svm->vmcb->control;

@@ -23,6 +23,9 @@
 #define WHV_RUN_CANCELED	1
 #define WHV_RUN_RETRY		2
 
+/* DR7 bits 11, 12, 14 and 15 always read as zero. */
+#define DR7_RESERVED_ZERO	(BIT(11) | BIT(12) | BIT(14) | BIT(15))
+
 static u64 whv_host_xcr0;	/* 0: the host has no XSAVE */
 
 void whv_run_init(void)
@@ -255,9 +258,20 @@ static int whv_handle_mov_dr(struct whv_vp *vp, struct whv_exit_info *info)
 
 		if (!(whv_backend->read_reg(vp, WHV_AREG_EFER) & EFER_LMA))
 			v = (u32)v;
-		vp->dr[info->dr.dr & 3] = v;
+		if (info->dr.dr == 7) {
+			/* Loads DR0-3 at entry if it arms breakpoints. */
+			if (v >> 32)
+				return whv_raise_exception(vp, info, X86_TRAP_GP,
+							   true, 0);
+			whv_backend->write_reg(vp, WHV_AREG_DR7,
+					       (v & ~DR7_RESERVED_ZERO) | 0x400);
+		} else {
+			vp->dr[info->dr.dr & 3] = v;
+		}
 	} else {
-		vp->gpr[gpr] = vp->dr[info->dr.dr & 3];
+		vp->gpr[gpr] = info->dr.dr == 7 ?
+			whv_backend->read_reg(vp, WHV_AREG_DR7) :
+			vp->dr[info->dr.dr & 3];
 	}
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }

@@ -40,7 +40,7 @@ enum whv_exit_kind {
 	WHV_KEXIT_UD,		/* instruction the guest may not use: #UD */
 	WHV_KEXIT_GP,		/* instruction the guest may not use: #GP */
 	WHV_KEXIT_NOP,		/* complete the instruction, no effect */
-	WHV_KEXIT_MOV_DR,	/* MOV to/from DR0-3 */
+	WHV_KEXIT_MOV_DR,	/* MOV to/from DR0-3, MOV to DR7 */
 };
 
 struct whv_exit_info {

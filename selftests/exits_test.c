@@ -1062,20 +1062,6 @@ TEST(exception_exits_real_mode)
 	vm_destroy(&vm);
 }
 
-/* Is the machine we run on QEMU's TCG (the test VM)? */
-static bool host_is_tcg(void)
-{
-	unsigned int a, b, c, d;
-	char sig[13];
-
-	__cpuid(0x40000000, a, b, c, d);
-	memcpy(sig, &b, 4);
-	memcpy(sig + 4, &c, 4);
-	memcpy(sig + 8, &d, 4);
-	sig[12] = 0;
-	return !strcmp(sig, "TCGTCGTCGTCG");
-}
-
 GUEST_CODE(bp16, ".code16",
 	GL(bp16_int3)
 	"	int3\n"

@@ -74,20 +74,6 @@ static void set_gate(struct test_vm *vm, int vec, UINT64 handler)
 #define LABEL_GPA(start, label) \
 	((UINT64)((uintptr_t)(label) - (uintptr_t)(start)) + GUEST_LOAD)
 
-/* The test VM's CPU is QEMU's TCG ("TCGTCGTCGTCG" hypervisor leaf). */
-static bool host_is_tcg(void)
-{
-	unsigned int a = 0x40000000, b, c = 0, d;
-	char sig[13];
-
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	memcpy(sig, &b, 4);
-	memcpy(sig + 4, &c, 4);
-	memcpy(sig + 8, &d, 4);
-	sig[12] = 0;
-	return !strcmp(sig, "TCGTCGTCGTCG");
-}
-
 static bool host_has_xsave(void)
 {
 	unsigned int a = 1, b, c = 0, d;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <cpuid.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "guest.h"
@@ -186,4 +187,18 @@ HRESULT vm_run_console(struct test_vm *vm, UINT32 vp,
 	if (outlen)
 		out[n < outlen ? n : outlen - 1] = 0;
 	return hr;
+}
+
+bool host_is_tcg(void)
+{
+	unsigned int a, b, c, d;
+	char sig[13];
+
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	sig[12] = 0;
+	(void)a;
+	return !strcmp(sig, "TCGTCGTCGTCG");
 }

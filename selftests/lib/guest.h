@@ -69,4 +69,11 @@ void vm_skip(struct test_vm *vm, UINT32 vp,
 HRESULT vm_run_console(struct test_vm *vm, UINT32 vp,
 		       WHV_RUN_VP_EXIT_CONTEXT *exit, char *out, size_t outlen);
 
+/*
+ * Is this machine QEMU's TCG (the test VM)? Its SVM lacks some intercepts
+ * and behaviours real CPUs have; tests skip those cases only on TCG, and
+ * only when the guest shows the emulator's symptom.
+ */
+bool host_is_tcg(void);
+
 #endif
