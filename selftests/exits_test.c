@@ -89,64 +89,21 @@ static void set_idt64(struct test_vm *vm, UINT64 idt, int vec, UINT64 handler)
 	memcpy(vm->mem + idt + vec * 16, gate, sizeof(gate));
 }
 
-/*
- * A partition like vm_create_with(), with the CPUID properties that must be
- * set before setup as well.
- */
+/* A one-VP partition with the CPUID properties that must precede setup. */
 static HRESULT vm_create_cpuid(struct test_vm *vm, UINT64 ext,
 			       const UINT32 *leaves, UINT32 nleaves,
 			       const WHV_X64_CPUID_RESULT *res, UINT32 nres)
 {
-	WHV_PARTITION_PROPERTY prop;
-	HRESULT hr;
+	struct vm_config cfg = {
+		.nvps = 1,
+		.ext_exits = ext,
+		.cpuid_exits = leaves,
+		.n_cpuid_exits = nleaves,
+		.cpuid_results = res,
+		.n_cpuid_results = nres,
+	};
 
-	memset(vm, 0, sizeof(*vm));
-	hr = WHvCreatePartition(&vm->part);
-	if (FAILED(hr))
-		return hr;
-	memset(&prop, 0, sizeof(prop));
-	prop.ProcessorCount = 1;
-	hr = WHvSetPartitionProperty(vm->part, WHvPartitionPropertyCodeProcessorCount,
-				     &prop, sizeof(prop));
-	if (SUCCEEDED(hr) && ext) {
-		memset(&prop, 0, sizeof(prop));
-		prop.ExtendedVmExits.AsUINT64 = ext;
-		hr = WHvSetPartitionProperty(vm->part,
-					     WHvPartitionPropertyCodeExtendedVmExits,
-					     &prop, sizeof(prop));
-	}
-	if (SUCCEEDED(hr) && nleaves)
-		hr = WHvSetPartitionProperty(vm->part,
-					     WHvPartitionPropertyCodeCpuidExitList,
-					     leaves, nleaves * sizeof(UINT32));
-	if (SUCCEEDED(hr) && nres)
-		hr = WHvSetPartitionProperty(vm->part,
-					     WHvPartitionPropertyCodeCpuidResultList,
-					     res, nres * sizeof(*res));
-	if (SUCCEEDED(hr))
-		hr = WHvSetupPartition(vm->part);
-	if (FAILED(hr))
-		goto fail;
-	vm->mem_size = GUEST_MEM_SIZE;
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vm->mem == MAP_FAILED) {
-		vm->mem = NULL;
-		hr = E_OUTOFMEMORY;
-		goto fail;
-	}
-	hr = WHvMapGpaRange(vm->part, vm->mem, 0, vm->mem_size,
-			    WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
-			    WHvMapGpaRangeFlagExecute);
-	if (SUCCEEDED(hr))
-		hr = WHvCreateVirtualProcessor(vm->part, 0, 0);
-	if (FAILED(hr))
-		goto fail;
-	vm->vp_count = 1;
-	return S_OK;
-fail:
-	vm_destroy(vm);
-	return hr;
+	return vm_create_config(vm, &cfg);
 }
 
 /* The exit's instruction bytes are those in guest memory at @gpa. */

@@ -36,19 +36,6 @@ static WHV_REGISTER_VALUE get_reg(struct test_vm *vm, UINT32 vp,
 	return v;
 }
 
-static HRESULT set_seg(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
-		       UINT64 base, UINT32 limit, UINT16 sel, UINT16 attr)
-{
-	WHV_REGISTER_VALUE v;
-
-	memset(&v, 0, sizeof(v));
-	v.Segment.Base = base;
-	v.Segment.Limit = limit;
-	v.Segment.Selector = sel;
-	v.Segment.Attributes = attr;
-	return WHvSetVirtualProcessorRegisters(vm->part, vp, &name, 1, &v);
-}
-
 static HRESULT set_table(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
 			 UINT64 base, UINT16 limit)
 {
@@ -623,10 +610,10 @@ TEST(guest_sees_and_sets_system_registers)
 	vm_load_long(&vm, 0, sysregs_start, sysregs_end);
 	for (i = 0; i < ARRAY_SIZE(set); i++)
 		ASSERT_EQ(S_OK, vm_set(&vm, 0, set[i].name, set[i].value));
-	ASSERT_EQ(S_OK, set_seg(&vm, 0, WHvX64RegisterFs, 0x7f0000004000ULL,
-				0xffffffff, 0x10, 0xc093));
-	ASSERT_EQ(S_OK, set_seg(&vm, 0, WHvX64RegisterGs, 0xffff888000005000ULL,
-				0xffffffff, 0x10, 0xc093));
+	ASSERT_EQ(S_OK, vm_set_segment(&vm, 0, WHvX64RegisterFs, 0x10,
+				       0x7f0000004000ULL, 0xffffffff, 0xc093));
+	ASSERT_EQ(S_OK, vm_set_segment(&vm, 0, WHvX64RegisterGs, 0x10,
+				       0xffff888000005000ULL, 0xffffffff, 0xc093));
 
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason) {

@@ -4,8 +4,17 @@
 #include <sys/mman.h>
 #include "guest.h"
 
-HRESULT vm_create_with(struct test_vm *vm, UINT32 nvps, UINT64 ext_exits,
-		       UINT64 exception_bitmap)
+static HRESULT vm_set_u64_property(WHV_PARTITION_HANDLE part,
+				   WHV_PARTITION_PROPERTY_CODE code, UINT64 v)
+{
+	WHV_PARTITION_PROPERTY prop;
+
+	memset(&prop, 0, sizeof(prop));
+	prop.ExtendedVmExits.AsUINT64 = v;	/* any 64-bit member */
+	return WHvSetPartitionProperty(part, code, &prop, sizeof(prop));
+}
+
+HRESULT vm_create_config(struct test_vm *vm, const struct vm_config *cfg)
 {
 	WHV_PARTITION_PROPERTY prop;
 	HRESULT hr;
@@ -16,23 +25,28 @@ HRESULT vm_create_with(struct test_vm *vm, UINT32 nvps, UINT64 ext_exits,
 	if (FAILED(hr))
 		return hr;
 	memset(&prop, 0, sizeof(prop));
-	prop.ProcessorCount = nvps;
+	prop.ProcessorCount = cfg->nvps;
 	hr = WHvSetPartitionProperty(vm->part, WHvPartitionPropertyCodeProcessorCount,
 				     &prop, sizeof(prop));
-	if (SUCCEEDED(hr) && ext_exits) {
-		memset(&prop, 0, sizeof(prop));
-		prop.ExtendedVmExits.AsUINT64 = ext_exits;
+	if (SUCCEEDED(hr) && cfg->ext_exits)
+		hr = vm_set_u64_property(vm->part,
+					 WHvPartitionPropertyCodeExtendedVmExits,
+					 cfg->ext_exits);
+	if (SUCCEEDED(hr) && cfg->exception_bitmap)
+		hr = vm_set_u64_property(vm->part,
+					 WHvPartitionPropertyCodeExceptionExitBitmap,
+					 cfg->exception_bitmap);
+	if (SUCCEEDED(hr) && cfg->n_cpuid_exits)
 		hr = WHvSetPartitionProperty(vm->part,
-					     WHvPartitionPropertyCodeExtendedVmExits,
-					     &prop, sizeof(prop));
-	}
-	if (SUCCEEDED(hr) && exception_bitmap) {
-		memset(&prop, 0, sizeof(prop));
-		prop.ExceptionExitBitmap = exception_bitmap;
+					     WHvPartitionPropertyCodeCpuidExitList,
+					     cfg->cpuid_exits,
+					     cfg->n_cpuid_exits * sizeof(UINT32));
+	if (SUCCEEDED(hr) && cfg->n_cpuid_results)
 		hr = WHvSetPartitionProperty(vm->part,
-					     WHvPartitionPropertyCodeExceptionExitBitmap,
-					     &prop, sizeof(prop));
-	}
+					     WHvPartitionPropertyCodeCpuidResultList,
+					     cfg->cpuid_results,
+					     cfg->n_cpuid_results *
+					     sizeof(*cfg->cpuid_results));
 	if (SUCCEEDED(hr))
 		hr = WHvSetupPartition(vm->part);
 	if (FAILED(hr))
@@ -48,15 +62,27 @@ HRESULT vm_create_with(struct test_vm *vm, UINT32 nvps, UINT64 ext_exits,
 	hr = WHvMapGpaRange(vm->part, vm->mem, 0, vm->mem_size,
 			    WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
 			    WHvMapGpaRangeFlagExecute);
-	for (i = 0; SUCCEEDED(hr) && i < nvps; i++)
+	for (i = 0; SUCCEEDED(hr) && i < cfg->nvps; i++)
 		hr = WHvCreateVirtualProcessor(vm->part, i, 0);
 	if (FAILED(hr))
 		goto fail;
-	vm->vp_count = nvps;
+	vm->vp_count = cfg->nvps;
 	return S_OK;
 fail:
 	vm_destroy(vm);
 	return hr;
+}
+
+HRESULT vm_create_with(struct test_vm *vm, UINT32 nvps, UINT64 ext_exits,
+		       UINT64 exception_bitmap)
+{
+	struct vm_config cfg = {
+		.nvps = nvps,
+		.ext_exits = ext_exits,
+		.exception_bitmap = exception_bitmap,
+	};
+
+	return vm_create_config(vm, &cfg);
 }
 
 HRESULT vm_create(struct test_vm *vm, UINT32 nvps)
@@ -93,9 +119,8 @@ UINT64 vm_get(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name)
 	return v.Reg64;
 }
 
-static void vm_set_segment(struct test_vm *vm, UINT32 vp,
-			   WHV_REGISTER_NAME name, UINT16 sel, UINT64 base,
-			   UINT32 limit, UINT16 attr)
+HRESULT vm_set_segment(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
+		       UINT16 sel, UINT64 base, UINT32 limit, UINT16 attr)
 {
 	WHV_REGISTER_VALUE v;
 
@@ -104,7 +129,7 @@ static void vm_set_segment(struct test_vm *vm, UINT32 vp,
 	v.Segment.Base = base;
 	v.Segment.Limit = limit;
 	v.Segment.Attributes = attr;
-	WHvSetVirtualProcessorRegisters(vm->part, vp, &name, 1, &v);
+	return WHvSetVirtualProcessorRegisters(vm->part, vp, &name, 1, &v);
 }
 
 void vm_load_real(struct test_vm *vm, UINT32 vp, const uint8_t *start,

@@ -40,6 +40,19 @@ struct test_vm {
 	UINT32 vp_count;
 };
 
+/* What a test partition gets before setup (zero: the default). */
+struct vm_config {
+	UINT32 nvps;
+	UINT64 ext_exits;			/* ExtendedVmExits */
+	UINT64 exception_bitmap;
+	const UINT32 *cpuid_exits;		/* CpuidExitList */
+	UINT32 n_cpuid_exits;
+	const WHV_X64_CPUID_RESULT *cpuid_results;	/* CpuidResultList */
+	UINT32 n_cpuid_results;
+};
+
+/* Partition per @cfg, its VPs all created, GUEST_MEM_SIZE RWX at GPA 0. */
+HRESULT vm_create_config(struct test_vm *vm, const struct vm_config *cfg);
 /* Partition with @nvps VPs (all created) and GUEST_MEM_SIZE at GPA 0. */
 HRESULT vm_create(struct test_vm *vm, UINT32 nvps);
 /* The same, with ExtendedVmExits/exception bitmap set before setup. */
@@ -58,6 +71,8 @@ HRESULT vm_run(struct test_vm *vm, UINT32 vp, WHV_RUN_VP_EXIT_CONTEXT *exit);
 UINT64 vm_get(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name);
 HRESULT vm_set(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
 	       UINT64 value);
+HRESULT vm_set_segment(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
+		       UINT16 sel, UINT64 base, UINT32 limit, UINT16 attr);
 /* RIP += the exit's instruction length: what a VMM does after emulating. */
 void vm_skip(struct test_vm *vm, UINT32 vp,
 	     const WHV_RUN_VP_EXIT_CONTEXT *exit);
