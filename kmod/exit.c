@@ -80,8 +80,10 @@ static void whv_encode_memory(struct whv_vp *vp,
 	struct whv_exit_memory *m = &ex->memory;
 
 	whv_fill_insn(vp, &m->insn_byte_count, m->insn_bytes);
-	m->access_info = info->npf.access | (mapped ? 0 : WHV_MEM_GPA_UNMAPPED);
+	m->access_info = info->npf.access | (mapped ? 0 : WHV_MEM_GPA_UNMAPPED) |
+			 (info->npf.gva_valid ? WHV_MEM_GVA_VALID : 0);
 	m->gpa = info->npf.gpa;
+	m->gva = info->npf.gva;
 }
 
 static void whv_encode_exception(struct whv_vp *vp,
@@ -160,6 +162,11 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		break;
 	case WHV_KEXIT_INVALID_STATE:
 		ex->reason = WHV_EXIT_INVALID_VP_REGISTER_VALUE;
+		ex->invalid_state.vm_instruction_error = info->invalid.error;
+		ex->invalid_state.vmcs_field = info->invalid.field;
+		if (info->invalid.name)
+			strscpy(ex->invalid_state.field_name, info->invalid.name,
+				sizeof(ex->invalid_state.field_name));
 		break;
 	case WHV_KEXIT_TASK_SWITCH:
 		ex->reason = WHV_EXIT_UNSUPPORTED_FEATURE;

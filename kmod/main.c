@@ -80,14 +80,27 @@ static struct miscdevice whv_miscdev = {
 	.mode = 0600,
 };
 
+static void whv_backend_remove(void)
+{
+	if (whv_backend == &whv_vmx_backend)
+		whv_vmx_remove();
+	else
+		whv_svm_remove();
+}
+
 static int __init whv_init(void)
 {
 	int ret;
 
-	ret = whv_svm_probe();
+	if (boot_cpu_data.x86_vendor == X86_VENDOR_INTEL) {
+		ret = whv_vmx_probe();
+		whv_backend = &whv_vmx_backend;
+	} else {
+		ret = whv_svm_probe();
+		whv_backend = &whv_svm_backend;
+	}
 	if (ret)
 		return ret;
-	whv_backend = &whv_svm_backend;
 	whv_run_init();
 	ret = whv_hw_init();
 	if (ret)
@@ -101,7 +114,7 @@ static int __init whv_init(void)
 err_hw:
 	whv_hw_exit();
 err_backend:
-	whv_svm_remove();
+	whv_backend_remove();
 	return ret;
 }
 
@@ -110,7 +123,7 @@ static void __exit whv_exit(void)
 	/* Partitions hold module references, so none is left here. */
 	misc_deregister(&whv_miscdev);
 	whv_hw_exit();
-	whv_svm_remove();
+	whv_backend_remove();
 }
 
 module_init(whv_init);

@@ -245,10 +245,12 @@ static int whv_registers_ioctl(struct whv_partition *p, void __user *arg,
 	vp = whv_vp_lock(p, r.vp_index, &ret);
 	if (!vp)
 		goto out;
+	whv_vp_load(vp);
 	if (set)
 		ret = whv_set_registers(vp, names, vals, r.count);
 	else
 		ret = whv_get_registers(vp, names, vals, r.count);
+	whv_vp_put(vp);
 	mutex_unlock(&vp->run_lock);
 	if (!ret && !set && copy_to_user(u64_to_user_ptr(r.values), vals,
 					 r.count * sizeof(*vals)))

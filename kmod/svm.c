@@ -127,18 +127,6 @@ static bool svm_cpu_enabled(void)
 	return this_cpu_read(svm_cpu.enabled);
 }
 
-/* Crash/kexec: leave SVM so the next kernel finds the CPU clean. */
-static void svm_emergency_disable(void)
-{
-	u64 efer;
-
-	rdmsrl(MSR_EFER, efer);	/* STGI would #UD without SVME */
-	if (this_cpu_read(svm_cpu.enabled) && (efer & EFER_SVME)) {
-		asm volatile("stgi" ::: "memory");
-		svm_cpu_disable();
-	}
-}
-
 /* ---- registers --------------------------------------------------------- */
 
 static void svm_update_intercepts(struct whv_vp *vp);
@@ -839,12 +827,11 @@ int whv_svm_probe(void)
 		svm_free_pages();
 		return ret;
 	}
-	cpu_emergency_register_virt_callback(svm_emergency_disable);
+	/* Emergency reboot and kdump: the kernel itself leaves SVM. */
 	return 0;
 }
 
 void whv_svm_remove(void)
 {
-	cpu_emergency_unregister_virt_callback(svm_emergency_disable);
 	svm_free_pages();
 }

@@ -23,8 +23,9 @@
 #define WHV_RUN_CANCELED	1
 #define WHV_RUN_RETRY		2
 
-/* DR7 bits 11, 12, 14 and 15 always read as zero. */
+/* DR7 bits 11, 12, 14 and 15 read as zero; DR6 has 4 + 3 writable bits. */
 #define DR7_RESERVED_ZERO	(BIT(11) | BIT(12) | BIT(14) | BIT(15))
+#define DR6_WRITABLE		(DR_TRAP_BITS | BIT(13) | BIT(14) | BIT(15))
 
 static u64 whv_host_xcr0;	/* 0: the host has no XSAVE */
 
@@ -149,6 +150,8 @@ static void whv_inject_exception(struct whv_vp *vp, u8 vector,
 	whv_backend->write_reg(vp, WHV_AREG_PENDING_EVENT, ev);
 }
 
+static int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info);
+
 /*
  * An exception the kernel raises for the guest. The hardware never
  * intercepts injected events, so when userspace asked to see this vector
@@ -170,6 +173,11 @@ static int whv_raise_exception(struct whv_vp *vp, struct whv_exit_info *info,
 		info->exc.error = error;
 		return 1;
 	}
+	/* INT3/INTO trap: the handler returns past the instruction. */
+	if (info->kind == WHV_KEXIT_EXCEPTION &&
+	    (vector == X86_TRAP_BP || vector == X86_TRAP_OF) &&
+	    whv_skip_insn(vp, info))
+		return 1;
 	whv_inject_exception(vp, vector, has_error, error);
 	return 0;
 }
@@ -243,7 +251,9 @@ static int whv_handle_xsetbv(struct whv_vp *vp, struct whv_exit_info *info)
 
 static int whv_handle_mov_dr(struct whv_vp *vp, struct whv_exit_info *info)
 {
-	int gpr = info->dr.gpr, len = 0;
+	const struct whv_backend *b = whv_backend;
+	int gpr = info->dr.gpr, len = 0, dr = info->dr.dr;
+	u64 v;
 
 	if (gpr < 0) {
 		len = whv_decode_mov_dr(vp, &gpr);
@@ -251,27 +261,33 @@ static int whv_handle_mov_dr(struct whv_vp *vp, struct whv_exit_info *info)
 			return 1;
 		info->insn_len = len;
 	}
-	if (whv_backend->read_reg(vp, WHV_AREG_CPL) != 0)
+	if (b->read_reg(vp, WHV_AREG_CPL) != 0)
 		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
-	if (info->dr.write) {
-		u64 v = vp->gpr[gpr];
-
-		if (!(whv_backend->read_reg(vp, WHV_AREG_EFER) & EFER_LMA))
-			v = (u32)v;
-		if (info->dr.dr == 7) {
-			/* Loads DR0-3 at entry if it arms breakpoints. */
-			if (v >> 32)
-				return whv_raise_exception(vp, info, X86_TRAP_GP,
-							   true, 0);
-			whv_backend->write_reg(vp, WHV_AREG_DR7,
-					       (v & ~DR7_RESERVED_ZERO) | 0x400);
-		} else {
-			vp->dr[info->dr.dr & 3] = v;
-		}
+	/* DR4/DR5 alias DR6/DR7 unless CR4.DE makes them #UD. */
+	if (dr == 4 || dr == 5) {
+		if (b->read_reg(vp, WHV_AREG_CR4) & X86_CR4_DE)
+			return whv_raise_exception(vp, info, X86_TRAP_UD,
+						   false, 0);
+		dr += 2;
+	}
+	if (!info->dr.write) {
+		vp->gpr[gpr] = dr < 4 ? vp->dr[dr] :
+			       b->read_reg(vp, dr == 6 ? WHV_AREG_DR6 :
+					   WHV_AREG_DR7);
+		return whv_skip_insn(vp, info) ? 1 : 0;
+	}
+	v = vp->gpr[gpr];
+	if (!(b->read_reg(vp, WHV_AREG_EFER) & EFER_LMA))
+		v = (u32)v;
+	if (dr < 4) {
+		vp->dr[dr] = v;
+	} else if (v >> 32) {
+		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
+	} else if (dr == 6) {
+		b->write_reg(vp, WHV_AREG_DR6, (v & DR6_WRITABLE) | DR6_RESERVED);
 	} else {
-		vp->gpr[gpr] = info->dr.dr == 7 ?
-			whv_backend->read_reg(vp, WHV_AREG_DR7) :
-			vp->dr[info->dr.dr & 3];
+		/* Loads DR0-3 at entry if it arms breakpoints. */
+		b->write_reg(vp, WHV_AREG_DR7, (v & ~DR7_RESERVED_ZERO) | 0x400);
 	}
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
@@ -321,6 +337,10 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 		vp->deliverability &= ~WHV_DELIVER_INTERRUPT;
 		whv_backend->update_intercepts(vp);
 		return 1;
+	case WHV_KEXIT_NMI_WINDOW:
+		vp->deliverability &= ~WHV_DELIVER_NMI;
+		whv_backend->update_intercepts(vp);
+		return 1;
 	default:
 		return 1;
 	}
@@ -346,6 +366,7 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit)
 	ret = fpu_swap_kvm_fpstate(&vp->fpu, true);
 	if (ret)
 		return ret;
+	whv_vp_load(vp);
 	for (;;) {
 		if (whv_nmi_window_open(vp)) {
 			ret = whv_encode_window(vp, &ex, WHV_PENDING_NMI);
@@ -367,11 +388,12 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit)
 			break;
 		}
 	}
+	/* HLT completes before userspace sees it, as the CPU would. */
+	if (ret >= 0 && info.kind == WHV_KEXIT_HLT && ex.reason == WHV_EXIT_HALT)
+		whv_skip_insn(vp, &info);
+	whv_vp_put(vp);
 	fpu_swap_kvm_fpstate(&vp->fpu, false);
 	if (ret < 0)
 		return ret;
-	/* HLT completes before userspace sees it, as the CPU would. */
-	if (info.kind == WHV_KEXIT_HLT && ex.reason == WHV_EXIT_HALT)
-		whv_skip_insn(vp, &info);
 	return copy_to_user(uexit, &ex, sizeof(ex)) ? -EFAULT : 0;
 }

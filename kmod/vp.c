@@ -68,12 +68,26 @@ int whv_vp_create(struct whv_partition *p, u32 index)
 		kfree(vp);
 		goto out;
 	}
+	whv_vp_load(vp);
 	whv_vp_reset(vp);
+	whv_vp_put(vp);
 	vp->requests = BIT(WHV_REQ_TLB_FLUSH) | BIT(WHV_REQ_INTERCEPTS);
 	rcu_assign_pointer(p->vps[index], vp);
 out:
 	mutex_unlock(&p->lock);
 	return ret;
+}
+
+void whv_vp_load(struct whv_vp *vp)
+{
+	if (whv_backend->vp_load)
+		whv_backend->vp_load(vp);
+}
+
+void whv_vp_put(struct whv_vp *vp)
+{
+	if (whv_backend->vp_put)
+		whv_backend->vp_put(vp);
 }
 
 void whv_vp_free(struct whv_vp *vp)

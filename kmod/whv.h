@@ -34,6 +34,7 @@ enum whv_exit_kind {
 	WHV_KEXIT_EXCEPTION,
 	WHV_KEXIT_HLT,
 	WHV_KEXIT_IRQ_WINDOW,
+	WHV_KEXIT_NMI_WINDOW,
 	WHV_KEXIT_SHUTDOWN,
 	WHV_KEXIT_INVALID_STATE,
 	WHV_KEXIT_TASK_SWITCH,
@@ -53,9 +54,10 @@ struct whv_exit_info {
 			bool write, string, rep;
 		} io;
 		struct {
-			u64 gpa;
+			u64 gpa, gva;
 			u8 access;	/* WHV_MEM_ACCESS_* */
 			bool present;	/* permission fault on a present entry */
+			bool gva_valid;
 		} npf;
 		struct {
 			u8 vector;
@@ -71,6 +73,11 @@ struct whv_exit_info {
 			bool write;
 			s8 gpr;		/* -1: the core decodes it */
 		} dr;
+		struct {
+			u32 error;	/* VM-instruction error, 0 if none */
+			u32 field;	/* offending VMCS field, 0 if unknown */
+			const char *name;
+		} invalid;
 	};
 };
 
@@ -107,6 +114,13 @@ struct whv_backend {
 
 	int (*vp_create)(struct whv_vp *vp);
 	void (*vp_destroy)(struct whv_vp *vp);
+	/*
+	 * Optional: from vp_load() to vp_put() the VP's hardware state is
+	 * reachable from this task, across preemption and migration; every
+	 * other op but create/destroy is called inside such a window.
+	 */
+	void (*vp_load)(struct whv_vp *vp);
+	void (*vp_put)(struct whv_vp *vp);
 
 	/*
 	 * Enter the guest once. Called with interrupts and preemption off;
@@ -132,7 +146,10 @@ struct whv_backend {
 
 extern const struct whv_backend *whv_backend;
 extern const struct whv_backend whv_svm_backend;
+extern const struct whv_backend whv_vmx_backend;
 int whv_svm_probe(void);
+int whv_vmx_probe(void);
+void whv_vmx_remove(void);
 /* svm_vmrun.S */
 void whv_svm_vmrun(u64 vmcb_pa, u64 *gpr, u64 host_save_pa);
 void whv_svm_remove(void);
@@ -229,6 +246,8 @@ void whv_npt_free(struct whv_partition *p);
 /* vp.c */
 int whv_vp_create(struct whv_partition *p, u32 index);
 int whv_vp_delete(struct whv_partition *p, u32 index);
+void whv_vp_load(struct whv_vp *vp);
+void whv_vp_put(struct whv_vp *vp);
 void whv_vp_free(struct whv_vp *vp);
 struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err);
 int whv_vp_cancel(struct whv_partition *p, u32 index);

@@ -283,6 +283,20 @@ struct whv_exit_canceled {
 	__u32 reason;
 };
 
+/*
+ * whv extension, for InvalidVpRegisterValue (where WHv defines no payload):
+ * why the CPU refused the VP's state. On VMX, the VM-instruction error (0
+ * if the entry failed a guest-state check instead) and the VMCS field a
+ * software walk of the SDM's guest-state checks found at fault ("GUEST_CR0",
+ * "GUEST_CS_AR_BYTES", ...; "unknown" if none). Zero on SVM, whose VMRUN
+ * reports no detail.
+ */
+struct whv_exit_invalid_state {
+	__u32 vm_instruction_error;
+	__u32 vmcs_field;
+	char field_name[48];
+};
+
 /* WHV_RUN_VP_EXIT_CONTEXT: 224 bytes. */
 struct whv_exit {
 	__u32 reason;		/* WHV_EXIT_* */
@@ -297,6 +311,7 @@ struct whv_exit {
 		struct whv_exit_interrupt_window window;
 		struct whv_exit_unsupported unsupported;
 		struct whv_exit_canceled canceled;
+		struct whv_exit_invalid_state invalid_state;
 		__u64 raw[22];
 	};
 };
