@@ -105,7 +105,7 @@ deps:
 # The selftests, then the load scenarios: beside KVM, and on a CPU without SVM.
 vmtest: deps
 	$(MAKE) vm-module selftests examples $(B)/tools/hold
-	MODULES="whv.ko" selftests/vm/vmrun.sh \
+	MODULES="whv.ko msr" selftests/vm/vmrun.sh \
 		--file selftests/run_tests.sh $(foreach t,$(SELFTESTS),--file $(t)) \
 		-- sh ./run_tests.sh
 	MODULES="kvm-amd" selftests/vm/vmrun.sh --file selftests/vm/coexist.sh \

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Virtual processors: lifetime, registers, run and cancel. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include "../../../uapi/whv_ioctl.h"
 #include "libwhv.h"
+#include "whv_ext.h"
 
 _Static_assert(sizeof(struct whv_exit) == sizeof(WHV_RUN_VP_EXIT_CONTEXT),
 	       "uapi exit context must be WHV_RUN_VP_EXIT_CONTEXT");
@@ -12,6 +14,11 @@ _Static_assert(sizeof(struct whv_reg_value) == sizeof(WHV_REGISTER_VALUE),
 	       "uapi register value must be WHV_REGISTER_VALUE");
 _Static_assert(sizeof(struct whv_cpuid_result) == sizeof(WHV_X64_CPUID_RESULT),
 	       "uapi cpuid result must be WHV_X64_CPUID_RESULT");
+_Static_assert(offsetof(struct whv_exit, invalid_state) ==
+	       offsetof(WHV_RUN_VP_EXIT_CONTEXT, MemoryAccess) &&
+	       sizeof(struct whv_exit_invalid_state) ==
+	       sizeof(WHV_X64_INVALID_VP_STATE_CONTEXT),
+	       "uapi invalid state must be WHV_X64_INVALID_VP_STATE_CONTEXT");
 
 static HRESULT whv_vp_index_ioctl(WHV_PARTITION_HANDLE h, unsigned long cmd,
 				  UINT32 index)
