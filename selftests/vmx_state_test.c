@@ -24,22 +24,30 @@ static bool on_intel(void)
 	       cap.ProcessorVendor == WHvProcessorVendorIntel;
 }
 
-FIXTURE(vmx_state) {
-	struct test_vm vm;
-};
-
-FIXTURE_SETUP(vmx_state)
+/* A one-VP partition halting at once; false (skip) if not on Intel. */
+static bool vmx_vm(struct __test_metadata *_metadata, struct test_vm *vm)
 {
 	if (!on_intel())
-		SKIP(return, "Intel VT-x only");
-	ASSERT_EQ(S_OK, vm_create(&self->vm, 1));
-	vm_load_real(&self->vm, 0, vs_halt_start, vs_halt_end);
+		return false;
+	EXPECT_EQ(S_OK, vm_create(vm, 1));
+	vm_load_real(vm, 0, vs_halt_start, vs_halt_end);
+	return true;
 }
 
-FIXTURE_TEARDOWN(vmx_state)
-{
-	vm_destroy(&self->vm);
-}
+#define VMX_TEST(name)							\
+	static void name##_body(struct __test_metadata *_metadata,	\
+				struct test_vm *vm);			\
+	TEST(name)							\
+	{								\
+		struct test_vm vm;					\
+									\
+		if (!vmx_vm(_metadata, &vm))				\
+			SKIP(return, "Intel VT-x only");		\
+		name##_body(_metadata, &vm);				\
+		vm_destroy(&vm);					\
+	}								\
+	static void name##_body(struct __test_metadata *_metadata,	\
+				struct test_vm *vm)
 
 /* Run: refused, naming @field; restore @name=@good and run to the HLT. */
 static void expect_refused(struct __test_metadata *_metadata,
@@ -82,26 +90,26 @@ static void bad_segment(struct __test_metadata *_metadata, struct test_vm *vm,
 	expect_refused(_metadata, vm, field, seg, &good);
 }
 
-TEST_F(vmx_state, cs_not_code)
+VMX_TEST(cs_not_code)
 {
-	bad_segment(_metadata, &self->vm, WHvX64RegisterCs, 0x91, 0xffff,
+	bad_segment(_metadata, vm, WHvX64RegisterCs, 0x91, 0xffff,
 		    "GUEST_CS_AR_BYTES");
 }
 
-TEST_F(vmx_state, tr_not_busy_tss)
+VMX_TEST(tr_not_busy_tss)
 {
-	bad_segment(_metadata, &self->vm, WHvX64RegisterTr, 0x89, 0xffff,
+	bad_segment(_metadata, vm, WHvX64RegisterTr, 0x89, 0xffff,
 		    "GUEST_TR_AR_BYTES");
 }
 
-TEST_F(vmx_state, ds_limit_granularity)
+VMX_TEST(ds_limit_granularity)
 {
 	/* G=1 needs limit bits 11:0 all set. */
-	bad_segment(_metadata, &self->vm, WHvX64RegisterDs, 0x8093, 0xffff000,
+	bad_segment(_metadata, vm, WHvX64RegisterDs, 0x8093, 0xffff000,
 		    "GUEST_DS_AR_BYTES");
 }
 
-TEST_F(vmx_state, long_mode_without_pae)
+VMX_TEST(long_mode_without_pae)
 {
 	WHV_REGISTER_NAME names[] = { WHvX64RegisterEfer, WHvX64RegisterCr0 };
 	WHV_REGISTER_VALUE v[2], good;
@@ -109,24 +117,24 @@ TEST_F(vmx_state, long_mode_without_pae)
 	memset(v, 0, sizeof(v));
 	v[0].Reg64 = 0x100;		/* LME, not LMA */
 	v[1].Reg64 = 0x80000011;	/* PG, ET, PE */
-	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(self->vm.part, 0,
+	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(vm->part, 0,
 							names, 2, v));
 	memset(&good, 0, sizeof(good));
-	expect_refused(_metadata, &self->vm, "GUEST_IA32_EFER",
+	expect_refused(_metadata, vm, "GUEST_IA32_EFER",
 		       WHvX64RegisterEfer, &good);
 }
 
-TEST_F(vmx_state, rip_above_4g_outside_long_mode)
+VMX_TEST(rip_above_4g_outside_long_mode)
 {
 	WHV_REGISTER_VALUE good;
 
-	get_reg(&self->vm, WHvX64RegisterRip, &good);
-	vm_set(&self->vm, 0, WHvX64RegisterRip, 0x100001000ULL);
-	expect_refused(_metadata, &self->vm, "GUEST_RIP", WHvX64RegisterRip,
+	get_reg(vm, WHvX64RegisterRip, &good);
+	vm_set(vm, 0, WHvX64RegisterRip, 0x100001000ULL);
+	expect_refused(_metadata, vm, "GUEST_RIP", WHvX64RegisterRip,
 		       &good);
 }
 
-TEST_F(vmx_state, interrupt_injected_with_if_clear)
+VMX_TEST(interrupt_injected_with_if_clear)
 {
 	WHV_REGISTER_VALUE pending, none;
 
@@ -134,12 +142,12 @@ TEST_F(vmx_state, interrupt_injected_with_if_clear)
 	pending.PendingInterruption.InterruptionPending = 1;
 	pending.PendingInterruption.InterruptionType = 0;
 	pending.PendingInterruption.InterruptionVector = 0x30;
-	vm_set(&self->vm, 0, WHvX64RegisterRflags, 0x2);	/* IF=0 */
-	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(self->vm.part, 0,
+	vm_set(vm, 0, WHvX64RegisterRflags, 0x2);	/* IF=0 */
+	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(vm->part, 0,
 		  &(WHV_REGISTER_NAME){ WHvRegisterPendingInterruption }, 1,
 		  &pending));
 	memset(&none, 0, sizeof(none));
-	expect_refused(_metadata, &self->vm, "VM_ENTRY_INTR_INFO_FIELD",
+	expect_refused(_metadata, vm, "VM_ENTRY_INTR_INFO_FIELD",
 		       WHvRegisterPendingInterruption, &none);
 }
 
