@@ -269,12 +269,20 @@ static void vmx_init_vmcs(struct whv_vp *vp)
 	vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, __pa(vmx->guest_msrs));
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, VMX_NR_MSRS);
 
+	/* Every guest field the reset state leaves alone, set explicitly. */
 	vmcs_write(GUEST_ACTIVITY_STATE, 0);
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_IA32_EFER, 0);
+	vmcs_write(GUEST_CR3, 0);
+	vmcs_write(GUEST_SYSENTER_CS, 0);
+	vmcs_write(GUEST_SYSENTER_ESP, 0);
+	vmcs_write(GUEST_SYSENTER_EIP, 0);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+	vmcs_write(VM_ENTRY_INSTRUCTION_LEN, 0);
+	vmx_write_reg(vp, WHV_AREG_CR4, 0);	/* with the bits VMX pins */
 
 	vmx_constant_host_state();
 	vmx->host_cr3 = 0;
