@@ -145,7 +145,9 @@ static void whv_inject_exception(struct whv_vp *vp, u8 vector,
 {
 	u64 ev = 1 | (WHV_PENDING_EXCEPTION << 1) | ((u64)vector << 16);
 
-	if (has_error)
+	/* Real mode pushes no error codes (and VMX refuses one there). */
+	if (has_error &&
+	    (whv_backend->read_reg(vp, WHV_AREG_CR0) & X86_CR0_PE))
 		ev |= BIT_ULL(4) | ((u64)error << 32);
 	whv_backend->write_reg(vp, WHV_AREG_PENDING_EVENT, ev);
 }

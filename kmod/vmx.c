@@ -750,12 +750,13 @@ static void vmx_enter(struct whv_vp *vp, struct whv_exit_info *exit)
 		vmx_entry_failed(vp, vmcs_read(VM_INSTRUCTION_ERROR), 0, exit);
 		return;
 	}
-	vmx->launched = true;
 	reason = vmcs_read(VM_EXIT_REASON);
+	/* A failed entry leaves the launch state as it was. */
 	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
 		vmx_entry_failed(vp, 0, reason & 0xffff, exit);
 		return;
 	}
+	vmx->launched = true;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmx_requeue_event(vmx);
 	vmx_decode_exit(vp, reason & 0xffff, exit);
