@@ -1,12 +1,14 @@
 #!/bin/bash
-# Install what building whv.ko and running it in the QEMU test VM needs
-# (Debian 12, as root). Idempotent: does nothing when all packages are there,
-# runs `apt-get update` only when something is missing.
+# Install what building whv.ko and running it in the test VMs needs (Debian 12,
+# as root): QEMU for SVM; Bochs, isolinux and xorriso for VMX (run-bochs.sh,
+# whose loader needs only gcc and binutils). Idempotent: does nothing when all
+# packages are there, runs `apt-get update` only when something is missing.
 #   --print-kver   afterwards print `KVER=<ver>` (see scripts/kver.sh)
 set -euo pipefail
 
 pkgs=(linux-image-amd64 linux-headers-amd64 linux-source-6.1 busybox-static
-	qemu-system-x86 cpio check pkg-config build-essential kmod dkms)
+	qemu-system-x86 cpio check pkg-config build-essential kmod dkms
+	bochs bochsbios vgabios isolinux syslinux-common xorriso)
 
 print_kver=0
 for arg in "$@"; do

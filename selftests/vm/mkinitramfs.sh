@@ -7,7 +7,7 @@ set -euo pipefail
 usage() {
 	cat >&2 <<'EOF'
 usage: mkinitramfs.sh OUT.cpio.gz --kver KVER [--module SPEC]... [--file HOST[:DEST]]...
-                      [--cmd COMMAND] [--busybox PATH]
+                      [--cmd COMMAND] [--busybox PATH] [--strip-sigs]
   --module SPEC  a .ko / .ko.xz / .ko.zst / .ko.gz path, or a module name looked
                  up in /lib/modules/KVER (e.g. kvm-amd); its dependencies (modinfo
                  depends) are added first. Parameters may follow after a space:
@@ -17,8 +17,12 @@ usage: mkinitramfs.sh OUT.cpio.gz --kver KVER [--module SPEC]... [--file HOST[:D
                  (ldd) are copied to their host paths; libraries ldd cannot find
                  are expected in /opt/vmrun, which is on LD_LIBRARY_PATH.
   --cmd COMMAND  run with `sh -c` in /opt/vmrun (default: true)
-The guest prints WHV-VM-EXIT-STATUS=<status> (125 if an insmod failed) and
-WHV-VM-TAINT=<kernel taint mask>, then powers off.
+  --strip-sigs   drop modules' appended signatures: checking them takes seconds
+                 under Bochs (an unsigned module taints the kernel with E, as
+                 whv.ko does anyway)
+The guest prints WHV-VM-TAINT-BOOT=<kernel taint mask> first, and at the end
+WHV-VM-TAINT=<kernel taint mask> and WHV-VM-EXIT-STATUS=<status> (125 if an
+insmod failed), then powers off.
 EOF
 	exit 2
 }
@@ -29,6 +33,7 @@ out=
 kver=
 cmd=true
 busybox=
+strip_sigs=0
 modules=()
 files=()
 while (($#)); do
@@ -38,6 +43,7 @@ while (($#)); do
 	--file) files+=("${2:?}"); shift 2 ;;
 	--cmd) cmd=${2?}; shift 2 ;;
 	--busybox) busybox=${2:?}; shift 2 ;;
+	--strip-sigs) strip_sigs=1; shift ;;
 	-h | --help) usage ;;
 	-*) echo "mkinitramfs: unknown option $1" >&2; usage ;;
 	*) [[ -z "$out" ]] || usage; out=$1; shift ;;
@@ -91,6 +97,17 @@ declare -A seen=()
 nmod=0
 : >"$root/etc/whv/modules"
 
+# An appended module signature ends with struct module_signature (12 bytes,
+# the signature's length big-endian in its last 4) and a 28-byte magic.
+strip_sig() {
+	local ko=$1 size len
+	[[ "$(tail -c 28 "$ko")" == "~Module signature appended~" ]] || return 0
+	size=$(stat -c %s "$ko")
+	len=$(dd if="$ko" bs=1 skip=$((size - 32)) count=4 status=none | od -An -tu1 |
+		awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+	truncate -s $((size - 40 - len)) "$ko"
+}
+
 norm() { local n=${1##*/}; n=${n%%.ko*}; printf '%s' "${n//-/_}"; }
 
 add_module() {
@@ -126,6 +143,7 @@ add_module() {
 	*.ko.gz) gzip -dc "$path" >"$root$dest" ;;
 	*) cp -L "$path" "$root$dest" ;;
 	esac
+	((!strip_sigs)) || strip_sig "$root$dest"
 	printf '%s %s\n' "$dest" "$params" >>"$root/etc/whv/modules"
 }
 
@@ -161,6 +179,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
+# Taint from boot (e.g. a known firmware/CPU-model WARN) is judged by its
+# console lines; run-*.sh only count the bits gained after this.
+echo "WHV-VM-TAINT-BOOT=$(cat /proc/sys/kernel/tainted)"
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm

@@ -2,6 +2,9 @@
 # Boot /boot/vmlinuz-KVER with an initramfs from mkinitramfs.sh in QEMU, show the
 # guest console live, and turn it into an exit status. See usage() below.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=console-check.sh source-path=SCRIPTDIR
+. "$here/console-check.sh"
 
 usage() {
 	cat >&2 <<'EOF'
@@ -16,7 +19,8 @@ usage: run-qemu.sh --kver KVER --initrd FILE [--cpus N] [--mem M] [--timeout S]
 Exit status:
   the guest command's status (from its WHV-VM-EXIT-STATUS=<n> line), else
   121  the console shows a kernel problem (Oops, BUG:, WARNING:, ...) or the kernel
-       taint mask gained D/W/L/B/M; the offending lines are printed
+       taint mask gained D/W/L/B/M after boot; the offending lines are printed
+       (console-check.sh)
   124  no exit marker: timeout, panic, hang or QEMU failed to start
   125  (from the guest) an insmod failed
     2  usage error
@@ -87,41 +91,8 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 -nodefaults -no-user-config \
 qemu_status=${PIPESTATUS[0]}
 set -e
 
-# Kernel problem lines. Die headers look like "<what>: 0000 [#1] ..."; lockdep
-# splats start with WARNING: or INFO:.
-problems='Oops|BUG:|kernel BUG at|WARNING:|KASAN|UBSAN|KFENCE|general protection fault'
-problems+='|: [0-9a-f]{4} \[#[0-9]+\]|Kernel panic|unreferenced object'
-problems+='|INFO: task .* blocked|INFO: possible|INFO: trying to register non-static key'
-problems+='|possible circular locking|lockdep|RCU stall|self-detected stall|detected stalls'
-problems+='|hard LOCKUP|soft lockup|Call Trace:'
-
 # Known harmless lines: the SRSO advice that Debian 6.1 prints on every boot of
 # an emulated EPYC.
 allow+=('Speculative Return Stack Overflow: WARNING: See ')
 
-bad=$(grep -aE "$problems" "$log" || true)
-for re in "${allow[@]}"; do
-	bad=$(printf '%s\n' "$bad" | grep -avE "$re" || true)
-done
-
-# Taint bits that mean trouble: M(4) B(5) D(7) W(9) L(14). O/E (out-of-tree,
-# unsigned) are expected for our module.
-taint=$(grep -aoE '^WHV-VM-TAINT=[0-9]+$' "$log" | tail -n 1 | cut -d= -f2 || true)
-if [[ -n "$taint" ]] && ((taint & (1 << 4 | 1 << 5 | 1 << 7 | 1 << 9 | 1 << 14))); then
-	bad+=$'\n'"WHV-VM-TAINT=$taint (kernel tainted by machine check, bad page, oops, warning or lockup)"
-fi
-bad=$(printf '%s\n' "$bad" | sed '/^$/d')
-
-status=$(grep -aoE '^WHV-VM-EXIT-STATUS=[0-9]+$' "$log" | tail -n 1 | cut -d= -f2 || true)
-
-if [[ -n "$bad" ]]; then
-	echo "run-qemu: FAIL: kernel problem lines in the guest console:" >&2
-	printf '%s\n' "$bad" | sed 's/^/run-qemu:   /' >&2
-	exit 121
-fi
-if [[ -z "$status" ]]; then
-	echo "run-qemu: FAIL: no WHV-VM-EXIT-STATUS line (timeout ${timeout_s}s, panic or" \
-		"QEMU failure; qemu/timeout status $qemu_status)" >&2
-	exit 124
-fi
-exit "$status"
+console_verdict run-qemu "$log" "$timeout_s" "$qemu_status" "${allow[@]}"
