@@ -9,6 +9,7 @@
  * only when guest and host differ.
  */
 #include <linux/sched/signal.h>
+#include <linux/task_work.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/uaccess.h>
 #include <asm/debugreg.h>
@@ -111,9 +112,14 @@ static int whv_enter_once(struct whv_vp *vp, struct whv_exit_info *info)
 	if (READ_ONCE(vp->cancel)) {
 		WRITE_ONCE(vp->cancel, false);
 		ret = WHV_RUN_CANCELED;
-	} else if (signal_pending(current) ||
-		   test_thread_flag(TIF_NOTIFY_RESUME)) {
-		/* Userspace work (signals, task work) runs on the way out. */
+	} else if (signal_pending(current) || task_work_pending(current)) {
+		/*
+		 * Signals and task work run on the way out to userspace (and
+		 * libwhv comes straight back). Other resume work, such as the
+		 * rseq notification set at every context switch, waits for the
+		 * next real return: bouncing out for it would cost a round trip
+		 * per reschedule.
+		 */
 		ret = -EINTR;
 	} else if (need_resched()) {
 		ret = WHV_RUN_RETRY;
