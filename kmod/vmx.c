@@ -20,6 +20,7 @@
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 #include <asm/traps.h>
 #include "vmx.h"
 
@@ -50,6 +51,7 @@ u64 vmx_cr0_fixed0, vmx_cr0_fixed1, vmx_cr4_fixed0, vmx_cr4_fixed1;
 static u32 vmx_revision;
 static u64 vmx_ept_caps;
 static u32 vmx_window_ctls;	/* interrupt/NMI window exiting, if allowed */
+static u32 vmx_timer_value;	/* preemption timer: ~10 ms in its units */
 static void *vmx_msr_bitmap, *vmx_io_bitmaps;
 static DEFINE_IDA(vmx_vpid_ida);
 
@@ -252,6 +254,8 @@ static void vmx_init_vmcs(struct whv_vp *vp)
 	if (vmx_cpu_ctls2 & SECONDARY_EXEC_ENABLE_VPID)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
+	if (vmx_pin_ctls & PIN_BASED_VMX_PREEMPTION_TIMER)
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_timer_value);
 
 	/* The guest owns CR0/CR4 but for the bits VMX operation pins. */
 	vmcs_write(CR0_GUEST_HOST_MASK, (vmx_cr0_fixed0 | ~vmx_cr0_fixed1) &
@@ -605,6 +609,7 @@ static void vmx_decode_exit(struct whv_vp *vp, u32 reason,
 		vmx_decode_exception(vp, e);
 		return;
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_PREEMPTION_TIMER:
 	case EXIT_REASON_INIT_SIGNAL:
 	case EXIT_REASON_SIPI_SIGNAL:
 		e->kind = WHV_KEXIT_HANDLED;
@@ -828,7 +833,8 @@ static int vmx_setup_controls(void)
 	if (vmx_adjust(true_msrs ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 		       MSR_IA32_VMX_PINBASED_CTLS,
 		       PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
-		       PIN_BASED_VIRTUAL_NMIS, 0, &vmx_pin_ctls) ||
+		       PIN_BASED_VIRTUAL_NMIS, PIN_BASED_VMX_PREEMPTION_TIMER,
+		       &vmx_pin_ctls) ||
 	    vmx_adjust(true_msrs ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 		       MSR_IA32_VMX_PROCBASED_CTLS,
 		       CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING |
@@ -868,6 +874,16 @@ static int vmx_setup_controls(void)
 			  (CPU_BASED_INTR_WINDOW_EXITING |
 			   CPU_BASED_NMI_WINDOW_EXITING);
 
+	/*
+	 * A backstop: the timer exits every ~10 ms whatever the guest's
+	 * interrupt state, so the host gets its CPU back even where an
+	 * interrupt exit does not come (Bochs loses them for IF=0 guests
+	 * entered with interrupts off). Counts TSC >> IA32_VMX_MISC[4:0].
+	 */
+	if (vmx_pin_ctls & PIN_BASED_VMX_PREEMPTION_TIMER)
+		vmx_timer_value = min_t(u64, U32_MAX, (u64)tsc_khz * 10 >>
+					(native_read_msr(MSR_IA32_VMX_MISC) &
+					 0x1f));
 	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, vmx_ept_caps);
 	if (!(vmx_ept_caps & CAP_EPT_WALK4) || !(vmx_ept_caps & CAP_EPT_WB)) {
 		pr_err("whv: this CPU's EPT lacks 4-level tables or write-back memory\n");
