@@ -27,7 +27,7 @@ struct vmx_vp {
 	bool flush;
 
 	/* State the VMCS does not hold in guest-visible form. */
-	u64 cr0, cr4;			/* what the guest sees (read shadows) */
+	u64 cr0, cr4;			/* the read shadows (pinned bits) */
 	u64 cr2, dr6;
 	u8 cr8;
 

@@ -89,6 +89,24 @@ static void vmx_write_cr4(struct vmx_vp *vmx, u64 val)
 }
 
 /*
+ * The guest's view: bits it owns change in hardware without an exit, the
+ * pinned ones come from the read shadow.
+ */
+static u64 vmx_cr0(struct vmx_vp *vmx)
+{
+	u64 mask = vmcs_read(CR0_GUEST_HOST_MASK);
+
+	return (vmcs_read(GUEST_CR0) & ~mask) | (vmx->cr0 & mask);
+}
+
+static u64 vmx_cr4(struct vmx_vp *vmx)
+{
+	u64 mask = vmcs_read(CR4_GUEST_HOST_MASK);
+
+	return (vmcs_read(GUEST_CR4) & ~mask) | (vmx->cr4 & mask);
+}
+
+/*
  * A guest MOV to CR0 that touched a pinned bit. Paging switched with
  * EFER.LME set enters or leaves long mode, as the CPU would have done.
  * Returns -EINVAL for a value that raises #GP.
@@ -101,8 +119,8 @@ int vmx_guest_set_cr0(struct whv_vp *vp, u64 val)
 	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
 	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
 		return -EINVAL;
-	if ((val ^ vmx->cr0) & X86_CR0_PG && (efer & EFER_LME)) {
-		if ((val & X86_CR0_PG) && !(vmx->cr4 & X86_CR4_PAE))
+	if ((val ^ vmx_cr0(vmx)) & X86_CR0_PG && (efer & EFER_LME)) {
+		if ((val & X86_CR0_PG) && !(vmx_cr4(vmx) & X86_CR4_PAE))
 			return -EINVAL;
 		vmx_write_efer((val & X86_CR0_PG) ? efer | EFER_LMA :
 			       efer & ~EFER_LMA);
@@ -168,13 +186,13 @@ u64 vmx_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	case WHV_AREG_RFLAGS:
 		return vmcs_read(GUEST_RFLAGS);
 	case WHV_AREG_CR0:
-		return vmx->cr0;
+		return vmx_cr0(vmx);
 	case WHV_AREG_CR2:
 		return vmx->cr2;
 	case WHV_AREG_CR3:
 		return vmcs_read(GUEST_CR3);
 	case WHV_AREG_CR4:
-		return vmx->cr4;
+		return vmx_cr4(vmx);
 	case WHV_AREG_CR8:
 		return vmx->cr8;
 	case WHV_AREG_DR6:
