@@ -10,11 +10,6 @@
 #include <asm/processor-flags.h>
 #include "whv.h"
 
-static bool whv_canonical_msr(u64 v)
-{
-	return ((s64)(v << 16) >> 16) == (s64)v;
-}
-
 static const struct {
 	u32 msr;
 	enum whv_areg reg;
@@ -104,7 +99,7 @@ int whv_msr_write(struct whv_vp *vp, u32 msr, u64 val)
 	int i = whv_msr_areg(msr);
 
 	if (i >= 0) {
-		if (whv_msr_aregs[i].canonical && !whv_canonical_msr(val))
+		if (whv_msr_aregs[i].canonical && !whv_canonical(val))
 			return -EINVAL;
 		if (msr == MSR_IA32_SYSENTER_CS && val >> 32)
 			return -EINVAL;
@@ -121,7 +116,7 @@ int whv_msr_write(struct whv_vp *vp, u32 msr, u64 val)
 		return 0;
 	case MSR_FS_BASE:
 	case MSR_GS_BASE:
-		if (!whv_canonical_msr(val))
+		if (!whv_canonical(val))
 			return -EINVAL;
 		b->read_seg(vp, msr == MSR_FS_BASE ? WHV_ASEG_FS : WHV_ASEG_GS,
 			    &seg);

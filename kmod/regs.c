@@ -23,11 +23,6 @@
 #define PI_VECTOR(v)	(((v) >> 16) & 0xffff)
 #define PI_RESERVED	(GENMASK_ULL(15, 10))
 
-static bool whv_canonical(u64 v)
-{
-	return ((s64)(v << 16) >> 16) == (s64)v;
-}
-
 static enum whv_areg whv_areg_of(u32 name, bool *ok)
 {
 	static const struct { u32 name; enum whv_areg reg; } map[] = {

@@ -22,11 +22,6 @@ static bool vmx_fail(struct vmx_vp *vmx, u32 field, const char *name)
 	return false;
 }
 
-static bool vmx_canonical(u64 v)
-{
-	return ((s64)(v << 16) >> 16) == (s64)v;
-}
-
 /* Limit and granularity agree (bits 11:0 all 1 if G, 31:20 all 0 if not). */
 static bool vmx_limit_ok(u32 limit, u32 ar)
 {
@@ -113,13 +108,13 @@ static bool vmx_check_segments(struct vmx_check *c)
 			return vmx_fail(vmx, seg_data[i].ar, seg_data[i].ar_name);
 		if (!vmx_check_seg_common(vmx, &seg_data[i], false))
 			return false;
-		if (!vmx_canonical(vmcs_read(seg_data[i].base)))
+		if (!whv_canonical(vmcs_read(seg_data[i].base)))
 			return vmx_fail(vmx, seg_data[i].base,
 					seg_data[i].base_name);
 	}
-	if (!vmx_canonical(vmcs_read(GUEST_TR_BASE)))
+	if (!whv_canonical(vmcs_read(GUEST_TR_BASE)))
 		return vmx_fail(vmx, GUEST_TR_BASE, "GUEST_TR_BASE");
-	if (!vmx_canonical(vmcs_read(GUEST_LDTR_BASE)))
+	if (!whv_canonical(vmcs_read(GUEST_LDTR_BASE)))
 		return vmx_fail(vmx, GUEST_LDTR_BASE, "GUEST_LDTR_BASE");
 	if (vmcs_read(GUEST_CS_BASE) >> 32)
 		return vmx_fail(vmx, GUEST_CS_BASE, "GUEST_CS_BASE");
@@ -167,10 +162,10 @@ static bool vmx_check_rip_flags_tables(struct vmx_check *c)
 	    !(rflags & BIT(1)) ||
 	    ((rflags & X86_EFLAGS_VM) && (c->ia32e || !c->pe)))
 		return vmx_fail(vmx, GUEST_RFLAGS, "GUEST_RFLAGS");
-	if (!vmx_canonical(vmcs_read(GUEST_GDTR_BASE)) ||
+	if (!whv_canonical(vmcs_read(GUEST_GDTR_BASE)) ||
 	    vmcs_read(GUEST_GDTR_LIMIT) > 0xffff)
 		return vmx_fail(vmx, GUEST_GDTR_BASE, "GUEST_GDTR");
-	if (!vmx_canonical(vmcs_read(GUEST_IDTR_BASE)) ||
+	if (!whv_canonical(vmcs_read(GUEST_IDTR_BASE)) ||
 	    vmcs_read(GUEST_IDTR_LIMIT) > 0xffff)
 		return vmx_fail(vmx, GUEST_IDTR_BASE, "GUEST_IDTR");
 	return true;

@@ -22,6 +22,12 @@
 struct whv_vp;
 struct whv_partition;
 
+/* A 48-bit canonical address: bits 63:47 all equal. */
+static inline bool whv_canonical(u64 v)
+{
+	return ((s64)(v << 16) >> 16) == (s64)v;
+}
+
 /* What a VM exit needs from the core, in vendor-neutral terms. */
 enum whv_exit_kind {
 	WHV_KEXIT_HANDLED,	/* backend consumed it (host IRQ, NMI, ...) */
