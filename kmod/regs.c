@@ -257,8 +257,15 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 			v |= 2;	/* bit 1 always reads as one */
 		if (!whv_areg_valid(vp, reg, v))
 			return -EINVAL;
-		if (apply)
-			b->write_reg(vp, reg, v);
+		if (!apply)
+			return 0;
+		/*
+		 * A shadow belongs to the instruction it precedes: moving RIP
+		 * means the caller completed that instruction, so it is gone.
+		 */
+		if (reg == WHV_AREG_RIP && v != b->read_reg(vp, reg))
+			b->write_reg(vp, WHV_AREG_INT_SHADOW, 0);
+		b->write_reg(vp, reg, v);
 	}
 	return 0;
 }
@@ -289,7 +296,12 @@ int whv_set_registers(struct whv_vp *vp, const u32 *names,
 		if (ret)
 			return ret;
 	}
+	/* An explicit InterruptState wins over the RIP rule, in any order. */
 	for (i = 0; i < n; i++)
-		whv_set_one(vp, names[i], &vals[i], true);
+		if (names[i] != WHV_REG_INTERRUPT_STATE)
+			whv_set_one(vp, names[i], &vals[i], true);
+	for (i = 0; i < n; i++)
+		if (names[i] == WHV_REG_INTERRUPT_STATE)
+			whv_set_one(vp, names[i], &vals[i], true);
 	return 0;
 }

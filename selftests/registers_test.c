@@ -65,8 +65,9 @@ static bool host_has_xsave(void)
 {
 	unsigned int a = 1, b, c = 0, d;
 
+	/* OSXSAVE: the host kernel uses XSAVE, not merely the CPU has it. */
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	return c & (1u << 26);
+	return c & (1u << 27);
 }
 
 /* ---- reset state ---------------------------------------------------------------- */
@@ -1047,7 +1048,39 @@ TEST(interrupt_shadow)
 		EXPECT_EQ(expect, vm_get(&vm, 0, WHvRegisterInterruptState) & 1)
 			TH_LOG("port 0x%x", port);
 		vm_skip(&vm, 0, &exit);
+		/* Moving RIP completes the instruction: its shadow is gone. */
+		EXPECT_EQ(0, vm_get(&vm, 0, WHvRegisterInterruptState) & 1);
 	}
+	vm_destroy(&vm);
+}
+
+/* An explicit InterruptState in the same call wins over the RIP rule, in either order. */
+TEST(interrupt_shadow_set_with_rip)
+{
+	static const WHV_REGISTER_NAME state_first[2] = {
+		WHvRegisterInterruptState, WHvX64RegisterRip };
+	static const WHV_REGISTER_NAME rip_first[2] = {
+		WHvX64RegisterRip, WHvRegisterInterruptState };
+	WHV_REGISTER_VALUE vals[2];
+	struct test_vm vm;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vals[0].Reg64 = 1;
+	vals[1].Reg64 = 0x1000;
+	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(vm.part, 0, state_first, 2, vals));
+	EXPECT_EQ(1, vm_get(&vm, 0, WHvRegisterInterruptState) & 1);
+	EXPECT_EQ(0x1000, vm_get(&vm, 0, WHvX64RegisterRip));
+	/* Writing RIP to the value it already has keeps the shadow. */
+	vm_set(&vm, 0, WHvX64RegisterRip, 0x1000);
+	EXPECT_EQ(1, vm_get(&vm, 0, WHvRegisterInterruptState) & 1);
+	vm_set(&vm, 0, WHvX64RegisterRip, 0x2000);
+	EXPECT_EQ(0, vm_get(&vm, 0, WHvRegisterInterruptState) & 1);
+
+	vals[0].Reg64 = 0x3000;
+	vals[1].Reg64 = 1;
+	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(vm.part, 0, rip_first, 2, vals));
+	EXPECT_EQ(1, vm_get(&vm, 0, WHvRegisterInterruptState) & 1);
+	EXPECT_EQ(0x3000, vm_get(&vm, 0, WHvX64RegisterRip));
 	vm_destroy(&vm);
 }
 
@@ -1185,7 +1218,11 @@ TEST(nmi_window_waits_for_iret)
 	/* In the handler, just before its IRETQ. */
 	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterDeliverabilityNotifications, 1));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
-	ASSERT_EQ(WHvRunVpExitReasonX64InterruptWindow, exit.ExitReason);
+	ASSERT_EQ(WHvRunVpExitReasonX64InterruptWindow, exit.ExitReason) {
+		TH_LOG("exit reason 0x%x at 0x%llx, parameter 0x%llx", exit.ExitReason,
+		       (unsigned long long)exit.VpContext.Rip,
+		       (unsigned long long)exit.UnsupportedFeature.FeatureParameter);
+	}
 	EXPECT_EQ(WHvX64PendingNmi, exit.InterruptWindow.DeliverableType);
 	EXPECT_EQ(GUEST_LOAD, exit.VpContext.Rip) {
 		TH_LOG("NMI window reported at 0x%llx, inside the NMI handler",
