@@ -37,6 +37,13 @@ void vmx_read_seg(struct whv_vp *vp, enum whv_aseg s, struct whv_segment *out)
 		return;
 	}
 	ar = vmcs_read(vmx_segs[s].ar);
+	/*
+	 * Real-mode CS is always executable, but some CPUs store a data type
+	 * for it; report the code type so the value can be written back when
+	 * the VMM later switches the VP to protected mode.
+	 */
+	if (s == WHV_ASEG_CS && !(vmcs_read(GUEST_CR0) & X86_CR0_PE))
+		ar |= VMX_AR_TYPE_CODE_MASK;
 	/* An unusable segment reads back as not present. */
 	out->attributes = (ar & VMX_AR_UNUSABLE_MASK) ? (ar & 0xf07f) : (ar & 0xf0ff);
 }
