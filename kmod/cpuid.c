@@ -33,6 +33,16 @@ static const u32 ext1_ecx = BIT(0) | BIT(1) | BIT(5) | BIT(6) | BIT(7) |
 static const u32 ext1_edx = leaf1_edx | BIT(11) | BIT(20) | BIT(22) |
 	BIT(25) | BIT(26) | BIT(29) | BIT(30) | BIT(31);
 
+/*
+ * What the host kernel itself uses of a CPUID word: features it turned off
+ * (noxsave, clearcpuid=, a failed XSAVE check) have state it does not
+ * switch, so the guest must not be offered them either.
+ */
+static u32 host_caps(enum cpuid_leafs word)
+{
+	return boot_cpu_data.x86_capability[word];
+}
+
 static void host_cpuid(u32 leaf, u32 sub, u32 out[4])
 {
 	cpuid_count(leaf, sub, &out[EAX], &out[EBX], &out[ECX], &out[EDX]);
@@ -102,11 +112,11 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		u64 cr4 = whv_backend->read_reg(vp, WHV_AREG_CR4);
 
 		out[EBX] = (out[EBX] & 0xff00) | (vp->index << 24);
-		out[ECX] &= leaf1_ecx;
+		out[ECX] &= leaf1_ecx & host_caps(CPUID_1_ECX);
 		if (cr4 & X86_CR4_OSXSAVE)
 			out[ECX] |= BIT(27);
 		out[ECX] |= BIT(31);	/* running under a hypervisor */
-		out[EDX] &= leaf1_edx;
+		out[EDX] &= leaf1_edx & host_caps(CPUID_1_EDX);
 		break;
 	}
 	case 2:
@@ -118,9 +128,9 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 			break;
 		}
 		out[EAX] = 0;
-		out[EBX] &= leaf7_ebx;
-		out[ECX] &= leaf7_ecx;
-		out[EDX] &= leaf7_edx;
+		out[EBX] &= leaf7_ebx & host_caps(CPUID_7_0_EBX);
+		out[ECX] &= leaf7_ecx & host_caps(CPUID_7_ECX);
+		out[EDX] &= leaf7_edx & host_caps(CPUID_7_EDX);
 		break;
 	case 0xd:
 		cpuid_xsave(vp, sub, out);
@@ -129,8 +139,8 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		out[EAX] = min_t(u32, out[EAX], EXT_MAX);
 		break;
 	case 0x80000001:
-		out[ECX] &= ext1_ecx;
-		out[EDX] &= ext1_edx;
+		out[ECX] &= ext1_ecx & host_caps(CPUID_8000_0001_ECX);
+		out[EDX] &= ext1_edx & host_caps(CPUID_8000_0001_EDX);
 		break;
 	case 0x80000002 ... 0x80000006:
 		break;			/* brand string, caches */
