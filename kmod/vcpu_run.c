@@ -346,9 +346,7 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 		whv_backend->update_intercepts(vp);
 		return 1;
 	case WHV_KEXIT_NMI_WINDOW:
-		vp->deliverability &= ~WHV_DELIVER_NMI;
-		whv_backend->update_intercepts(vp);
-		return 1;
+		return 0;	/* reported at the top of the loop */
 	default:
 		return 1;
 	}
@@ -362,6 +360,7 @@ static bool whv_nmi_window_open(struct whv_vp *vp)
 	    (whv_backend->read_reg(vp, WHV_AREG_PENDING_EVENT) & 1))
 		return false;
 	vp->deliverability &= ~WHV_DELIVER_NMI;
+	whv_backend->update_intercepts(vp);
 	return true;
 }
 
