@@ -49,10 +49,11 @@ static bool vmx_vm(struct __test_metadata *_metadata, struct test_vm *vm)
 	static void name##_body(struct __test_metadata *_metadata,	\
 				struct test_vm *vm)
 
-/* Run: refused, naming @field; restore @name=@good and run to the HLT. */
-static void expect_refused(struct __test_metadata *_metadata,
-			   struct test_vm *vm, const char *field,
-			   WHV_REGISTER_NAME name, const WHV_REGISTER_VALUE *good)
+/* Run: refused, naming @field; restore the @n registers and run to the HLT. */
+static void expect_refused_n(struct __test_metadata *_metadata,
+			     struct test_vm *vm, const char *field,
+			     const WHV_REGISTER_NAME *names,
+			     const WHV_REGISTER_VALUE *good, UINT32 n)
 {
 	const WHV_X64_INVALID_VP_STATE_CONTEXT *why;
 	WHV_RUN_VP_EXIT_CONTEXT exit;
@@ -62,10 +63,17 @@ static void expect_refused(struct __test_metadata *_metadata,
 	why = WhvInvalidVpStateContext(&exit);
 	EXPECT_STREQ(field, why->FieldName);
 	EXPECT_NE(0, why->VmcsField);
-	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(vm->part, 0, &name, 1,
+	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(vm->part, 0, names, n,
 							good));
 	ASSERT_EQ(S_OK, vm_run(vm, 0, &exit));
 	EXPECT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+}
+
+static void expect_refused(struct __test_metadata *_metadata,
+			   struct test_vm *vm, const char *field,
+			   WHV_REGISTER_NAME name, const WHV_REGISTER_VALUE *good)
+{
+	expect_refused_n(_metadata, vm, field, &name, good, 1);
 }
 
 static void get_reg(struct test_vm *vm, WHV_REGISTER_NAME name,
@@ -112,16 +120,16 @@ VMX_TEST(ds_limit_granularity)
 VMX_TEST(long_mode_without_pae)
 {
 	WHV_REGISTER_NAME names[] = { WHvX64RegisterEfer, WHvX64RegisterCr0 };
-	WHV_REGISTER_VALUE v[2], good;
+	WHV_REGISTER_VALUE v[2], good[2];
 
+	ASSERT_EQ(S_OK, WHvGetVirtualProcessorRegisters(vm->part, 0,
+							names, 2, good));
 	memset(v, 0, sizeof(v));
 	v[0].Reg64 = 0x100;		/* LME, not LMA */
 	v[1].Reg64 = 0x80000011;	/* PG, ET, PE */
 	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(vm->part, 0,
 							names, 2, v));
-	memset(&good, 0, sizeof(good));
-	expect_refused(_metadata, vm, "GUEST_IA32_EFER",
-		       WHvX64RegisterEfer, &good);
+	expect_refused_n(_metadata, vm, "GUEST_IA32_EFER", names, good, 2);
 }
 
 VMX_TEST(rip_above_4g_outside_long_mode)
