@@ -105,9 +105,8 @@ deps:
 
 # BACKEND=svm: AMD SVM in QEMU TCG; BACKEND=vmx: Intel VT-x in Bochs.
 # vmtest runs the selftests, then the load scenarios (beside KVM; on a CPU
-# without the extension) on each backend listed. VMX joins the default set
-# once its whole suite is green (issue 3).
-VMTEST_BACKENDS := $(or $(BACKEND),svm)
+# without the extension) on each backend listed: both by default.
+VMTEST_BACKENDS := $(or $(BACKEND),svm vmx)
 SELFTEST_FILES = --file selftests/run_tests.sh $(foreach t,$(SELFTESTS),--file $(t))
 SCENARIO_FILES = --file whv.ko --file $(B)/tools/hold --file $(B)/examples/hello
 
@@ -119,14 +118,17 @@ vmtest-svm:
 	BACKEND=svm MODULES="whv.ko msr" selftests/vm/vmrun.sh $(SELFTEST_FILES) -- sh ./run_tests.sh
 	BACKEND=svm MODULES="kvm-amd" selftests/vm/vmrun.sh --file selftests/vm/coexist.sh \
 		$(SCENARIO_FILES) -- sh ./coexist.sh
-	WHV_QEMU_CPU="EPYC-Rome,-svm" selftests/vm/vmrun.sh --file selftests/vm/nosvm.sh \
-		--file whv.ko -- sh ./nosvm.sh
+	WHV_QEMU_CPU="EPYC-Rome,-svm" selftests/vm/vmrun.sh --file selftests/vm/novirt.sh \
+		--file whv.ko -- "sh ./novirt.sh 'AMD SVM is not available on this CPU'"
 
 vmtest-vmx:
 	BACKEND=vmx VM_TIMEOUT=1800 MODULES="whv.ko msr" selftests/vm/vmrun.sh $(SELFTEST_FILES) \
 		-- sh ./run_tests.sh
 	BACKEND=vmx MODULES="kvm-intel" selftests/vm/vmrun.sh --file selftests/vm/coexist.sh \
 		$(SCENARIO_FILES) -- sh ./coexist.sh
+	BACKEND=vmx WHV_BOCHS_CPU=p4_prescott_celeron_336 selftests/vm/vmrun.sh \
+		--file selftests/vm/novirt.sh --file whv.ko \
+		-- "sh ./novirt.sh 'Intel VT-x (VMX) is not available on this CPU'"
 
 export RUN FILES BACKEND
 vmrun: deps
