@@ -4,9 +4,13 @@
  * API, as implemented by libwhv on Linux.
  *
  * Declares the 66 functions exported by Microsoft's WinHvPlatform.dll with
- * their documented signatures, plus two size queries from the 2017 preview
- * of the API.  Every function returns an HRESULT (S_OK on success) unless
- * noted otherwise.  Types are in WinHvPlatformDefs.h.
+ * their documented signatures, the IsWHv*Present() query routine that the
+ * Windows SDK header pairs with each of them, and two size queries from the
+ * 2017 preview of the API.  Every function returns an HRESULT (S_OK on
+ * success) unless noted otherwise.  Types are in WinHvPlatformDefs.h.
+ *
+ * libwhv exports every one of them.  Those whv does not implement yet return
+ * E_NOTIMPL and nothing else; lib/libwhv/UNSUPPORTED.md lists them.
  */
 #ifndef _WINHVAPI_H_
 #define _WINHVAPI_H_
@@ -460,6 +464,89 @@ HRESULT WINAPI WHvAcceptPartitionMigration(
  */
 UINT32 WINAPI WHvGetRunContextBufferSize(void);
 UINT32 WINAPI WHvGetRunExitContextSize(void);
+
+/* ------------------------------------------------------------------------ */
+/* Query routines                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The Windows SDK pairs each entry point with Is<name>Present(), which says
+ * whether the function is there to be called (WinHvPlatform.dll is an
+ * optional "extension" component of Windows).  libwhv answers TRUE for the
+ * functions it implements and FALSE for those that only return E_NOTIMPL,
+ * so a client can pick a fallback before calling.
+ */
+#ifndef ext_ms_win_hyperv_hvplatform_l1_1_5_query_routines
+#define ext_ms_win_hyperv_hvplatform_l1_1_5_query_routines
+
+BOOLEAN WINAPI IsWHvGetCapabilityPresent(VOID);
+BOOLEAN WINAPI IsWHvCreatePartitionPresent(VOID);
+BOOLEAN WINAPI IsWHvSetupPartitionPresent(VOID);
+BOOLEAN WINAPI IsWHvResetPartitionPresent(VOID);
+BOOLEAN WINAPI IsWHvDeletePartitionPresent(VOID);
+BOOLEAN WINAPI IsWHvGetPartitionPropertyPresent(VOID);
+BOOLEAN WINAPI IsWHvSetPartitionPropertyPresent(VOID);
+BOOLEAN WINAPI IsWHvSuspendPartitionTimePresent(VOID);
+BOOLEAN WINAPI IsWHvResumePartitionTimePresent(VOID);
+BOOLEAN WINAPI IsWHvMapGpaRangePresent(VOID);
+BOOLEAN WINAPI IsWHvMapGpaRange2Present(VOID);
+BOOLEAN WINAPI IsWHvUnmapGpaRangePresent(VOID);
+BOOLEAN WINAPI IsWHvTranslateGvaPresent(VOID);
+BOOLEAN WINAPI IsWHvCreateVirtualProcessorPresent(VOID);
+BOOLEAN WINAPI IsWHvCreateVirtualProcessor2Present(VOID);
+BOOLEAN WINAPI IsWHvDeleteVirtualProcessorPresent(VOID);
+BOOLEAN WINAPI IsWHvRunVirtualProcessorPresent(VOID);
+BOOLEAN WINAPI IsWHvCancelRunVirtualProcessorPresent(VOID);
+BOOLEAN WINAPI IsWHvGetVirtualProcessorRegistersPresent(VOID);
+BOOLEAN WINAPI IsWHvSetVirtualProcessorRegistersPresent(VOID);
+BOOLEAN WINAPI IsWHvGetVirtualProcessorInterruptControllerStatePresent(VOID);
+BOOLEAN WINAPI IsWHvSetVirtualProcessorInterruptControllerStatePresent(VOID);
+BOOLEAN WINAPI IsWHvRequestInterruptPresent(VOID);
+BOOLEAN WINAPI IsWHvGetVirtualProcessorXsaveStatePresent(VOID);
+BOOLEAN WINAPI IsWHvSetVirtualProcessorXsaveStatePresent(VOID);
+BOOLEAN WINAPI IsWHvQueryGpaRangeDirtyBitmapPresent(VOID);
+BOOLEAN WINAPI IsWHvGetPartitionCountersPresent(VOID);
+BOOLEAN WINAPI IsWHvGetVirtualProcessorCountersPresent(VOID);
+BOOLEAN WINAPI IsWHvGetVirtualProcessorInterruptControllerState2Present(VOID);
+BOOLEAN WINAPI IsWHvSetVirtualProcessorInterruptControllerState2Present(VOID);
+BOOLEAN WINAPI IsWHvRegisterPartitionDoorbellEventPresent(VOID);
+BOOLEAN WINAPI IsWHvUnregisterPartitionDoorbellEventPresent(VOID);
+BOOLEAN WINAPI IsWHvAdviseGpaRangePresent(VOID);
+BOOLEAN WINAPI IsWHvReadGpaRangePresent(VOID);
+BOOLEAN WINAPI IsWHvWriteGpaRangePresent(VOID);
+BOOLEAN WINAPI IsWHvSignalVirtualProcessorSynicEventPresent(VOID);
+BOOLEAN WINAPI IsWHvGetVirtualProcessorStatePresent(VOID);
+BOOLEAN WINAPI IsWHvSetVirtualProcessorStatePresent(VOID);
+BOOLEAN WINAPI IsWHvAllocateVpciResourcePresent(VOID);
+BOOLEAN WINAPI IsWHvCreateVpciDevicePresent(VOID);
+BOOLEAN WINAPI IsWHvDeleteVpciDevicePresent(VOID);
+BOOLEAN WINAPI IsWHvGetVpciDevicePropertyPresent(VOID);
+BOOLEAN WINAPI IsWHvGetVpciDeviceNotificationPresent(VOID);
+BOOLEAN WINAPI IsWHvMapVpciDeviceMmioRangesPresent(VOID);
+BOOLEAN WINAPI IsWHvUnmapVpciDeviceMmioRangesPresent(VOID);
+BOOLEAN WINAPI IsWHvSetVpciDevicePowerStatePresent(VOID);
+BOOLEAN WINAPI IsWHvReadVpciDeviceRegisterPresent(VOID);
+BOOLEAN WINAPI IsWHvWriteVpciDeviceRegisterPresent(VOID);
+BOOLEAN WINAPI IsWHvMapVpciDeviceInterruptPresent(VOID);
+BOOLEAN WINAPI IsWHvUnmapVpciDeviceInterruptPresent(VOID);
+BOOLEAN WINAPI IsWHvRetargetVpciDeviceInterruptPresent(VOID);
+BOOLEAN WINAPI IsWHvRequestVpciDeviceInterruptPresent(VOID);
+BOOLEAN WINAPI IsWHvGetVpciDeviceInterruptTargetPresent(VOID);
+BOOLEAN WINAPI IsWHvCreateTriggerPresent(VOID);
+BOOLEAN WINAPI IsWHvUpdateTriggerParametersPresent(VOID);
+BOOLEAN WINAPI IsWHvDeleteTriggerPresent(VOID);
+BOOLEAN WINAPI IsWHvCreateNotificationPortPresent(VOID);
+BOOLEAN WINAPI IsWHvSetNotificationPortPropertyPresent(VOID);
+BOOLEAN WINAPI IsWHvDeleteNotificationPortPresent(VOID);
+BOOLEAN WINAPI IsWHvPostVirtualProcessorSynicMessagePresent(VOID);
+BOOLEAN WINAPI IsWHvGetVirtualProcessorCpuidOutputPresent(VOID);
+BOOLEAN WINAPI IsWHvGetInterruptTargetVpSetPresent(VOID);
+BOOLEAN WINAPI IsWHvStartPartitionMigrationPresent(VOID);
+BOOLEAN WINAPI IsWHvCancelPartitionMigrationPresent(VOID);
+BOOLEAN WINAPI IsWHvCompletePartitionMigrationPresent(VOID);
+BOOLEAN WINAPI IsWHvAcceptPartitionMigrationPresent(VOID);
+
+#endif /* ext_ms_win_hyperv_hvplatform_l1_1_5_query_routines */
 
 #ifdef __cplusplus
 }

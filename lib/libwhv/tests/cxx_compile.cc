@@ -8,12 +8,20 @@
 #include <cstddef>
 #include <type_traits>
 
+// The optional <windows.h> stand-in first, as samples include it first.
+#include <compat/windows.h>
+#include <compat/Windows.h>
 #include <WinHvPlatform.h>
 #include <WinHvEmulation.h>
 #include <WinHvPlatformDefs.h>
 #include <winhvplatform.h>
 #include <winhvemulation.h>
 #include <winhvplatformdefs.h>
+// Standard headers still compile after compat's IN/OUT/CONST macros.
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
 
 static_assert(sizeof(WHV_RUN_VP_EXIT_CONTEXT) == 224, "exit context");
 static_assert(offsetof(WHV_RUN_VP_EXIT_CONTEXT, VpContext) == 8, "VpContext");
@@ -47,6 +55,18 @@ static_assert(std::is_same<decltype(&WHvRunVirtualProcessor),
 static_assert(std::is_same<decltype(&WHvGetRunExitContextSize), UINT32 (*)(void)>::value,
 	      "WHvGetRunExitContextSize");
 
+static_assert(std::is_same<decltype(&IsWHvTranslateGvaPresent), BOOLEAN (*)(void)>::value,
+	      "query routine");
+static_assert(std::is_same<decltype(&WHvSignalVirtualProcessorSynicEvent),
+	      HRESULT (*)(WHV_PARTITION_HANDLE, WHV_SYNIC_EVENT_PARAMETERS, BOOL *)>::value,
+	      "WHvSignalVirtualProcessorSynicEvent");
+static_assert(sizeof(WHV_TRIGGER_PARAMETERS) == 32, "trigger parameters");
+static_assert(offsetof(WHV_NOTIFICATION_PORT_PARAMETERS, Doorbell) == 8, "port parameters");
+static_assert(sizeof(WHV_VPCI_MMIO_MAPPING) == 32, "vPCI MMIO mapping");
+static_assert(sizeof(WHV_X64_NESTED_STATE) == 8192, "nested state");
+static_assert(sizeof(SYSTEM_INFO) == 48, "SYSTEM_INFO");
+static_assert(std::is_same<DWORD_PTR, ULONG_PTR>::value, "DWORD_PTR");
+
 // Flag enums combine without casts in C++, as with the Windows SDK.
 static_assert((WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite) == 3, "flag operators");
 
@@ -79,7 +99,57 @@ static inline HRESULT sample(WHV_PARTITION_HANDLE part)
 	return WHvRunVirtualProcessor(part, 0, &exit_ctx, sizeof(exit_ctx));
 }
 
-int main()
+// Microsoft's sample: reserve the guest's memory, map it, commit pieces.
+static inline HRESULT reserve_map_commit(WHV_PARTITION_HANDLE part)
 {
-	return sample(nullptr) == S_OK ? 0 : 1;
+	SYSTEM_INFO si;
+	const SIZE_T size = 16 * 0x10000;
+	void *region, *page;
+	HRESULT hr;
+
+	GetSystemInfo(&si);
+	region = VirtualAlloc(nullptr, size, MEM_RESERVE, PAGE_NOACCESS);
+	if (!region)
+		return HRESULT_FROM_WIN32(GetLastError());
+	hr = WHvMapGpaRange(part, region, 0, size,
+			    WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
+			    WHvMapGpaRangeFlagExecute);
+	page = VirtualAlloc(region, si.dwPageSize, MEM_COMMIT, PAGE_READWRITE);
+	if (page)
+		ZeroMemory(page, si.dwPageSize);
+	VirtualFree(region, 0, MEM_RELEASE);
+	return hr;
+}
+
+// Entry points that are stubs still compile and link as in a WHPX program.
+static inline HRESULT optional_features(WHV_PARTITION_HANDLE part)
+{
+	WHV_TRIGGER_PARAMETERS trigger = {};
+	WHV_TRIGGER_HANDLE trigger_handle = nullptr;
+	HANDLE event = INVALID_HANDLE_VALUE;
+	WHV_SYNIC_EVENT_PARAMETERS synic = {};
+	WHV_ACCESS_GPA_CONTROLS controls = {};
+	BOOL signaled = FALSE;
+	UINT8 data[WHV_READ_WRITE_GPA_RANGE_MAX_SIZE] = {};
+
+	trigger.TriggerType = WHvTriggerTypeInterrupt;
+	trigger.Interrupt.Type = WHvX64InterruptTypeFixed;
+	trigger.Interrupt.Vector = 0x30;
+	if (!IsWHvCreateTriggerPresent())
+		return E_NOTIMPL;
+	if (FAILED(WHvCreateTrigger(part, &trigger, &trigger_handle, &event)))
+		return E_FAIL;
+	controls.CacheType = WHvCacheTypeWriteBack;
+	if (FAILED(WHvReadGpaRange(part, 0, 0, controls, data, _countof(data))))
+		return E_FAIL;
+	synic.TargetSint = 2;
+	return WHvSignalVirtualProcessorSynicEvent(part, synic, &signaled);
+}
+
+int __cdecl main(int argc, char **argv)
+{
+	UNREFERENCED_PARAMETER(argc);
+	UNREFERENCED_PARAMETER(argv);
+	return sample(nullptr) == S_OK && reserve_map_commit(nullptr) == S_OK &&
+	       optional_features(nullptr) == S_OK ? 0 : 1;
 }

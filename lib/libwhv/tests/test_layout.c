@@ -1027,6 +1027,30 @@ START_TEST(test_prototypes)
 	ck_assert(SAME_TYPE(WHvGetRunContextBufferSize, UINT32 (*)(void)));
 	ck_assert(SAME_TYPE(WHvGetRunExitContextSize, UINT32 (*)(void)));
 	ck_assert(!SAME_TYPE(WHvGetRunExitContextSize, HRESULT (*)(void)));
+
+	/* Structures passed by value. */
+	ck_assert(SAME_TYPE(WHvSignalVirtualProcessorSynicEvent,
+			    HRESULT (*)(WHV_PARTITION_HANDLE, WHV_SYNIC_EVENT_PARAMETERS, BOOL *)));
+	ck_assert(SAME_TYPE(WHvReadGpaRange,
+			    HRESULT (*)(WHV_PARTITION_HANDLE, UINT32, WHV_GUEST_PHYSICAL_ADDRESS,
+					WHV_ACCESS_GPA_CONTROLS, PVOID, UINT32)));
+	ck_assert(SAME_TYPE(WHvSetNotificationPortProperty,
+			    HRESULT (*)(WHV_PARTITION_HANDLE, WHV_NOTIFICATION_PORT_HANDLE,
+					WHV_NOTIFICATION_PORT_PROPERTY_CODE,
+					WHV_NOTIFICATION_PORT_PROPERTY)));
+	ck_assert(SAME_TYPE(WHvSetVpciDevicePowerState,
+			    HRESULT (*)(WHV_PARTITION_HANDLE, UINT64, DEVICE_POWER_STATE)));
+	ck_assert(SAME_TYPE(WHvMapVpciDeviceMmioRanges,
+			    HRESULT (*)(WHV_PARTITION_HANDLE, UINT64, UINT32 *,
+					WHV_VPCI_MMIO_MAPPING **)));
+	/* Declared without WINAPI by Microsoft; the same on x86-64. */
+	ck_assert(SAME_TYPE(WHvCancelPartitionMigration, HRESULT (*)(WHV_PARTITION_HANDLE)));
+	ck_assert(SAME_TYPE(WHvAcceptPartitionMigration,
+			    HRESULT (*)(HANDLE, WHV_PARTITION_HANDLE *)));
+	/* The query routines. */
+	ck_assert(SAME_TYPE(IsWHvGetCapabilityPresent, BOOLEAN (*)(void)));
+	ck_assert(SAME_TYPE(IsWHvTranslateGvaPresent, BOOLEAN (*)(void)));
+	ck_assert(SAME_TYPE(IsWHvAcceptPartitionMigrationPresent, BOOLEAN (*)(void)));
 }
 END_TEST
 

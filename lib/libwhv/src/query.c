@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * IsWHv*Present() for the entry points libwhv implements: TRUE whether or
+ * not /dev/whv is there (that is what WHvGetCapability answers).  The
+ * query routines of the E_NOTIMPL stubs are in unsupported.c.
+ */
+#include "libwhv.h"
+
+#define WHV_PRESENT(name) \
+	BOOLEAN WINAPI Is##name##Present(VOID) { return TRUE; }
+
+WHV_PRESENT(WHvGetCapability)
+
+WHV_PRESENT(WHvCreatePartition)
+WHV_PRESENT(WHvSetupPartition)
+WHV_PRESENT(WHvDeletePartition)
+WHV_PRESENT(WHvGetPartitionProperty)
+WHV_PRESENT(WHvSetPartitionProperty)
+
+WHV_PRESENT(WHvMapGpaRange)
+WHV_PRESENT(WHvUnmapGpaRange)
+
+WHV_PRESENT(WHvCreateVirtualProcessor)
+WHV_PRESENT(WHvDeleteVirtualProcessor)
+WHV_PRESENT(WHvRunVirtualProcessor)
+WHV_PRESENT(WHvCancelRunVirtualProcessor)
+WHV_PRESENT(WHvGetVirtualProcessorRegisters)
+WHV_PRESENT(WHvSetVirtualProcessorRegisters)
