@@ -80,7 +80,8 @@ $(B)/tools/%: selftests/tools/%.c $(LIBWHV_A)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(INC) $< $(LIBWHV_A) -lpthread -o $@
 
-$(B)/unit/%: lib/libwhv/tests/%.c $(LIBWHV_A)
+$(B)/unit/%: lib/libwhv/tests/%.c $(LIBWHV_A) $(LIBWHV_SO) \
+		$(wildcard lib/libwhv/include/*.h lib/libwhv/include/compat/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(INC) $< $(LIBWHV_A) \
 		$$(pkg-config --cflags --libs check) -lpthread -o $@
