@@ -219,7 +219,8 @@ static void emu_commit(struct emu_cpu *cpu, const WHV_VP_EXIT_CONTEXT *vp,
 		memset(&pi, 0, sizeof(pi));
 		pi.InterruptionPending = 1;
 		pi.InterruptionType = WHvX64PendingException;
-		pi.DeliverErrorCode = cpu->fault.has_error;
+		/* Real mode delivers through the IVT: no error code. */
+		pi.DeliverErrorCode = cpu->fault.has_error && cpu->pe;
 		pi.InterruptionVector = cpu->fault.vector;
 		pi.ErrorCode = cpu->fault.error;
 		names[n] = WHvRegisterPendingInterruption;
