@@ -76,6 +76,15 @@ static uint64_t splitmix(uint64_t x)
 	return (x ^ (x >> 31)) | 1;
 }
 
+/* One of @n bytes, at random. */
+static uint8_t pick(const uint8_t *v, unsigned int n)
+{
+	return v[rn(n)];
+}
+
+#define PICK(...) pick((const uint8_t[]){ __VA_ARGS__ }, \
+		       sizeof((const uint8_t[]){ __VA_ARGS__ }))
+
 static uint64_t emu_sext8(uint64_t v)
 {
 	return (uint64_t)(int64_t)(int8_t)v;
@@ -613,7 +622,7 @@ static void gen_family(struct gctx *g, enum fam f)
 		c->what = "alu acc";
 		break;
 	case FAM_GRP1:
-		op = (uint8_t[]){ 0x80, 0x81, 0x83 }[rn(3)];
+		op = PICK(0x80, 0x81, 0x83);
 		op1(g, op);
 		size = op == 0x80 ? 1 : v;
 		m = rm_opnd(g, sub, size, 16, false);
@@ -660,7 +669,7 @@ static void gen_family(struct gctx *g, enum fam f)
 		op = 0xf6 + rn(2);
 		op1(g, op);
 		size = op & 1 ? v : 1;
-		reg = (unsigned int[]){ 0, 1, 2, 3 }[rn(4)];
+		reg = rn(4);
 		m = rm_opnd(g, reg, size, 16, false);
 		if (reg < 2)
 			imm(g, size);
@@ -678,7 +687,7 @@ static void gen_family(struct gctx *g, enum fam f)
 		break;
 	case FAM_BT_REG:
 		op1(g, 0x0f);
-		op1(g, (uint8_t[]){ 0xa3, 0xab, 0xb3, 0xbb }[sub & 3]);
+		op1(g, (uint8_t)(0xa3 + 8 * (sub & 3)));
 		bits = v * 8;
 		reg = pick_reg(v, g->rex, 0);
 		m = rm_opnd(g, reg, v, 8 * v + 16, true);
@@ -705,7 +714,7 @@ static void gen_family(struct gctx *g, enum fam f)
 		break;
 	case FAM_MOVX:
 		op1(g, 0x0f);
-		op = (uint8_t[]){ 0xb6, 0xb7, 0xbe, 0xbf }[rn(4)];
+		op = PICK(0xb6, 0xb7, 0xbe, 0xbf);
 		op1(g, op);
 		reg = pick_reg(v, g->rex, 0);
 		rm_opnd(g, reg, op & 1 ? 2 : 1, 16, false);
@@ -754,7 +763,7 @@ static void gen_one(struct dcase *c)
 		c->in.gpr[i] = rand_value();
 	c->in.rflags = 2 | (rnd() & (ARITH | DF));
 	g.e.rip_disp = -1;
-	g.v = (unsigned int[]){ 2, 4, 8 }[rn(3)];
+	g.v = PICK(2, 4, 8);
 	g.rex = g.v == 8 || rn(3) == 0;
 	nregs = g.rex ? 16 : 8;
 	g.a32 = rn(4) == 0;
@@ -766,7 +775,7 @@ static void gen_one(struct dcase *c)
 		pre(&g, 0x67);
 	switch (rn(8)) {
 	case 0:
-		g.seg = (uint8_t[]){ 0x26, 0x2e, 0x36, 0x3e }[rn(4)];
+		g.seg = PICK(0x26, 0x2e, 0x36, 0x3e);
 		break;
 	case 1:
 		if (!g.a32) {

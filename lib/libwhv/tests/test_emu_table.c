@@ -84,6 +84,8 @@ struct tcase {
 	uint64_t rip;		/* default 0x1000 */
 	uint64_t rflags;	/* default 0x2 */
 	uint8_t cpl;
+	bool compat;		/* mode 32 under EFER.LMA (compatibility mode) */
+	bool v86;		/* mode 16 as virtual-8086 (CR0.PE, RFLAGS.VM) */
 	bool pending;		/* ExecutionState.InterruptionPending */
 	struct treg regs[10];
 	struct tmem mem[6];
@@ -97,8 +99,10 @@ struct tcase {
 	uint16_t port;
 	uint8_t iosize;
 	int ilen;		/* InstructionLength: 0 decoded length, -1 none */
-	/* failure injection: the fail_at-th call of 'M'emory, 'G'et, 'S'et,
-	 * 'T'ranslate or 'I'o returns E_FAIL */
+	/*
+	 * Failure injection: the fail_at-th call of 'M'emory, 'G'et, 'S'et,
+	 * 'T'ranslate or 'I'o returns E_FAIL.
+	 */
 	char fail;
 	unsigned int fail_at;
 	/* expectations */
@@ -775,7 +779,68 @@ static const struct tcase cases[] = {
 	  .regs = { R(Rax, 0x2000) }, .ev = { MW(0x2000, 4, 0) }, .out = { RIP(0) },
 	  .status = OK },
 
+	{ "32: add [ebx+esi*2+4], al", M32, "00 44 73 04",
+	  .regs = { R(Rax, 0x20), R(Rbx, 0x100), R(Rsi, 0x10), SEG(Ds, 0x10000, 0, 0) },
+	  .mem = { { 0x10124, 1, 0x10 } },
+	  .ev = { MR(0x10124, 1, 0x10), MW(0x10124, 1, 0x30) },
+	  .out = { RIP(0x1004), FL(0x2 | PF) }, .status = OK },
+	{ "32: xchg [eax], cx keeps the upper bits", M32, "66 87 08",
+	  .regs = { R(Rax, 0x2000), R(Rcx, 0x12345678) }, .mem = { { 0x2000, 2, 0xabcd } },
+	  .ev = { MR(0x2000, 2, 0xabcd), MW(0x2000, 2, 0x5678) },
+	  .out = { R(Rcx, 0x1234abcd), RIP(0x1003) }, .status = OK },
+	{ "32: movzx eax, word [ecx]", M32, "0f b7 01",
+	  .regs = { R(Rax, ~0ull), R(Rcx, 0x2000) }, .mem = { { 0x2000, 2, 0xfffe } },
+	  .ev = { MR(0x2000, 2, 0xfffe) }, .out = { R(Rax, 0xfffe), RIP(0x1003) },
+	  .status = OK },
+	{ "32: test dword [eax], imm32", M32, "f7 00 00 00 00 80",
+	  .regs = { R(Rax, 0x2000) }, .mem = { { 0x2000, 4, 0x80000000 } },
+	  .ev = { MR(0x2000, 4, 0x80000000) }, .out = { RIP(0x1006), FL(0x2 | PF | SF) },
+	  .status = OK },
+	{ "32: btr [eax], ecx, offset 100", M32, "0f b3 08",
+	  .regs = { R(Rax, 0x2000), R(Rcx, 100) }, .mem = { { 0x200c, 4, 0xffffffff } },
+	  .ev = { MR(0x200c, 4, 0xffffffff), MW(0x200c, 4, 0xffffffef) },
+	  .out = { RIP(0x1003), FL(0x2 | CF) }, .status = OK },
+	{ "32: rep stosw backwards", M32, "66 f3 ab", .rflags = 0x2 | DF,
+	  .regs = { R(Rax, 0xbeef), R(Rcx, 2), R(Rdi, 0x4002), SEG(Es, 0x20000, 0, 0) },
+	  .ev = { MW(0x24002, 2, 0xbeef), MW(0x24000, 2, 0xbeef) },
+	  .out = { R(Rcx, 0), R(Rdi, 0x3ffe), RIP(0x1003) }, .status = OK },
+	{ "compatibility mode is 32-bit", M32, "89 08", .compat = true,
+	  .regs = { R(Rax, 0x2000), R(Rcx, 0x11223344), SEG(Ds, 0x10000, 0, 0) },
+	  .ev = { MW(0x12000, 4, 0x11223344) }, .out = { RIP(0x1002) }, .status = OK },
+
 	/* ---- real mode ---- */
+	{ "16: bt [bx], ax with offset -16 wraps the offset", M16, "0f a3 07",
+	  .regs = { R(Rax, 0xfff0), SEG(Ds, 0x10000, 0, 0) },
+	  .mem = { { 0x1fffe, 2, 1 } }, .ev = { MR(0x1fffe, 2, 1) },
+	  .out = { RIP(0x1003), FL(0x2 | CF) }, .status = OK },
+	{ "16: inc word [bx+di]", M16, "ff 01",
+	  .regs = { R(Rbx, 0x10), R(Rdi, 0x20) }, .mem = { { 0x30, 2, 0xffff } },
+	  .ev = { MR(0x30, 2, 0xffff), MW(0x30, 2, 0) },
+	  .out = { RIP(0x1002), FL(0x2 | PF | AF | ZF) }, .status = OK },
+	{ "16: neg byte [si]", M16, "f6 1c",
+	  .regs = { R(Rsi, 0x40) }, .mem = { { 0x40, 1, 0x80 } },
+	  .ev = { MR(0x40, 1, 0x80), MW(0x40, 1, 0x80) },
+	  .out = { RIP(0x1002), FL(0x2 | CF | SF | OF) }, .status = OK },
+	{ "16: lock or [bp+di], ax is in SS", M16, "f0 09 03",
+	  .regs = { R(Rax, 0x0101), R(Rbp, 0x10), R(Rdi, 0x2), SEG(Ss, 0x30000, 0, 0) },
+	  .mem = { { 0x30012, 2, 0x8000 } },
+	  .ev = { MR(0x30012, 2, 0x8000), MW(0x30012, 2, 0x8101) },
+	  .out = { RIP(0x1003), FL(0x2 | SF) }, .status = OK },
+	{ "16: mov al, [moffs16]", M16, "a0 34 12",
+	  .regs = { SEG(Ds, 0x10000, 0, 0) }, .mem = { { 0x11234, 1, 0x42 } },
+	  .ev = { MR(0x11234, 1, 0x42) }, .out = { R(Rax, 0x42), RIP(0x1003) },
+	  .status = OK },
+	{ "16: 67 rep stosb uses ecx/edi", M16, "67 f3 aa",
+	  .regs = { R(Rax, 0x55), R(Rcx, 0xffff00000002ull), R(Rdi, 0x10000),
+		    SEG(Es, 0, 0xffffffff, 0) },
+	  .ev = { MW(0x10000, 1, 0x55), MW(0x10001, 1, 0x55) },
+	  .out = { R(Rcx, 0), R(Rdi, 0x10002), RIP(0x1003) }, .status = OK },
+	{ "16: virtual-8086 mode ignores segment types", M16, "89 07", .v86 = true,
+	  .regs = { R(Rax, 0x1234), R(Rbx, 0x20), SEG(Ds, 0x10000, 0xffff, 0x00f1) },
+	  .ev = { MW(0x10020, 2, 0x1234) }, .out = { RIP(0x1002) }, .status = OK },
+	{ "16: virtual-8086 faults push an error code", M16, "8b 07", .v86 = true,
+	  .regs = { R(Rbx, 0xffff), SEG(Ds, 0x10000, 0xffff, 0x00f3) },
+	  .out = { PEND(13, 0) }, .status = OK },
 	{ "16: mov [bx], ax", M16, "89 07",
 	  .regs = { R(Rax, 0x1234), R(Rbx, 0x20), SEG(Ds, 0x10000, 0, 0) },
 	  .ev = { MW(0x10020, 2, 0x1234) }, .out = { RIP(0x1002) }, .status = OK },
@@ -978,12 +1043,14 @@ static HRESULT run(WHV_EMULATOR_HANDLE emu, const struct tcase *tc,
 
 	memset(&vp, 0, sizeof(vp));
 	vp.ExecutionState.Cpl = tc->cpl;
-	vp.ExecutionState.Cr0Pe = tc->mode != 16;
-	vp.ExecutionState.EferLma = tc->mode == 64;
+	vp.ExecutionState.Cr0Pe = tc->mode != 16 || tc->v86;
+	vp.ExecutionState.EferLma = tc->mode == 64 || tc->compat;
 	vp.ExecutionState.InterruptionPending = tc->pending;
 	vp.Cs = w.seg[1];
 	vp.Rip = rip;
 	vp.Rflags = tc->rflags ? tc->rflags : 0x2;
+	if (tc->v86)
+		vp.Rflags |= 0x20000;	/* VM */
 	if (tc->io) {
 		memset(&io, 0, sizeof(io));
 		io.InstructionByteCount = (UINT8)given;
