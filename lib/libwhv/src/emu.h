@@ -144,46 +144,54 @@ struct emu_cpu {
 #define EMU_LD_SEGS		(0x3fu << 16)
 #define EMU_LD_CR4		(1u << 22)
 
+/*
+ * Everything below is internal to libwhv: hidden from the shared library's
+ * exports, and prefixed so a static link cannot collide with a client's names.
+ */
+#pragma GCC visibility push(hidden)
+
 /* emulator.c */
-int emu_load(struct emu_cpu *cpu, uint32_t want);
-int emu_unsupported(struct emu_cpu *cpu);
+int whv_emu_load(struct emu_cpu *cpu, uint32_t want);
+int whv_emu_unsupported(struct emu_cpu *cpu);
 
 /* emu_mem.c */
-int emu_fault(struct emu_cpu *cpu, uint8_t vector, uint32_t error);
-int emu_read(struct emu_cpu *cpu, unsigned int seg, uint64_t off, void *buf,
-	     unsigned int size, enum emu_access acc);
-int emu_write(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
-	      const void *buf, unsigned int size);
-int emu_check_write(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
-		    unsigned int size);
-int emu_port(struct emu_cpu *cpu, bool out, uint16_t port, unsigned int size,
-	     uint32_t *data);
-int emu_fetch(struct emu_cpu *cpu, unsigned int need);
-void emu_tlb_seed(struct emu_cpu *cpu, uint64_t gva, uint64_t gpa,
-		  uint32_t flags);
+int whv_emu_fault(struct emu_cpu *cpu, uint8_t vector, uint32_t error);
+int whv_emu_read(struct emu_cpu *cpu, unsigned int seg, uint64_t off, void *buf,
+		 unsigned int size, enum emu_access acc);
+int whv_emu_write(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
+		  const void *buf, unsigned int size);
+int whv_emu_check_write(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
+			unsigned int size);
+int whv_emu_port(struct emu_cpu *cpu, bool out, uint16_t port, unsigned int size,
+		 uint32_t *data);
+int whv_emu_fetch(struct emu_cpu *cpu, unsigned int need);
+void whv_emu_tlb_seed(struct emu_cpu *cpu, uint64_t gva, uint64_t gpa,
+		      uint32_t flags);
 
 /* emu_decode.c */
-int emu_decode(struct emu_cpu *cpu, struct emu_insn *in);
+int whv_emu_decode(struct emu_cpu *cpu, struct emu_insn *in);
 
 /* emu_alu.c */
-uint64_t emu_mask(unsigned int size);
-uint64_t emu_sext(uint64_t v, unsigned int size);
-uint64_t emu_alu(enum emu_alu op, uint64_t a, uint64_t b, unsigned int size,
-		 uint64_t *rflags);
-uint64_t emu_incdec(bool dec, uint64_t a, unsigned int size, uint64_t *rflags);
-uint64_t emu_neg(uint64_t a, unsigned int size, uint64_t *rflags);
-void emu_logic_flags(uint64_t r, unsigned int size, uint64_t *rflags);
+uint64_t whv_emu_mask(unsigned int size);
+uint64_t whv_emu_sext(uint64_t v, unsigned int size);
+uint64_t whv_emu_alu(enum emu_alu op, uint64_t a, uint64_t b, unsigned int size,
+		     uint64_t *rflags);
+uint64_t whv_emu_incdec(bool dec, uint64_t a, unsigned int size, uint64_t *rflags);
+uint64_t whv_emu_neg(uint64_t a, unsigned int size, uint64_t *rflags);
+void whv_emu_logic_flags(uint64_t r, unsigned int size, uint64_t *rflags);
 
 /* emu_exec.c */
-uint64_t emu_get_reg(const struct emu_cpu *cpu, unsigned int reg, bool high,
-		     unsigned int size);
-void emu_set_reg(struct emu_cpu *cpu, unsigned int reg, bool high,
-		 unsigned int size, uint64_t v);
-void emu_set_flags(struct emu_cpu *cpu, uint64_t rflags);
-uint64_t emu_ea(const struct emu_cpu *cpu, const struct emu_insn *in);
-int emu_execute(struct emu_cpu *cpu, const struct emu_insn *in);
+uint64_t whv_emu_get_reg(const struct emu_cpu *cpu, unsigned int reg, bool high,
+			 unsigned int size);
+void whv_emu_set_reg(struct emu_cpu *cpu, unsigned int reg, bool high,
+		     unsigned int size, uint64_t v);
+void whv_emu_set_flags(struct emu_cpu *cpu, uint64_t rflags);
+uint64_t whv_emu_ea(const struct emu_cpu *cpu, const struct emu_insn *in);
+int whv_emu_execute(struct emu_cpu *cpu, const struct emu_insn *in);
 
 /* emu_string.c */
-int emu_string(struct emu_cpu *cpu, const struct emu_insn *in);
+int whv_emu_string(struct emu_cpu *cpu, const struct emu_insn *in);
+
+#pragma GCC visibility pop
 
 #endif

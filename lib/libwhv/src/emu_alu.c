@@ -7,12 +7,12 @@
  */
 #include "emu.h"
 
-uint64_t emu_mask(unsigned int size)
+uint64_t whv_emu_mask(unsigned int size)
 {
 	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 
-uint64_t emu_sext(uint64_t v, unsigned int size)
+uint64_t whv_emu_sext(uint64_t v, unsigned int size)
 {
 	unsigned int shift = 64 - size * 8;
 
@@ -24,7 +24,7 @@ static uint64_t emu_szp(uint64_t r, unsigned int size)
 {
 	uint64_t f = 0;
 
-	r &= emu_mask(size);
+	r &= whv_emu_mask(size);
 	if (!r)
 		f |= EMU_ZF;
 	if ((r >> (size * 8 - 1)) & 1)
@@ -34,17 +34,17 @@ static uint64_t emu_szp(uint64_t r, unsigned int size)
 	return f;
 }
 
-void emu_logic_flags(uint64_t r, unsigned int size, uint64_t *rflags)
+void whv_emu_logic_flags(uint64_t r, unsigned int size, uint64_t *rflags)
 {
 	/* CF and OF are cleared; AF is undefined and cleared, as CPUs do. */
 	*rflags = (*rflags & ~EMU_ARITH) | emu_szp(r, size);
 }
 
-uint64_t emu_alu(enum emu_alu op, uint64_t a, uint64_t b, unsigned int size,
-		 uint64_t *rflags)
+uint64_t whv_emu_alu(enum emu_alu op, uint64_t a, uint64_t b, unsigned int size,
+		     uint64_t *rflags)
 {
 	unsigned int top = size * 8 - 1;
-	uint64_t m = emu_mask(size), c = 0, r, f;
+	uint64_t m = whv_emu_mask(size), c = 0, r, f;
 
 	a &= m;
 	b &= m;
@@ -70,15 +70,15 @@ uint64_t emu_alu(enum emu_alu op, uint64_t a, uint64_t b, unsigned int size,
 		break;
 	case EMU_AND:
 		r = a & b;
-		emu_logic_flags(r, size, rflags);
+		whv_emu_logic_flags(r, size, rflags);
 		return r;
 	case EMU_OR:
 		r = a | b;
-		emu_logic_flags(r, size, rflags);
+		whv_emu_logic_flags(r, size, rflags);
 		return r;
 	default:
 		r = a ^ b;
-		emu_logic_flags(r, size, rflags);
+		whv_emu_logic_flags(r, size, rflags);
 		return r;
 	}
 	if ((a ^ b ^ r) & 0x10)
@@ -88,17 +88,17 @@ uint64_t emu_alu(enum emu_alu op, uint64_t a, uint64_t b, unsigned int size,
 }
 
 /* INC and DEC: ADD/SUB 1 that leave CF alone. */
-uint64_t emu_incdec(bool dec, uint64_t a, unsigned int size, uint64_t *rflags)
+uint64_t whv_emu_incdec(bool dec, uint64_t a, unsigned int size, uint64_t *rflags)
 {
 	uint64_t cf = *rflags & EMU_CF, r;
 
-	r = emu_alu(dec ? EMU_SUB : EMU_ADD, a, 1, size, rflags);
+	r = whv_emu_alu(dec ? EMU_SUB : EMU_ADD, a, 1, size, rflags);
 	*rflags = (*rflags & ~EMU_CF) | cf;
 	return r;
 }
 
 /* NEG is 0 - a: CF is set unless a is 0, which the borrow formula gives. */
-uint64_t emu_neg(uint64_t a, unsigned int size, uint64_t *rflags)
+uint64_t whv_emu_neg(uint64_t a, unsigned int size, uint64_t *rflags)
 {
-	return emu_alu(EMU_SUB, 0, a, size, rflags);
+	return whv_emu_alu(EMU_SUB, 0, a, size, rflags);
 }

@@ -33,9 +33,9 @@ static int emu_byte(struct emu_dec *d, uint8_t *b)
 	int rc;
 
 	if (d->pos >= EMU_MAX_INSN)
-		return emu_unsupported(d->cpu);	/* the CPU raises #GP */
+		return whv_emu_unsupported(d->cpu);	/* the CPU raises #GP */
 	if (d->pos >= d->cpu->ilen) {
-		rc = emu_fetch(d->cpu, d->pos + 1);
+		rc = whv_emu_fetch(d->cpu, d->pos + 1);
 		if (rc)
 			return rc;
 	}
@@ -57,7 +57,7 @@ static int emu_imm(struct emu_dec *d, unsigned int size, uint64_t *v)
 			return rc;
 		*v |= (uint64_t)b << (i * 8);
 	}
-	*v = emu_sext(*v, size);
+	*v = whv_emu_sext(*v, size);
 	return EMU_OK;
 }
 
@@ -219,7 +219,7 @@ static int emu_two_byte(struct emu_dec *d)
 		if (rc)
 			return rc;
 		if ((reg & 7) < 4)
-			return emu_unsupported(d->cpu);
+			return whv_emu_unsupported(d->cpu);
 		in->op = EMU_OP_BT;
 		in->sub = reg & 3;
 		return emu_imm_opnd(d, &in->src, 1, 1);
@@ -230,7 +230,7 @@ static int emu_two_byte(struct emu_dec *d)
 			emu_reg_opnd(d, &in->dst, reg, in->opsize);
 		return rc;
 	}
-	return emu_unsupported(d->cpu);
+	return whv_emu_unsupported(d->cpu);
 }
 
 /* F6/F7 and FE/FF: the ModRM reg field picks the operation. */
@@ -249,12 +249,12 @@ static int emu_unary_group(struct emu_dec *d, uint8_t b, unsigned int size)
 	reg &= 7;
 	if (b >= 0xfe) {
 		if (reg > 1)
-			return emu_unsupported(d->cpu);
+			return whv_emu_unsupported(d->cpu);
 		in->op = reg ? EMU_OP_DEC : EMU_OP_INC;
 		return EMU_OK;
 	}
 	if (f6[reg] == 0xff)
-		return emu_unsupported(d->cpu);
+		return whv_emu_unsupported(d->cpu);
 	in->op = f6[reg];
 	if (in->op == EMU_OP_TEST)
 		return emu_imm_opnd(d, &in->src, size, size);
@@ -310,7 +310,7 @@ static int emu_one_byte(struct emu_dec *d, uint8_t b)
 
 		in->op = EMU_OP_MOV;
 		rc = emu_imm(d, in->addrsize, &off);
-		in->disp = (int64_t)off;	/* emu_ea() truncates it */
+		in->disp = (int64_t)off;	/* whv_emu_ea() truncates it */
 		mem->kind = EMU_OPND_MEM;
 		mem->size = size;
 		emu_reg_opnd(d, b & 2 ? &in->src : &in->dst, EMU_RAX, size);
@@ -353,7 +353,7 @@ static int emu_one_byte(struct emu_dec *d, uint8_t b)
 	case 0xf6: case 0xf7: case 0xfe: case 0xff:
 		return emu_unary_group(d, b, size);
 	}
-	return emu_unsupported(d->cpu);
+	return whv_emu_unsupported(d->cpu);
 }
 
 /* LOCK is legal only on these read-modify-write forms with a memory target. */
@@ -373,7 +373,7 @@ static bool emu_lock_ok(const struct emu_insn *in)
 	return false;
 }
 
-int emu_decode(struct emu_cpu *cpu, struct emu_insn *in)
+int whv_emu_decode(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	struct emu_dec d = { .cpu = cpu, .in = in, .segov = -1 };
 	bool opsz = false, adsz = false;
@@ -431,7 +431,7 @@ opcode:
 	if (d.segov >= 0)
 		in->seg = d.segov;
 	if (in->lock && !emu_lock_ok(in))
-		return emu_unsupported(cpu);		/* #UD on a CPU */
+		return whv_emu_unsupported(cpu);		/* #UD on a CPU */
 	in->len = d.pos;
 	return EMU_OK;
 }

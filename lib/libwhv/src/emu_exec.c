@@ -12,36 +12,36 @@
 #include <string.h>
 #include "emu.h"
 
-uint64_t emu_get_reg(const struct emu_cpu *cpu, unsigned int reg, bool high,
-		     unsigned int size)
+uint64_t whv_emu_get_reg(const struct emu_cpu *cpu, unsigned int reg, bool high,
+			 unsigned int size)
 {
 	if (high)
 		return (cpu->gpr[reg] >> 8) & 0xff;
-	return cpu->gpr[reg] & emu_mask(size);
+	return cpu->gpr[reg] & whv_emu_mask(size);
 }
 
 /* 8- and 16-bit writes keep the rest of the register; 32-bit ones clear it. */
-void emu_set_reg(struct emu_cpu *cpu, unsigned int reg, bool high,
-		 unsigned int size, uint64_t v)
+void whv_emu_set_reg(struct emu_cpu *cpu, unsigned int reg, bool high,
+		     unsigned int size, uint64_t v)
 {
 	uint64_t *r = &cpu->gpr[reg];
 
 	if (high)
 		*r = (*r & ~0xff00ull) | (v & 0xff) << 8;
 	else if (size < 4)
-		*r = (*r & ~emu_mask(size)) | (v & emu_mask(size));
+		*r = (*r & ~whv_emu_mask(size)) | (v & whv_emu_mask(size));
 	else
-		*r = v & emu_mask(size);
+		*r = v & whv_emu_mask(size);
 	cpu->dirty |= 1u << reg;
 }
 
-void emu_set_flags(struct emu_cpu *cpu, uint64_t rflags)
+void whv_emu_set_flags(struct emu_cpu *cpu, uint64_t rflags)
 {
 	cpu->rflags = rflags;
 	cpu->dirty |= EMU_DIRTY_RFLAGS;
 }
 
-uint64_t emu_ea(const struct emu_cpu *cpu, const struct emu_insn *in)
+uint64_t whv_emu_ea(const struct emu_cpu *cpu, const struct emu_insn *in)
 {
 	uint64_t ea = (uint64_t)in->disp;
 
@@ -51,7 +51,7 @@ uint64_t emu_ea(const struct emu_cpu *cpu, const struct emu_insn *in)
 		ea += cpu->gpr[in->index] << in->scale;
 	if (in->rip_rel)
 		ea += cpu->rip + in->len;
-	return ea & emu_mask(in->addrsize);
+	return ea & whv_emu_mask(in->addrsize);
 }
 
 static int emu_opnd_read(struct emu_cpu *cpu, const struct emu_insn *in,
@@ -62,14 +62,14 @@ static int emu_opnd_read(struct emu_cpu *cpu, const struct emu_insn *in,
 
 	switch (o->kind) {
 	case EMU_OPND_REG:
-		*v = emu_get_reg(cpu, o->reg, o->high, o->size);
+		*v = whv_emu_get_reg(cpu, o->reg, o->high, o->size);
 		return EMU_OK;
 	case EMU_OPND_IMM:
-		*v = o->imm & emu_mask(o->size);
+		*v = o->imm & whv_emu_mask(o->size);
 		return EMU_OK;
 	}
 	*v = 0;		/* little-endian host: the bytes are the value */
-	rc = emu_read(cpu, in->seg, ea, v, o->size, acc);
+	rc = whv_emu_read(cpu, in->seg, ea, v, o->size, acc);
 	return rc;
 }
 
@@ -77,10 +77,10 @@ static int emu_opnd_write(struct emu_cpu *cpu, const struct emu_insn *in,
 			  const struct emu_operand *o, uint64_t ea, uint64_t v)
 {
 	if (o->kind == EMU_OPND_REG) {
-		emu_set_reg(cpu, o->reg, o->high, o->size, v);
+		whv_emu_set_reg(cpu, o->reg, o->high, o->size, v);
 		return EMU_OK;
 	}
-	return emu_write(cpu, in->seg, ea, &v, o->size);
+	return whv_emu_write(cpu, in->seg, ea, &v, o->size);
 }
 
 /*
@@ -102,9 +102,9 @@ static int emu_bt(struct emu_cpu *cpu, const struct emu_insn *in, uint64_t ea)
 	if (rc)
 		return rc;
 	if (in->src.kind == EMU_OPND_REG && in->dst.kind == EMU_OPND_MEM) {
-		soff = (int64_t)emu_sext(off, size);
+		soff = (int64_t)whv_emu_sext(off, size);
 		ea += (uint64_t)((soff >> __builtin_ctz(bits)) * (int64_t)size);
-		ea &= emu_mask(in->addrsize);
+		ea &= whv_emu_mask(in->addrsize);
 	}
 	off &= bits - 1;
 	rc = emu_opnd_read(cpu, in, &in->dst, ea, &v,
@@ -124,12 +124,12 @@ static int emu_bt(struct emu_cpu *cpu, const struct emu_insn *in, uint64_t ea)
 		v ^= bit;
 		break;
 	default:
-		emu_set_flags(cpu, fl);
+		whv_emu_set_flags(cpu, fl);
 		return EMU_OK;
 	}
 	rc = emu_opnd_write(cpu, in, &in->dst, ea, v);
 	if (!rc)
-		emu_set_flags(cpu, fl);
+		whv_emu_set_flags(cpu, fl);
 	return rc;
 }
 
@@ -149,18 +149,18 @@ static int emu_rmw(struct emu_cpu *cpu, const struct emu_insn *in, uint64_t ea)
 		return rc;
 	switch (in->op) {
 	case EMU_OP_ALU:
-		r = emu_alu(in->sub, a, b, size, &fl);
+		r = whv_emu_alu(in->sub, a, b, size, &fl);
 		break;
 	case EMU_OP_TEST:
 		r = a & b;
-		emu_logic_flags(r, size, &fl);
+		whv_emu_logic_flags(r, size, &fl);
 		break;
 	case EMU_OP_INC:
 	case EMU_OP_DEC:
-		r = emu_incdec(in->op == EMU_OP_DEC, a, size, &fl);
+		r = whv_emu_incdec(in->op == EMU_OP_DEC, a, size, &fl);
 		break;
 	case EMU_OP_NEG:
-		r = emu_neg(a, size, &fl);
+		r = whv_emu_neg(a, size, &fl);
 		break;
 	default:					/* NOT */
 		r = ~a;
@@ -172,13 +172,13 @@ static int emu_rmw(struct emu_cpu *cpu, const struct emu_insn *in, uint64_t ea)
 			return rc;
 	}
 	if (in->op != EMU_OP_NOT)
-		emu_set_flags(cpu, fl);
+		whv_emu_set_flags(cpu, fl);
 	return EMU_OK;
 }
 
-int emu_execute(struct emu_cpu *cpu, const struct emu_insn *in)
+int whv_emu_execute(struct emu_cpu *cpu, const struct emu_insn *in)
 {
-	uint64_t ea = emu_ea(cpu, in), v, old;
+	uint64_t ea = whv_emu_ea(cpu, in), v, old;
 	int rc;
 
 	switch (in->op) {
@@ -189,7 +189,7 @@ int emu_execute(struct emu_cpu *cpu, const struct emu_insn *in)
 		if (rc)
 			return rc;
 		if (in->op == EMU_OP_MOVSX)
-			v = emu_sext(v, in->src.size);
+			v = whv_emu_sext(v, in->src.size);
 		return emu_opnd_write(cpu, in, &in->dst, ea, v);
 	case EMU_OP_XCHG:
 		rc = emu_opnd_read(cpu, in, &in->dst, ea, &old, EMU_RMW);
@@ -210,5 +210,5 @@ int emu_execute(struct emu_cpu *cpu, const struct emu_insn *in)
 	case EMU_OP_NEG:
 		return emu_rmw(cpu, in, ea);
 	}
-	return emu_unsupported(cpu);
+	return whv_emu_unsupported(cpu);
 }

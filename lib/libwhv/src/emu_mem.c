@@ -43,7 +43,7 @@
 #define PF_RSVD	0x08u
 #define PF_I	0x10u
 
-int emu_fault(struct emu_cpu *cpu, uint8_t vector, uint32_t error)
+int whv_emu_fault(struct emu_cpu *cpu, uint8_t vector, uint32_t error)
 {
 	cpu->fault.vector = vector;
 	cpu->fault.has_error = true;	/* #SS, #GP and #PF all push one */
@@ -73,7 +73,7 @@ static int emu_linear(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
 	uint64_t last = off + size - 1, upper;
 	int rc;
 
-	rc = emu_load(cpu, EMU_LD_SEG(seg) | (cpu->mode == 64 ? EMU_LD_CR4 : 0));
+	rc = whv_emu_load(cpu, EMU_LD_SEG(seg) | (cpu->mode == 64 ? EMU_LD_CR4 : 0));
 	if (rc)
 		return rc;
 	if (cpu->mode == 64) {
@@ -81,29 +81,29 @@ static int emu_linear(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
 		if (seg == EMU_FS || seg == EMU_GS)
 			*la += s->Base;
 		if (!emu_canonical(cpu, *la) || !emu_canonical(cpu, *la + size - 1))
-			return emu_fault(cpu, vec, 0);
+			return whv_emu_fault(cpu, vec, 0);
 		return EMU_OK;
 	}
 	code = s->SegmentType & 8;
 	if (cpu->pe && !(cpu->rflags & EMU_VM)) {
 		if (!s->Present || !s->NonSystemSegment)
-			return emu_fault(cpu, vec, 0);
+			return whv_emu_fault(cpu, vec, 0);
 		/* Writable data only; code is never writable, maybe not readable. */
 		if (write && (code || !(s->SegmentType & 2)))
-			return emu_fault(cpu, vec, 0);
+			return whv_emu_fault(cpu, vec, 0);
 		if (!write && code && !(s->SegmentType & 2))
-			return emu_fault(cpu, vec, 0);
+			return whv_emu_fault(cpu, vec, 0);
 		if (!code && (s->SegmentType & 4)) {
 			/* Expand-down: valid offsets are limit+1 .. 64K or 4G. */
 			upper = s->Default ? 0xffffffffull : 0xffffull;
 			if (off <= s->Limit || last > upper)
-				return emu_fault(cpu, vec, 0);
+				return whv_emu_fault(cpu, vec, 0);
 			*la = (s->Base + off) & 0xffffffffull;
 			return EMU_OK;
 		}
 	}
 	if (last > s->Limit)
-		return emu_fault(cpu, vec, 0);
+		return whv_emu_fault(cpu, vec, 0);
 	*la = (s->Base + off) & 0xffffffffull;
 	return EMU_OK;
 }
@@ -123,8 +123,8 @@ static uint32_t emu_xlate_flags(enum emu_access acc)
 	}
 }
 
-void emu_tlb_seed(struct emu_cpu *cpu, uint64_t gva, uint64_t gpa,
-		  uint32_t flags)
+void whv_emu_tlb_seed(struct emu_cpu *cpu, uint64_t gva, uint64_t gpa,
+		      uint32_t flags)
 {
 	struct emu_tlb *e = &cpu->tlb[cpu->ntlb++ % EMU_TLB_SIZE];
 
@@ -146,7 +146,7 @@ static int emu_page_fault(struct emu_cpu *cpu, uint64_t la, uint32_t error,
 	if (cpu->cpl == 3)
 		error |= PF_U;
 	cpu->fault.cr2 = la;
-	return emu_fault(cpu, EMU_VEC_PF, error);
+	return whv_emu_fault(cpu, EMU_VEC_PF, error);
 }
 
 static int emu_translate(struct emu_cpu *cpu, uint64_t la, enum emu_access acc,
@@ -193,7 +193,7 @@ static int emu_translate(struct emu_cpu *cpu, uint64_t la, enum emu_access acc,
 		cpu->status.TranslateGvaPageCallbackGpaIsNotAligned = 1;
 		return EMU_FAIL;
 	}
-	emu_tlb_seed(cpu, la, page, want);
+	whv_emu_tlb_seed(cpu, la, page, want);
 	*gpa = page | (la & ~EMU_PAGE_MASK);
 	return EMU_OK;
 }
@@ -262,15 +262,15 @@ static int emu_access(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
 }
 
 /* @acc is EMU_READ, or EMU_RMW when the same bytes are written next. */
-int emu_read(struct emu_cpu *cpu, unsigned int seg, uint64_t off, void *buf,
-	     unsigned int size, enum emu_access acc)
+int whv_emu_read(struct emu_cpu *cpu, unsigned int seg, uint64_t off, void *buf,
+		 unsigned int size, enum emu_access acc)
 {
 	memset(buf, 0, size);
 	return emu_access(cpu, seg, off, buf, size, acc);
 }
 
-int emu_write(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
-	      const void *buf, unsigned int size)
+int whv_emu_write(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
+		  const void *buf, unsigned int size)
 {
 	uint8_t tmp[8];
 
@@ -281,19 +281,19 @@ int emu_write(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
 /* Would a write fault? Checked before a port read or source read whose
  * side effects must not happen twice when the write then faults.
  */
-int emu_check_write(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
-		    unsigned int size)
+int whv_emu_check_write(struct emu_cpu *cpu, unsigned int seg, uint64_t off,
+			unsigned int size)
 {
 	struct emu_span sp;
 
 	return emu_map(cpu, seg, off, size, EMU_WRITE, &sp);
 }
 
-int emu_port(struct emu_cpu *cpu, bool out, uint16_t port, unsigned int size,
-	     uint32_t *data)
+int whv_emu_port(struct emu_cpu *cpu, bool out, uint16_t port, unsigned int size,
+		 uint32_t *data)
 {
 	WHV_EMULATOR_IO_ACCESS_INFO io;
-	uint32_t mask = (uint32_t)emu_mask(size);
+	uint32_t mask = (uint32_t)whv_emu_mask(size);
 
 	memset(&io, 0, sizeof(io));
 	io.Direction = out;
@@ -317,7 +317,7 @@ int emu_port(struct emu_cpu *cpu, bool out, uint16_t port, unsigned int size,
  * and never past the end of the current page or the CS limit, so no page the
  * instruction does not reach is touched.
  */
-int emu_fetch(struct emu_cpu *cpu, unsigned int need)
+int whv_emu_fetch(struct emu_cpu *cpu, unsigned int need)
 {
 	const WHV_X64_SEGMENT_REGISTER *cs = &cpu->seg[EMU_CS];
 	uint64_t off, la, gpa, room;
@@ -332,7 +332,7 @@ int emu_fetch(struct emu_cpu *cpu, unsigned int need)
 		} else {
 			off &= cpu->mode == 32 ? 0xffffffffull : 0xffffull;
 			if (off > cs->Limit)
-				return emu_fault(cpu, EMU_VEC_GP, 0);
+				return whv_emu_fault(cpu, EMU_VEC_GP, 0);
 			room = cs->Limit - off + 1;
 			if (n > room)
 				n = room;

@@ -33,65 +33,65 @@ static void emu_advance(struct emu_cpu *cpu, const struct emu_insn *in,
 
 	if (cpu->rflags & EMU_DF)
 		step = -step;
-	emu_set_reg(cpu, reg, false, in->addrsize, cpu->gpr[reg] + step);
+	whv_emu_set_reg(cpu, reg, false, in->addrsize, cpu->gpr[reg] + step);
 }
 
 static int emu_iteration(struct emu_cpu *cpu, const struct emu_insn *in)
 {
 	unsigned int size = in->opsize;
-	uint64_t si = cpu->gpr[EMU_RSI] & emu_mask(in->addrsize);
-	uint64_t di = cpu->gpr[EMU_RDI] & emu_mask(in->addrsize);
+	uint64_t si = cpu->gpr[EMU_RSI] & whv_emu_mask(in->addrsize);
+	uint64_t di = cpu->gpr[EMU_RDI] & whv_emu_mask(in->addrsize);
 	uint64_t a = 0, b = 0, fl = cpu->rflags;
 	uint32_t port = 0;
 	int rc = EMU_OK;
 
 	switch (in->op) {
 	case EMU_OP_MOVS:
-		rc = emu_check_write(cpu, EMU_ES, di, size);
+		rc = whv_emu_check_write(cpu, EMU_ES, di, size);
 		if (!rc)
-			rc = emu_read(cpu, in->seg, si, &a, size, EMU_READ);
+			rc = whv_emu_read(cpu, in->seg, si, &a, size, EMU_READ);
 		if (!rc)
-			rc = emu_write(cpu, EMU_ES, di, &a, size);
+			rc = whv_emu_write(cpu, EMU_ES, di, &a, size);
 		break;
 	case EMU_OP_STOS:
 		a = cpu->gpr[EMU_RAX];
-		rc = emu_write(cpu, EMU_ES, di, &a, size);
+		rc = whv_emu_write(cpu, EMU_ES, di, &a, size);
 		break;
 	case EMU_OP_LODS:
-		rc = emu_read(cpu, in->seg, si, &a, size, EMU_READ);
+		rc = whv_emu_read(cpu, in->seg, si, &a, size, EMU_READ);
 		if (!rc)
-			emu_set_reg(cpu, EMU_RAX, false, size, a);
+			whv_emu_set_reg(cpu, EMU_RAX, false, size, a);
 		break;
 	case EMU_OP_CMPS:
-		rc = emu_read(cpu, in->seg, si, &a, size, EMU_READ);
+		rc = whv_emu_read(cpu, in->seg, si, &a, size, EMU_READ);
 		if (!rc)
-			rc = emu_read(cpu, EMU_ES, di, &b, size, EMU_READ);
+			rc = whv_emu_read(cpu, EMU_ES, di, &b, size, EMU_READ);
 		if (!rc) {
-			emu_alu(EMU_CMP, a, b, size, &fl);
-			emu_set_flags(cpu, fl);
+			whv_emu_alu(EMU_CMP, a, b, size, &fl);
+			whv_emu_set_flags(cpu, fl);
 		}
 		break;
 	case EMU_OP_SCAS:
-		rc = emu_read(cpu, EMU_ES, di, &b, size, EMU_READ);
+		rc = whv_emu_read(cpu, EMU_ES, di, &b, size, EMU_READ);
 		if (!rc) {
-			emu_alu(EMU_CMP, cpu->gpr[EMU_RAX], b, size, &fl);
-			emu_set_flags(cpu, fl);
+			whv_emu_alu(EMU_CMP, cpu->gpr[EMU_RAX], b, size, &fl);
+			whv_emu_set_flags(cpu, fl);
 		}
 		break;
 	case EMU_OP_INS:
-		rc = emu_check_write(cpu, EMU_ES, di, size);
+		rc = whv_emu_check_write(cpu, EMU_ES, di, size);
 		if (!rc)
-			rc = emu_port(cpu, false, cpu->port, size, &port);
+			rc = whv_emu_port(cpu, false, cpu->port, size, &port);
 		if (!rc) {
 			a = port;
-			rc = emu_write(cpu, EMU_ES, di, &a, size);
+			rc = whv_emu_write(cpu, EMU_ES, di, &a, size);
 		}
 		break;
 	default:					/* OUTS */
-		rc = emu_read(cpu, in->seg, si, &a, size, EMU_READ);
+		rc = whv_emu_read(cpu, in->seg, si, &a, size, EMU_READ);
 		if (!rc) {
 			port = (uint32_t)a;
-			rc = emu_port(cpu, true, cpu->port, size, &port);
+			rc = whv_emu_port(cpu, true, cpu->port, size, &port);
 		}
 		break;
 	}
@@ -105,7 +105,7 @@ static int emu_iteration(struct emu_cpu *cpu, const struct emu_insn *in)
 	return EMU_OK;
 }
 
-int emu_string(struct emu_cpu *cpu, const struct emu_insn *in)
+int whv_emu_string(struct emu_cpu *cpu, const struct emu_insn *in)
 {
 	bool cond = in->op == EMU_OP_CMPS || in->op == EMU_OP_SCAS;
 	uint64_t count;
@@ -114,7 +114,7 @@ int emu_string(struct emu_cpu *cpu, const struct emu_insn *in)
 
 	if (!in->rep)
 		return emu_iteration(cpu, in);
-	count = cpu->gpr[EMU_RCX] & emu_mask(in->addrsize);
+	count = cpu->gpr[EMU_RCX] & whv_emu_mask(in->addrsize);
 	for (n = 0; count; n++) {
 		if (n == EMU_REP_MAX) {
 			cpu->again = true;
@@ -123,7 +123,7 @@ int emu_string(struct emu_cpu *cpu, const struct emu_insn *in)
 		rc = emu_iteration(cpu, in);
 		if (rc)
 			return rc;
-		emu_set_reg(cpu, EMU_RCX, false, in->addrsize, --count);
+		whv_emu_set_reg(cpu, EMU_RCX, false, in->addrsize, --count);
 		/* REPE stops on a difference, REPNE on a match. */
 		if (cond && !!(cpu->rflags & EMU_ZF) != (in->rep == 0xf3))
 			break;

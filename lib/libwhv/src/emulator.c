@@ -108,18 +108,19 @@ HRESULT WINAPI WHvEmulatorDestroyEmulator(WHV_EMULATOR_HANDLE Emulator)
 	return S_OK;
 }
 
-int emu_unsupported(struct emu_cpu *cpu)
+int whv_emu_unsupported(struct emu_cpu *cpu)
 {
 	cpu->status.InternalEmulationFailure = 1;
 	return EMU_FAIL;
 }
 
 /* Fetch the registers of @want not yet known, in one get call. */
-int emu_load(struct emu_cpu *cpu, uint32_t want)
+int whv_emu_load(struct emu_cpu *cpu, uint32_t want)
 {
 	WHV_REGISTER_NAME names[23];
 	WHV_REGISTER_VALUE vals[23];
 	unsigned int i, n = 0;
+	HRESULT hr;
 
 	want &= ~cpu->loaded;
 	if (!want)
@@ -135,8 +136,8 @@ int emu_load(struct emu_cpu *cpu, uint32_t want)
 			names[n++] = WHvX64RegisterCr4;
 	}
 	memset(vals, 0, sizeof(vals));
-	if (FAILED(cpu->cb->WHvEmulatorGetVirtualProcessorRegisters(cpu->ctx,
-								    names, n, vals))) {
+	hr = cpu->cb->WHvEmulatorGetVirtualProcessorRegisters(cpu->ctx, names, n, vals);
+	if (FAILED(hr)) {
 		cpu->status.GetVirtualProcessorRegistersCallbackFailed = 1;
 		return EMU_FAIL;
 	}
@@ -185,6 +186,7 @@ static void emu_commit(struct emu_cpu *cpu, const WHV_VP_EXIT_CONTEXT *vp,
 	WHV_REGISTER_VALUE vals[20];
 	WHV_X64_PENDING_INTERRUPTION_REGISTER pi;
 	unsigned int i, n = 0;
+	HRESULT hr;
 
 	if (rc == EMU_FAIL)
 		return;
@@ -203,9 +205,9 @@ static void emu_commit(struct emu_cpu *cpu, const WHV_VP_EXIT_CONTEXT *vp,
 	if (rc == EMU_OK && !cpu->again) {
 		names[n] = WHvX64RegisterRip;
 		vals[n++].Reg64 = (cpu->rip + len) &
-				  emu_mask(cpu->mode == 64 ? 8 : cpu->mode / 8);
+				  whv_emu_mask(cpu->mode == 64 ? 8 : cpu->mode / 8);
 		if (cpu->rflags & EMU_RF)
-			emu_set_flags(cpu, cpu->rflags & ~EMU_RF);
+			whv_emu_set_flags(cpu, cpu->rflags & ~EMU_RF);
 	}
 	if (cpu->dirty & EMU_DIRTY_RFLAGS) {
 		names[n] = WHvX64RegisterRflags;
@@ -226,8 +228,8 @@ static void emu_commit(struct emu_cpu *cpu, const WHV_VP_EXIT_CONTEXT *vp,
 		names[n] = WHvRegisterPendingInterruption;
 		vals[n++].PendingInterruption = pi;
 	}
-	if (n && FAILED(cpu->cb->WHvEmulatorSetVirtualProcessorRegisters(cpu->ctx,
-								names, n, vals))) {
+	hr = cpu->cb->WHvEmulatorSetVirtualProcessorRegisters(cpu->ctx, names, n, vals);
+	if (FAILED(hr)) {
 		cpu->status.SetVirtualProcessorRegistersCallbackFailed = 1;
 		return;
 	}
@@ -270,15 +272,15 @@ HRESULT WINAPI WHvEmulatorTryMmioEmulation(WHV_EMULATOR_HANDLE Emulator,
 	/* The hypervisor already translated the faulting address: reuse it. */
 	if (mc->AccessInfo.GvaValid &&
 	    !((mc->Gva ^ mc->Gpa) & ~EMU_PAGE_MASK))
-		emu_tlb_seed(&cpu, mc->Gva, mc->Gpa, xlate[mc->AccessInfo.AccessType]);
-	rc = emu_decode(&cpu, &in);
+		whv_emu_tlb_seed(&cpu, mc->Gva, mc->Gpa, xlate[mc->AccessInfo.AccessType]);
+	rc = whv_emu_decode(&cpu, &in);
 	if (!rc && emu_is_port_op(&in))
-		rc = emu_unsupported(&cpu);	/* no port instruction exits here */
+		rc = whv_emu_unsupported(&cpu);	/* no port instruction exits here */
 	if (!rc)
-		rc = emu_load(&cpu, EMU_LD_GPRS | EMU_LD_SEGS | EMU_LD_CR4);
+		rc = whv_emu_load(&cpu, EMU_LD_GPRS | EMU_LD_SEGS | EMU_LD_CR4);
 	if (!rc)
-		rc = in.op >= EMU_OP_MOVS ? emu_string(&cpu, &in) :
-					    emu_execute(&cpu, &in);
+		rc = in.op >= EMU_OP_MOVS ? whv_emu_string(&cpu, &in) :
+					    whv_emu_execute(&cpu, &in);
 	emu_commit(&cpu, VpContext, rc, in.len);
 	*EmulatorReturnStatus = cpu.status;
 	return S_OK;
@@ -295,17 +297,17 @@ static int emu_plain_io(struct emu_cpu *cpu,
 	int rc;
 
 	if (!*len) {
-		rc = emu_decode(cpu, &in);
+		rc = whv_emu_decode(cpu, &in);
 		if (rc)
 			return rc;
 		if (in.op != EMU_OP_IN && in.op != EMU_OP_OUT)
-			return emu_unsupported(cpu);
+			return whv_emu_unsupported(cpu);
 		*len = in.len;
 	}
-	rc = emu_port(cpu, io->AccessInfo.IsWrite, io->PortNumber, size, &data);
+	rc = whv_emu_port(cpu, io->AccessInfo.IsWrite, io->PortNumber, size, &data);
 	if (!rc && !io->AccessInfo.IsWrite) {
 		cpu->gpr[EMU_RAX] = io->Rax;
-		emu_set_reg(cpu, EMU_RAX, false, size, data);
+		whv_emu_set_reg(cpu, EMU_RAX, false, size, data);
 	}
 	return rc;
 }
@@ -319,12 +321,12 @@ static int emu_string_io(struct emu_cpu *cpu,
 	uint32_t need;
 	int rc;
 
-	rc = emu_decode(cpu, &in);
+	rc = whv_emu_decode(cpu, &in);
 	if (rc)
 		return rc;
 	if (in.op != (io->AccessInfo.IsWrite ? EMU_OP_OUTS : EMU_OP_INS) ||
 	    in.opsize != io->AccessInfo.AccessSize)
-		return emu_unsupported(cpu);
+		return whv_emu_unsupported(cpu);
 	*len = in.len;
 	cpu->port = io->PortNumber;
 	cpu->gpr[EMU_RAX] = io->Rax;
@@ -339,9 +341,9 @@ static int emu_string_io(struct emu_cpu *cpu,
 	need = cpu->mode == 64 ? EMU_LD_CR4 : 0;
 	if (in.op == EMU_OP_OUTS)
 		need |= EMU_LD_SEG(in.seg);
-	rc = emu_load(cpu, need);
+	rc = whv_emu_load(cpu, need);
 	if (!rc)
-		rc = emu_string(cpu, &in);
+		rc = whv_emu_string(cpu, &in);
 	return rc;
 }
 
