@@ -13,6 +13,11 @@
  * stub keeps the real stack there, so no instruction uses it), RIP and the
  * flags the instruction defines must match.
  *
+ * Flags a CPU leaves undefined (AF after AND/OR/XOR/TEST, all but CF after
+ * BTx) and F2 on MOVS/STOS/LODS are not compared or generated, so the test
+ * does not depend on the host's vendor; test_emu_table pins the emulator's
+ * choices there.
+ *
  * The stub and the buffer live in one mapping below 2 GiB (MAP_32BIT), so
  * 32-bit addressing (67), absolute disp32 and RIP-relative operands all reach
  * the buffer. FS/GS overrides use the process's real FS/GS base, which the
@@ -569,10 +574,11 @@ static void gen_string(struct gctx *g)
 	uint64_t si, di, amask = g->a32 ? 0xffffffffull : ~0ull;
 
 	op1(g, op);
-	if (rn(3))
-		pre(g, rn(2) ? 0xf3 : 0xf2);
-	c->what = "string";
 	c->lowbits = op == 0xa6 || op == 0xa7 || op == 0xae || op == 0xaf;
+	/* F2 on MOVS/STOS/LODS is reserved (AMD repeats, Intel may not). */
+	if (rn(3))
+		pre(g, c->lowbits && rn(2) ? 0xf2 : 0xf3);
+	c->what = "string";
 	c->flags = ARITH;
 	if (rn(2))
 		c->in.rflags |= DF;
@@ -613,12 +619,16 @@ static void gen_family(struct gctx *g, enum fam f)
 		m = rm_opnd(g, reg, size, 16, false);
 		if (!(op & 2))
 			maybe_lock(g, m && sub != 7);
+		if (sub == 1 || sub == 4 || sub == 6)	/* OR, AND, XOR */
+			c->flags &= ~AF;		/* undefined */
 		c->what = "alu";
 		break;
 	case FAM_ALU_ACC:
 		op = (uint8_t)(sub << 3 | (4 + rn(2)));
 		op1(g, op);
 		imm(g, op & 1 ? v : 1);
+		if (sub == 1 || sub == 4 || sub == 6)
+			c->flags &= ~AF;
 		c->what = "alu acc";
 		break;
 	case FAM_GRP1:
@@ -628,6 +638,8 @@ static void gen_family(struct gctx *g, enum fam f)
 		m = rm_opnd(g, sub, size, 16, false);
 		imm(g, op == 0x81 ? size : 1);
 		maybe_lock(g, m && sub != 7);
+		if (sub == 1 || sub == 4 || sub == 6)
+			c->flags &= ~AF;
 		c->what = "group 1";
 		break;
 	case FAM_TEST:
@@ -641,12 +653,15 @@ static void gen_family(struct gctx *g, enum fam f)
 		m = rm_opnd(g, reg, size, 16, false);
 		if (f == FAM_XCHG)
 			maybe_lock(g, m);
+		if (f == FAM_TEST)
+			c->flags &= ~AF;
 		c->what = f == FAM_TEST ? "test" : f == FAM_XCHG ? "xchg" : "mov";
 		break;
 	case FAM_TEST_ACC:
 		op = 0xa8 + rn(2);
 		op1(g, op);
 		imm(g, op & 1 ? v : 1);
+		c->flags &= ~AF;
 		c->what = "test acc";
 		break;
 	case FAM_MOV_IMM:
@@ -671,10 +686,12 @@ static void gen_family(struct gctx *g, enum fam f)
 		size = op & 1 ? v : 1;
 		reg = rn(4);
 		m = rm_opnd(g, reg, size, 16, false);
-		if (reg < 2)
+		if (reg < 2) {
 			imm(g, size);
-		else
+			c->flags &= ~AF;	/* TEST */
+		} else {
 			maybe_lock(g, m);
+		}
 		c->what = "f6/f7";
 		break;
 	case FAM_INCDEC:
