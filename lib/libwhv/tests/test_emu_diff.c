@@ -8,7 +8,8 @@
  * operands and flags). It runs natively in a stub that loads the GPRs and
  * RFLAGS from a struct, executes it against a scratch buffer and saves them
  * back; then the emulator runs the same bytes through
- * WHvEmulatorTryMmioEmulation with an identity GVA -> GPA translation and a
+ * WHvEmulatorTryMmioEmulation, with a GVA -> GPA translation that reverses
+ * the order of the buffer's pages (so page splits must be right) and a
  * Memory callback over a copy of the buffer. Memory, every GPR but RSP (the
  * stub keeps the real stack there, so no instruction uses it), RIP and the
  * flags the instruction defines must match.
@@ -182,7 +183,8 @@ static void setup_region(void)
 {
 	if (region)
 		return;
-	region = mmap(NULL, CODE_SIZE + BUF_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+	/* Never writable and executable at once: the stub page flips (W^X). */
+	region = mmap(NULL, CODE_SIZE + BUF_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	ck_assert_msg(region != MAP_FAILED, "mmap below 2 GiB failed");
 	code = region;
@@ -194,8 +196,10 @@ static void setup_region(void)
 
 static void run_host(const uint8_t *insn, unsigned int len)
 {
+	ck_assert_int_eq(mprotect(code, CODE_SIZE, PROT_READ | PROT_WRITE), 0);
 	memcpy(code + insn_at, insn, len);
 	stub_epilogue(code + insn_at + len);
+	ck_assert_int_eq(mprotect(code, CODE_SIZE, PROT_READ | PROT_EXEC), 0);
 	((void (*)(void))(uintptr_t)code)();
 }
 
