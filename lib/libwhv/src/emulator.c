@@ -54,6 +54,9 @@
  * delivery (the IDT or the stack in MMIO), not by an instruction; there is
  * nothing to emulate (OpenVMM's emulator gives up the same way).
  *
+ * How translation results are used and accesses split: emu_mem.c. REP, and
+ * the bound on iterations per call: emu_string.c.
+ *
  * The handle holds only the callbacks; every call keeps its state on the
  * stack, so one handle may serve several threads.
  */
