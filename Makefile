@@ -41,8 +41,9 @@ $(B)/lib/%.o: lib/%.c $(wildcard lib/libwhv/include/*.h lib/libwhv/src/*.h) uapi
 $(LIBWHV_A): $(LIB_OBJS)
 	ar rcs $@ $^
 
-$(LIBWHV_SO): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libwhv.so.0 -o $@ $^ -lpthread
+$(LIBWHV_SO): $(LIB_OBJS) lib/libwhv/libwhv.map
+	$(CC) -shared -Wl,-soname,libwhv.so.0 -Wl,--version-script=lib/libwhv/libwhv.map \
+		-o $@ $(LIB_OBJS) -lpthread
 
 lib/libwhv/libwhv.pc: lib/libwhv/libwhv.pc.in
 	sed 's|@PREFIX@|$(CURDIR)/lib/libwhv|' $< > $@
