@@ -3,7 +3,8 @@
  * test_compat.c - include/compat/windows.h, the optional <windows.h>
  * stand-in for WHPX samples: VirtualAlloc/VirtualFree in the reserve,
  * commit, decommit, release pattern the samples use, GetLastError after a
- * failure, GetSystemInfo, and the small helpers.
+ * failure, GetSystemInfo, the small helpers, and the thread calls a VMM
+ * uses to cancel a running virtual processor from another thread.
  */
 #include <check.h>
 #include <signal.h>
@@ -214,6 +215,110 @@ START_TEST(test_helpers)
 }
 END_TEST
 
+/* A thread procedure as Windows code writes it. */
+struct thread_arg {
+	volatile LONG go;
+	volatile LONG ran;
+	DWORD tid;
+};
+
+static DWORD WINAPI thread_proc(LPVOID param)
+{
+	struct thread_arg *a = (struct thread_arg *)param;
+
+	a->tid = GetCurrentThreadId();
+	while (!a->go)
+		Sleep(1);
+	a->ran = 1;
+	return 0x1234;
+}
+
+START_TEST(test_thread_create_wait_close)
+{
+	struct thread_arg a = { 0, 0, 0 };
+	DWORD id = 0, code = 0;
+	HANDLE h;
+
+	h = CreateThread(NULL, 0, thread_proc, &a, 0, &id);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_uint_ne(id, 0);
+	ck_assert_uint_ne(id, GetCurrentThreadId());
+
+	/* Still running: a poll and a short wait time out. */
+	ck_assert_uint_eq(WaitForSingleObject(h, 0), WAIT_TIMEOUT);
+	ck_assert_uint_eq(WaitForSingleObject(h, 20), WAIT_TIMEOUT);
+	ck_assert(GetExitCodeThread(h, &code));
+	ck_assert_uint_eq(code, STILL_ACTIVE);
+	ck_assert_int_eq(a.ran, 0);
+
+	a.go = 1;
+	ck_assert_uint_eq(WaitForSingleObject(h, INFINITE), WAIT_OBJECT_0);
+	ck_assert_int_eq(a.ran, 1);
+	ck_assert_uint_eq(a.tid, id);	/* the id CreateThread gave */
+	ck_assert(GetExitCodeThread(h, &code));
+	ck_assert_uint_eq(code, 0x1234);
+	/* A finished thread stays signalled. */
+	ck_assert_uint_eq(WaitForSingleObject(h, 0), WAIT_OBJECT_0);
+	ck_assert_uint_eq(WaitForSingleObject(h, 1000), WAIT_OBJECT_0);
+	ck_assert(CloseHandle(h));
+}
+END_TEST
+
+/* Closing the handle of a running thread lets it run to the end. */
+START_TEST(test_thread_close_while_running)
+{
+	struct thread_arg a = { 0, 0, 0 };
+	HANDLE h = CreateThread(NULL, 64 * 1024, thread_proc, &a, 0, NULL);
+	int i;
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert(CloseHandle(h));
+	a.go = 1;
+	for (i = 0; i < 5000 && !a.ran; i++)
+		Sleep(1);
+	ck_assert_int_eq(a.ran, 1);
+}
+END_TEST
+
+START_TEST(test_thread_bad_arguments)
+{
+	struct thread_arg a = { 1, 0, 0 };
+	void *not_a_thread = calloc(1, 256);	/* zeroed: no thread's magic */
+	DWORD code;
+
+	errno = 0;
+	ck_assert_ptr_null(CreateThread(NULL, 0, NULL, NULL, 0, NULL));
+	ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
+	ck_assert_ptr_null(CreateThread(NULL, 0, thread_proc, &a, CREATE_SUSPENDED, NULL));
+	ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
+
+	errno = 0;
+	ck_assert_uint_eq(WaitForSingleObject(NULL, 0), WAIT_FAILED);
+	ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
+	ck_assert_uint_eq(WaitForSingleObject(INVALID_HANDLE_VALUE, INFINITE), WAIT_FAILED);
+	ck_assert_ptr_nonnull(not_a_thread);
+	ck_assert(!CloseHandle(not_a_thread));
+	ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
+	ck_assert(!GetExitCodeThread(NULL, &code));
+	ck_assert(!CloseHandle(NULL));
+	free(not_a_thread);
+}
+END_TEST
+
+START_TEST(test_sleep)
+{
+	struct timespec a, b;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	Sleep(30);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	ck_assert_int_ge(ms, 30);
+	Sleep(0);
+}
+END_TEST
+
 static Suite *compat_suite(void)
 {
 	Suite *s = suite_create("whv_compat");
@@ -228,6 +333,10 @@ static Suite *compat_suite(void)
 	tcase_add_test_raise_signal(tc, test_readonly_faults_on_write, SIGSEGV);
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_test(tc, test_helpers);
+	tcase_add_test(tc, test_thread_create_wait_close);
+	tcase_add_test(tc, test_thread_close_while_running);
+	tcase_add_test(tc, test_thread_bad_arguments);
+	tcase_add_test(tc, test_sleep);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,9 +14,14 @@
  *   - GetLastError() after such a call, GetSystemInfo() for the page size
  *     and allocation granularity;
  *   - ZeroMemory & co., _countof, UNREFERENCED_PARAMETER, the IN/OUT/CONST
- *     annotations and a few pointer type names.
+ *     annotations and a few pointer type names;
+ *   - threads as a VMM uses them to cancel a running virtual processor
+ *     (QEMU's WHPX kicks a vCPU thread, samples run a watchdog thread):
+ *     CreateThread, WaitForSingleObject and GetExitCodeThread on the thread,
+ *     CloseHandle, GetCurrentThreadId and Sleep, over pthreads (link with
+ *     -lpthread before glibc 2.34).
  *
- * Threads, events, files and module loading are deliberately absent: use
+ * Events, mutexes, files and module loading are deliberately absent: use
  * pthreads, stdio and dlopen (a WHPX program that loads WinHvPlatform.dll
  * with LoadLibrary/GetProcAddress can link libwhv directly instead).
  * Everything is static inline, so nothing here is part of libwhv's ABI.
@@ -25,8 +30,12 @@
 #define WHV_COMPAT_WINDOWS_H
 
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -120,8 +129,9 @@ typedef BYTE *PBYTE, *LPBYTE;
 
 /*
  * The Win32 error of the calling thread's last failed call, derived from
- * errno: meaningful right after a VirtualAlloc/VirtualFree here that
- * failed, as on Windows, and not after arbitrary libc calls.
+ * errno: meaningful right after a call here that failed (VirtualAlloc,
+ * VirtualFree, CreateThread, WaitForSingleObject, ...), as on Windows, and
+ * not after arbitrary libc calls.
  */
 static inline DWORD GetLastError(void)
 {
@@ -137,6 +147,10 @@ static inline DWORD GetLastError(void)
 	case EACCES:
 	case EPERM:
 		return ERROR_ACCESS_DENIED;
+	case EBADF:
+		return ERROR_INVALID_HANDLE;
+	case EAGAIN:
+		return ERROR_NOT_ENOUGH_MEMORY;
 	default:
 		return ERROR_GEN_FAILURE;
 	}
@@ -414,6 +428,255 @@ static inline BOOL VirtualFree(LPVOID lpAddress, SIZE_T dwSize, DWORD dwFreeType
 	}
 	errno = EINVAL;
 	return FALSE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#ifndef INFINITE
+# define INFINITE 0xFFFFFFFFu
+#endif
+#define WAIT_OBJECT_0    0x00000000u
+#define WAIT_TIMEOUT     0x00000102u
+#define WAIT_FAILED      0xFFFFFFFFu
+#define STILL_ACTIVE     259u
+#define CREATE_SUSPENDED 0x00000004u
+
+typedef struct _SECURITY_ATTRIBUTES {
+	DWORD nLength;
+	LPVOID lpSecurityDescriptor;
+	BOOL bInheritHandle;
+} SECURITY_ATTRIBUTES, *PSECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
+
+WHV_SIZE_IS(SECURITY_ATTRIBUTES, 24);
+WHV_OFFSET_IS(SECURITY_ATTRIBUTES, lpSecurityDescriptor, 8);
+WHV_OFFSET_IS(SECURITY_ATTRIBUTES, bInheritHandle, 16);
+
+/* A thread procedure: DWORD WINAPI Proc(LPVOID lpParameter). */
+typedef DWORD (WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
+typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
+
+/*
+ * How the calls map onto pthreads:
+ *
+ *   CreateThread(NULL, 0, proc, param, 0, &id)
+ *       a detached pthread running proc(param) at once; the HANDLE points
+ *       to a small object shared by the handle and the running thread,
+ *       freed when both are done with it.  *id (optional) is the new
+ *       thread's kernel thread id, what GetCurrentThreadId() returns in it.
+ *       Security attributes are ignored; a stack size is honoured; flags
+ *       other than 0 (CREATE_SUSPENDED, ...) fail with
+ *       ERROR_INVALID_PARAMETER;
+ *   WaitForSingleObject(thread, ms)
+ *       WAIT_OBJECT_0 once the procedure has returned (at once after
+ *       that, any number of times), WAIT_TIMEOUT after ms milliseconds
+ *       (0: a poll, INFINITE: no limit);
+ *   GetExitCodeThread(thread, &code)
+ *       the procedure's return value, or STILL_ACTIVE while it runs;
+ *   CloseHandle(thread)
+ *       drops the handle; a thread still running goes on and cleans up
+ *       after itself, as on Windows.  Only thread handles exist here:
+ *       anything else fails with ERROR_INVALID_HANDLE, and a handle must
+ *       not be used after it is closed;
+ *   Sleep(ms)
+ *       nanosleep, resumed after signals.
+ *
+ * Not provided: ExitThread and TerminateThread (return from the
+ * procedure), SuspendThread/ResumeThread, waits on several objects.
+ */
+struct whv_compat_thread {
+	UINT64 magic;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* tid known, or procedure returned */
+	LPTHREAD_START_ROUTINE start;
+	LPVOID param;
+	unsigned int refs;		/* the handle, the running thread */
+	BOOL done;
+	DWORD exit_code;
+	DWORD tid;
+};
+
+#define WHV_COMPAT_THREAD_MAGIC 0x5748565448524400ull	/* arbitrary */
+
+static inline DWORD GetCurrentThreadId(void)
+{
+	return (DWORD)syscall(SYS_gettid);
+}
+
+/* Drops one reference; the last one frees the object. */
+static inline void whv_compat_thread_put(struct whv_compat_thread *t)
+{
+	unsigned int left;
+
+	pthread_mutex_lock(&t->lock);
+	left = --t->refs;
+	pthread_mutex_unlock(&t->lock);
+	if (left)
+		return;
+	t->magic = 0;
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+static inline void *whv_compat_thread_main(void *arg)
+{
+	struct whv_compat_thread *t = (struct whv_compat_thread *)arg;
+	DWORD code;
+
+	pthread_mutex_lock(&t->lock);
+	t->tid = GetCurrentThreadId();
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+
+	code = t->start(t->param);
+
+	pthread_mutex_lock(&t->lock);
+	t->exit_code = code;
+	t->done = TRUE;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	whv_compat_thread_put(t);
+	return NULL;
+}
+
+/* The thread behind a handle, or NULL (errno EBADF). */
+static inline struct whv_compat_thread *whv_compat_thread_of(HANDLE h)
+{
+	struct whv_compat_thread *t = (struct whv_compat_thread *)h;
+
+	if (!t || h == INVALID_HANDLE_VALUE || t->magic != WHV_COMPAT_THREAD_MAGIC) {
+		errno = EBADF;
+		return NULL;
+	}
+	return t;
+}
+
+static inline HANDLE CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
+				  SIZE_T dwStackSize,
+				  LPTHREAD_START_ROUTINE lpStartAddress,
+				  LPVOID lpParameter, DWORD dwCreationFlags,
+				  LPDWORD lpThreadId)
+{
+	struct whv_compat_thread *t;
+	pthread_condattr_t ca;
+	pthread_attr_t attr;
+	pthread_t thread;
+	int err;
+
+	(void)lpThreadAttributes;
+	if (!lpStartAddress || dwCreationFlags) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = (struct whv_compat_thread *)calloc(1, sizeof(*t));
+	if (!t) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->magic = WHV_COMPAT_THREAD_MAGIC;
+	t->start = lpStartAddress;
+	t->param = lpParameter;
+	t->refs = 2;
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	err = 0;
+	if (dwStackSize) {
+		SIZE_T min = (SIZE_T)PTHREAD_STACK_MIN;
+
+		err = pthread_attr_setstacksize(&attr, dwStackSize < min ? min : dwStackSize);
+	}
+	if (!err)
+		err = pthread_create(&thread, &attr, whv_compat_thread_main, t);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		t->refs = 1;
+		whv_compat_thread_put(t);
+		errno = err;
+		return NULL;
+	}
+	if (lpThreadId) {
+		pthread_mutex_lock(&t->lock);
+		while (!t->tid)
+			pthread_cond_wait(&t->cond, &t->lock);
+		*lpThreadId = t->tid;
+		pthread_mutex_unlock(&t->lock);
+	}
+	return (HANDLE)t;
+}
+
+static inline DWORD WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds)
+{
+	struct whv_compat_thread *t = whv_compat_thread_of(hHandle);
+	struct timespec deadline = { 0, 0 };
+	DWORD ret = WAIT_OBJECT_0;
+	int err = 0;
+
+	if (!t)
+		return WAIT_FAILED;
+	if (dwMilliseconds != INFINITE) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += dwMilliseconds / 1000;
+		deadline.tv_nsec += (long)(dwMilliseconds % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&t->lock);
+	while (!t->done && err != ETIMEDOUT) {
+		if (dwMilliseconds == INFINITE)
+			pthread_cond_wait(&t->cond, &t->lock);
+		else
+			err = pthread_cond_timedwait(&t->cond, &t->lock, &deadline);
+	}
+	if (!t->done)
+		ret = WAIT_TIMEOUT;
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+static inline BOOL GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)
+{
+	struct whv_compat_thread *t = whv_compat_thread_of(hThread);
+
+	if (!t)
+		return FALSE;
+	if (!lpExitCode) {
+		errno = EFAULT;
+		return FALSE;
+	}
+	pthread_mutex_lock(&t->lock);
+	*lpExitCode = t->done ? t->exit_code : STILL_ACTIVE;
+	pthread_mutex_unlock(&t->lock);
+	return TRUE;
+}
+
+static inline BOOL CloseHandle(HANDLE hObject)
+{
+	struct whv_compat_thread *t = whv_compat_thread_of(hObject);
+
+	if (!t)
+		return FALSE;
+	whv_compat_thread_put(t);
+	return TRUE;
+}
+
+static inline void Sleep(DWORD dwMilliseconds)
+{
+	struct timespec ts;
+
+	ts.tv_sec = dwMilliseconds / 1000;
+	ts.tv_nsec = (long)(dwMilliseconds % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
 }
 
 #ifdef __cplusplus
