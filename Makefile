@@ -24,11 +24,12 @@ LIBWHV_A := lib/libwhv/libwhv.a
 LIBWHV_SO := lib/libwhv/libwhv.so
 TEST_LIB_SRCS := $(wildcard selftests/lib/*.c)
 SELFTESTS := $(patsubst selftests/%.c,$(B)/selftests/%,$(wildcard selftests/*_test.c))
+CLIENTS := $(patsubst clients/%.c,$(B)/clients/%,$(wildcard clients/*.c))
 UNIT_TESTS := $(patsubst lib/libwhv/tests/%.c,$(B)/unit/%,$(wildcard lib/libwhv/tests/test_*.c))
 KSFT_INC := $(B)/ksft
 LINUX_SRC := /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all lib module vm-module selftests examples unit-test checkpatch vmtest vmrun \
+.PHONY: all lib module vm-module selftests examples clients unit-test checkpatch vmtest vmrun \
 	vmtest-svm vmtest-vmx demo dkms-check test deps clean
 all: lib
 
@@ -77,6 +78,16 @@ $(B)/examples/%: examples/%.c $(LIBWHV_A)
 
 examples: $(B)/examples/hello
 
+# WHPX programs written as on Windows (see the header of each file):
+# <windows.h> is compat/windows.h, nothing else differs.
+$(B)/clients/%: clients/%.c $(LIBWHV_A) \
+		$(wildcard lib/libwhv/include/*.h lib/libwhv/include/compat/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(INC) -Ilib/libwhv/include/compat $< \
+		$(LIBWHV_A) -lpthread -o $@
+
+clients: $(CLIENTS)
+
 $(B)/tools/%: selftests/tools/%.c $(LIBWHV_A)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(INC) $< $(LIBWHV_A) -lpthread -o $@
@@ -109,11 +120,12 @@ deps:
 # vmtest runs the selftests, then the load scenarios (beside KVM; on a CPU
 # without the extension) on each backend listed: both by default.
 VMTEST_BACKENDS := $(or $(BACKEND),svm vmx)
-SELFTEST_FILES = --file selftests/run_tests.sh $(foreach t,$(SELFTESTS),--file $(t))
+SELFTEST_FILES = --file selftests/run_tests.sh $(foreach t,$(SELFTESTS),--file $(t)) \
+	$(foreach c,$(CLIENTS),--file $(c):clients/$(notdir $(c)))
 SCENARIO_FILES = --file whv.ko --file $(B)/tools/hold --file $(B)/examples/hello
 
 vmtest: deps
-	$(MAKE) vm-module selftests examples $(B)/tools/hold
+	$(MAKE) vm-module selftests clients examples $(B)/tools/hold
 	@set -e; for b in $(VMTEST_BACKENDS); do $(MAKE) --no-print-directory vmtest-$$b; done
 
 vmtest-svm:

@@ -1,10 +1,11 @@
 #!/bin/sh
-# Runs in the test VM: every selftest binary here, TAP from each, and one
-# closing line; exits non-zero if any test binary failed.
+# Runs in the test VM: every selftest binary here, then every WHPX client
+# program under clients/ (TAP from each), and one closing line; exits
+# non-zero if any of them failed.
 pass=0
 fail=0
-for t in ./*_test; do
-	[ -x "$t" ] || continue
+for t in ./*_test ./clients/*; do
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	echo "# running $t"
 	if "$t"; then
 		pass=$((pass + 1))
