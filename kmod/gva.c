@@ -34,7 +34,12 @@ struct whv_walk {
 	u64 fault_gpa;		/* the table entry in unmapped memory */
 };
 
-/* Read entry @index of the table at @table; @rsvd: this level's extra reserved bits. */
+/*
+ * Read entry @index of the table at @table; @rsvd: this level's extra
+ * reserved bits. A table in memory the partition does not back is an
+ * Intercept: the CPU's walk would have exited to the VMM there, and it must
+ * not look like an unmapped (MMIO) data page to an instruction emulator.
+ */
 static int whv_walk_entry(struct whv_walk *w, u64 table, u64 index, u64 rsvd,
 			  bool perms, u64 *pte)
 {
@@ -46,7 +51,7 @@ static int whv_walk_entry(struct whv_walk *w, u64 table, u64 index, u64 rsvd,
 	    (w->wide ? get_user(*pte, (u64 __user *)hva) :
 		       get_user(v32, (u32 __user *)hva))) {
 		w->fault_gpa = gpa;
-		return WHV_GVA_GPA_UNMAPPED;
+		return WHV_GVA_INTERCEPT;
 	}
 	if (!w->wide)
 		*pte = v32;
@@ -220,8 +225,8 @@ static int whv_gpa_check(struct whv_partition *p, u64 gpa, u32 flags)
 
 /*
  * Translate @gva for @vp (held by the caller). Returns a WHv result code;
- * *@gpa is the translation, or for GpaUnmapped the address that is not
- * mapped (the page or a page-table entry), else 0.
+ * *@gpa is the translation (also for the GpaNo* codes and GpaUnmapped), the
+ * page-table entry's address for Intercept, else 0.
  */
 int whv_translate_gva(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa)
 {
@@ -258,7 +263,7 @@ int whv_translate_gva(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa)
 		w.wide = true;
 		ret = whv_walk_64(&w, cr3, levels, gva, gpa);
 	}
-	if (ret == WHV_GVA_GPA_UNMAPPED)
+	if (ret == WHV_GVA_INTERCEPT)
 		*gpa = w.fault_gpa;
 	if (ret)
 		return ret;

@@ -326,9 +326,9 @@ TEST_F(xl, gpa_access)
 	*e64(&self->vm, TBL(3), 1) = 0xfee00000 | P | RW | US;
 	EXPECT_EQ(WHvTranslateGvaResultGpaUnmapped, xlate(&self->vm, GVA4K + 8, W, &gpa));
 	EXPECT_EQ(0xfee00008, gpa);
-	/* The page table itself unmapped: the entry's GPA comes back. */
+	/* A page table in unmapped memory: Intercept, with the entry's GPA. */
 	*e64(&self->vm, TBL(2), 2) = 0x800000 | P | RW | US;
-	EXPECT_EQ(WHvTranslateGvaResultGpaUnmapped, xlate(&self->vm, GVA4K, R, &gpa));
+	EXPECT_EQ(WHvTranslateGvaResultIntercept, xlate(&self->vm, GVA4K, R, &gpa));
 	EXPECT_EQ(0x800008, gpa);
 	munmap(ro, 4096);
 }

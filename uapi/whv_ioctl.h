@@ -331,9 +331,10 @@ struct whv_exit {
 #define WHV_GVA_PAGE_NOT_PRESENT		1	/* also: non-canonical */
 #define WHV_GVA_PRIVILEGE_VIOLATION		2
 #define WHV_GVA_INVALID_PAGE_TABLE_FLAGS	3	/* reserved bit set */
-#define WHV_GVA_GPA_UNMAPPED			4	/* gpa: the page, or the table entry */
+#define WHV_GVA_GPA_UNMAPPED			4	/* gpa: the page (MMIO) */
 #define WHV_GVA_GPA_NO_READ_ACCESS		5
 #define WHV_GVA_GPA_NO_WRITE_ACCESS		6
+#define WHV_GVA_INTERCEPT			8	/* a page table in unmapped memory */
 
 struct whv_translate_gva {
 	__u32 vp_index;
