@@ -241,6 +241,22 @@ bool whv_gpa_mapped(struct whv_partition *p, u64 gpa)
 	return mapped;
 }
 
+/* The owner's address of @gpa and its range's flags; false if unmapped. */
+bool whv_gpa_hva(struct whv_partition *p, u64 gpa, unsigned long *hva,
+		 u32 *flags)
+{
+	struct whv_range *r;
+
+	spin_lock(&p->mmu_lock);
+	r = whv_range_find(p, gpa);
+	if (r) {
+		*hva = r->uaddr + (gpa - r->gpa);
+		*flags = r->flags;
+	}
+	spin_unlock(&p->mmu_lock);
+	return r;
+}
+
 /* Read guest-physical memory through the owner's mapping (process context). */
 int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len)
 {
@@ -248,13 +264,10 @@ int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len)
 		size_t n = min_t(size_t, len, WHV_PAGE_SIZE -
 				 (gpa & (WHV_PAGE_SIZE - 1)));
 		unsigned long hva;
-		struct whv_range *r;
+		u32 flags;
 
-		spin_lock(&p->mmu_lock);
-		r = whv_range_find(p, gpa);
-		hva = r ? r->uaddr + (gpa - r->gpa) : 0;
-		spin_unlock(&p->mmu_lock);
-		if (!r || copy_from_user(buf, (void __user *)hva, n))
+		if (!whv_gpa_hva(p, gpa, &hva, &flags) ||
+		    copy_from_user(buf, (void __user *)hva, n))
 			return -EFAULT;
 		buf += n;
 		gpa += n;

@@ -262,6 +262,30 @@ out_names:
 	return ret;
 }
 
+static int whv_translate_ioctl(struct whv_partition *p, void __user *arg)
+{
+	const u32 known = WHV_GVA_VALIDATE_ANY | WHV_GVA_PRIVILEGE_EXEMPT |
+			  WHV_GVA_SET_PAGE_TABLE_BITS | WHV_GVA_ENFORCE_SMAP |
+			  WHV_GVA_OVERRIDE_SMAP;
+	struct whv_translate_gva t;
+	struct whv_vp *vp;
+	int ret;
+
+	if (copy_from_user(&t, arg, sizeof(t)))
+		return -EFAULT;
+	if ((t.flags & ~known) || t.reserved ||
+	    (t.flags & WHV_GVA_ENFORCE_SMAP && t.flags & WHV_GVA_OVERRIDE_SMAP))
+		return -EINVAL;
+	vp = whv_vp_lock(p, t.vp_index, &ret);
+	if (!vp)
+		return ret;
+	whv_vp_load(vp);
+	t.result = whv_translate_gva(vp, t.gva, t.flags, &t.gpa);
+	whv_vp_put(vp);
+	mutex_unlock(&vp->run_lock);
+	return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
 static int whv_run_ioctl(struct whv_partition *p, void __user *arg)
 {
 	struct whv_run_vp run;
@@ -325,6 +349,8 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 		return whv_registers_ioctl(p, uarg, false);
 	case WHV_SET_VP_REGISTERS:
 		return whv_registers_ioctl(p, uarg, true);
+	case WHV_TRANSLATE_GVA:
+		return whv_translate_ioctl(p, uarg);
 	default:
 		return -ENOTTY;
 	}

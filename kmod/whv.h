@@ -242,6 +242,11 @@ int whv_unmap_gpa_range(struct whv_partition *p, const struct whv_gpa_range *r);
 int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled);
 int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len);
 bool whv_gpa_mapped(struct whv_partition *p, u64 gpa);
+bool whv_gpa_hva(struct whv_partition *p, u64 gpa, unsigned long *hva,
+		 u32 *flags);
+
+/* gva.c */
+int whv_translate_gva(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa);
 
 /* npt.c */
 int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, u64 **spare,

@@ -316,6 +316,35 @@ struct whv_exit {
 	};
 };
 
+/* WHV_TRANSLATE_GVA_FLAGS */
+#define WHV_GVA_VALIDATE_READ		0x001
+#define WHV_GVA_VALIDATE_WRITE		0x002
+#define WHV_GVA_VALIDATE_EXECUTE	0x004
+#define WHV_GVA_PRIVILEGE_EXEMPT	0x008	/* no U/S, SMEP or SMAP checks */
+#define WHV_GVA_SET_PAGE_TABLE_BITS	0x010	/* accessed, and dirty for a write */
+#define WHV_GVA_ENFORCE_SMAP		0x100	/* SMAP whatever RFLAGS.AC says */
+#define WHV_GVA_OVERRIDE_SMAP		0x200	/* no SMAP check */
+#define WHV_GVA_VALIDATE_ANY		0x007
+
+/* WHV_TRANSLATE_GVA_RESULT_CODE */
+#define WHV_GVA_SUCCESS				0
+#define WHV_GVA_PAGE_NOT_PRESENT		1	/* also: non-canonical */
+#define WHV_GVA_PRIVILEGE_VIOLATION		2
+#define WHV_GVA_INVALID_PAGE_TABLE_FLAGS	3	/* reserved bit set */
+#define WHV_GVA_GPA_UNMAPPED			4	/* gpa: the page (MMIO) */
+#define WHV_GVA_GPA_NO_READ_ACCESS		5
+#define WHV_GVA_GPA_NO_WRITE_ACCESS		6
+#define WHV_GVA_INTERCEPT			8	/* a page table in unmapped memory */
+
+struct whv_translate_gva {
+	__u32 vp_index;
+	__u32 flags;		/* WHV_GVA_* flags; others: EINVAL */
+	__u64 gva;
+	__u64 gpa;		/* out */
+	__u32 result;		/* out: WHV_GVA_SUCCESS, ... */
+	__u32 reserved;		/* 0 */
+};
+
 struct whv_run_vp {
 	__u32 vp_index;
 	__u32 exit_size;	/* bytes at exit, >= sizeof(struct whv_exit) */
@@ -339,5 +368,6 @@ struct whv_run_vp {
 #define WHV_SET_VP_REGISTERS	_IOW(WHV_IOCTL_MAGIC, 0x23, struct whv_vp_registers)
 #define WHV_RUN_VP		_IOW(WHV_IOCTL_MAGIC, 0x24, struct whv_run_vp)
 #define WHV_CANCEL_RUN_VP	_IOW(WHV_IOCTL_MAGIC, 0x25, struct whv_vp_index)
+#define WHV_TRANSLATE_GVA	_IOWR(WHV_IOCTL_MAGIC, 0x26, struct whv_translate_gva)
 
 #endif /* _UAPI_WHV_IOCTL_H */

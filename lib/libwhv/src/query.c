@@ -19,6 +19,7 @@ WHV_PRESENT(WHvSetPartitionProperty)
 
 WHV_PRESENT(WHvMapGpaRange)
 WHV_PRESENT(WHvUnmapGpaRange)
+WHV_PRESENT(WHvTranslateGva)
 
 WHV_PRESENT(WHvCreateVirtualProcessor)
 WHV_PRESENT(WHvDeleteVirtualProcessor)

@@ -89,18 +89,6 @@ HRESULT WINAPI WHvQueryGpaRangeDirtyBitmap(WHV_PARTITION_HANDLE Partition,
 }
 WHV_ABSENT(WHvQueryGpaRangeDirtyBitmap)
 
-/* GVA translation through the guest's page tables. */
-
-HRESULT WINAPI WHvTranslateGva(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-			       WHV_GUEST_VIRTUAL_ADDRESS Gva,
-			       WHV_TRANSLATE_GVA_FLAGS TranslateFlags,
-			       WHV_TRANSLATE_GVA_RESULT *TranslationResult,
-			       WHV_GUEST_PHYSICAL_ADDRESS *Gpa)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvTranslateGva)
-
 /* Virtual processors: creation with properties (NUMA node), CPUID as the
  * guest sees it. */
 
