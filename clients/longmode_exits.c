@@ -901,11 +901,14 @@ static void TestHello(VM *Vm)
 
 static void TestCpuid(VM *Vm)
 {
+	/* "Genu"ineIntel, "Auth"enticAMD, "Hygo"nGenuine */
 	static const UINT32 Vendors[] = { 0x756E6547, 0x68747541, 0x6F677948 };
-	BOOL Ran = RunScenario(Vm, ENTRY_CPUID, "CPUID");
-	BOOL Ok = Ran;
 	UINT32 Vendor, i;
+	BOOL Ran, Ok;
 
+	Vm->CpuidExitCount = 0;
+	Ran = RunScenario(Vm, ENTRY_CPUID, "CPUID");
+	Ok = Ran;
 	if (Ran) {
 		Expect(&Ok, "CPUID exits", Vm->CpuidExitCount, 2);
 		Expect(&Ok, "leaf of exit 1", Vm->CpuidExits[0].Leaf, 0x40000000);
