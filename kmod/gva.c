@@ -28,7 +28,11 @@ struct whv_walk {
 	bool wide;		/* 8-byte entries (all but 32-bit paging) */
 	u64 rsvd;		/* reserved in every 8-byte entry */
 	u64 addr_mask;		/* physical-address bits of an entry */
-	unsigned long hva[5];	/* where the entries walked live */
+	/* The entries walked: where they live, what was read, writable? */
+	unsigned long hva[5];
+	u64 gpa[5], pte[5];
+	bool a_bit[5];		/* has an accessed bit (PAE PDPTEs do not) */
+	bool writable[5];
 	int n;
 	bool user, write, exec;	/* the permissions of all levels, ANDed */
 	u64 fault_gpa;		/* the table entry in unmapped memory */
@@ -47,7 +51,7 @@ static int whv_walk_entry(struct whv_walk *w, u64 table, u64 index, u64 rsvd,
 	unsigned long hva;
 	u32 flags, v32;
 
-	if (!whv_gpa_hva(w->part, gpa, &hva, &flags) ||
+	if (!whv_gpa_hva(w->part, gpa, &hva, &flags) || !(flags & WHV_MAP_READ) ||
 	    (w->wide ? get_user(*pte, (u64 __user *)hva) :
 		       get_user(v32, (u32 __user *)hva))) {
 		w->fault_gpa = gpa;
@@ -55,7 +59,11 @@ static int whv_walk_entry(struct whv_walk *w, u64 table, u64 index, u64 rsvd,
 	}
 	if (!w->wide)
 		*pte = v32;
-	w->hva[w->n++] = perms ? hva : 0;	/* PAE PDPTEs have no A bit */
+	w->hva[w->n] = hva;
+	w->gpa[w->n] = gpa;
+	w->pte[w->n] = *pte;
+	w->a_bit[w->n] = perms;
+	w->writable[w->n++] = flags & WHV_MAP_WRITE;
 	if (!(*pte & PTE_P))
 		return WHV_GVA_PAGE_NOT_PRESENT;
 	if (*pte & (rsvd | (w->wide ? w->rsvd : 0)))
@@ -163,49 +171,54 @@ static bool whv_walk_allowed(struct whv_walk *w, struct whv_vp *vp, u32 flags,
 }
 
 /*
- * OR @bits into a guest page-table entry with a cmpxchg, as other VPs may be
- * running: false to try again (the entry changed), true when done or when
- * the entry cannot be written. (__try_cmpxchg_user: 0 done, 1 changed.)
+ * Swap @old for @old | @bits in a guest page-table entry: 0 done, 1 the entry
+ * changed since the walk read it (another VP), -EFAULT.
  */
-static bool whv_or_u64(u64 __user *p, u64 bits)
+static int whv_cmpxchg_u64(unsigned long hva, u64 old, u64 bits)
 {
-	u64 old;
+	u64 __user *p = (u64 __user *)hva;
 
-	if (get_user(old, p) || (old & bits) == bits || !access_ok(p, sizeof(*p)))
-		return true;
-	return __try_cmpxchg_user(p, &old, old | bits, efault64) != 1;
+	if (!access_ok(p, sizeof(*p)))
+		return -EFAULT;
+	return __try_cmpxchg_user(p, &old, old | bits, efault64);
 }
 
-static bool whv_or_u32(u32 __user *p, u32 bits)
+static int whv_cmpxchg_u32(unsigned long hva, u32 old, u32 bits)
 {
-	u32 old;
+	u32 __user *p = (u32 __user *)hva;
 
-	if (get_user(old, p) || (old & bits) == bits || !access_ok(p, sizeof(*p)))
-		return true;
-	return __try_cmpxchg_user(p, &old, old | bits, efault32) != 1;
+	if (!access_ok(p, sizeof(*p)))
+		return -EFAULT;
+	return __try_cmpxchg_user(p, &old, old | bits, efault32);
 }
 
-static void whv_user_set_bits(unsigned long hva, bool wide, u64 bits)
+/*
+ * Set A in every entry walked, and D in the leaf for a write, each only in
+ * the exact value the walk validated: -EAGAIN when an entry changed meanwhile
+ * (walk again), WHV_GVA_INTERCEPT when one is in memory the guest may not
+ * write (the CPU's own update would have exited there).
+ */
+static int whv_walk_set_bits(struct whv_walk *w, bool write)
 {
-	int tries;
-
-	for (tries = 0; tries < 16; tries++)
-		if (wide ? whv_or_u64((u64 __user *)hva, bits) :
-			   whv_or_u32((u32 __user *)hva, bits))
-			return;
-}
-
-/* Set A in every entry walked, and D in the leaf for a write. */
-static void whv_walk_set_bits(struct whv_walk *w, bool write)
-{
-	int i;
+	int i, ret;
 
 	for (i = 0; i < w->n; i++) {
 		u64 bits = PTE_A | (write && i == w->n - 1 ? PTE_D : 0);
 
-		if (w->hva[i])
-			whv_user_set_bits(w->hva[i], w->wide, bits);
+		if (!w->a_bit[i] || (w->pte[i] & bits) == bits)
+			continue;
+		if (!w->writable[i]) {
+			w->fault_gpa = w->gpa[i];
+			return WHV_GVA_INTERCEPT;
+		}
+		ret = w->wide ? whv_cmpxchg_u64(w->hva[i], w->pte[i], bits) :
+				whv_cmpxchg_u32(w->hva[i], w->pte[i], bits);
+		if (ret) {
+			w->fault_gpa = w->gpa[i];
+			return ret > 0 ? -EAGAIN : WHV_GVA_INTERCEPT;
+		}
 	}
+	return 0;
 }
 
 /* The final GPA: mapped, and with the access the caller validates? */
@@ -223,12 +236,8 @@ static int whv_gpa_check(struct whv_partition *p, u64 gpa, u32 flags)
 	return WHV_GVA_SUCCESS;
 }
 
-/*
- * Translate @gva for @vp (held by the caller). Returns a WHv result code;
- * *@gpa is the translation (also for the GpaNo* codes and GpaUnmapped), the
- * page-table entry's address for Intercept, else 0.
- */
-int whv_translate_gva(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa)
+/* One walk of the tables for @gva; see whv_translate_gva. */
+static int whv_walk(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa)
 {
 	const struct whv_backend *b = whv_backend;
 	u64 cr0 = b->read_reg(vp, WHV_AREG_CR0);
@@ -236,10 +245,10 @@ int whv_translate_gva(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa)
 	u64 cr4 = b->read_reg(vp, WHV_AREG_CR4);
 	u64 efer = b->read_reg(vp, WHV_AREG_EFER);
 	int phys = min_t(int, boot_cpu_data.x86_phys_bits, WHV_GPA_BITS);
+	u64 no_nx = (efer & EFER_NX) ? 0 : PTE_NX;
 	struct whv_walk w = {
 		.part = vp->part, .user = true, .write = true, .exec = true,
 		.addr_mask = GENMASK_ULL(phys - 1, 0),
-		.rsvd = GENMASK_ULL(51, phys) | ((efer & EFER_NX) ? 0 : PTE_NX),
 	};
 	int ret;
 
@@ -251,7 +260,9 @@ int whv_translate_gva(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa)
 	if (!(cr4 & X86_CR4_PAE)) {
 		ret = whv_walk_32(&w, cr3, cr4, (u32)gva, gpa);
 	} else if (!(efer & EFER_LMA)) {
+		/* PAE entries reserve every bit from MAXPHYADDR to 62. */
 		w.wide = true;
+		w.rsvd = GENMASK_ULL(62, phys) | no_nx;
 		ret = whv_walk_64(&w, cr3, 3, (u32)gva, gpa);
 	} else {
 		int levels = (cr4 & X86_CR4_LA57) ? 5 : 4;
@@ -261,17 +272,37 @@ int whv_translate_gva(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa)
 		if (sign_extend64(gva, bits - 1) != gva)
 			return WHV_GVA_PAGE_NOT_PRESENT;
 		w.wide = true;
+		w.rsvd = GENMASK_ULL(51, phys) | no_nx;
 		ret = whv_walk_64(&w, cr3, levels, gva, gpa);
 	}
+	if (!ret && !whv_walk_allowed(&w, vp, flags, cr0, cr4))
+		ret = WHV_GVA_PRIVILEGE_VIOLATION;
+	if (!ret && (flags & WHV_GVA_SET_PAGE_TABLE_BITS))
+		ret = whv_walk_set_bits(&w, flags & WHV_GVA_VALIDATE_WRITE);
 	if (ret == WHV_GVA_INTERCEPT)
 		*gpa = w.fault_gpa;
+	else if (ret)
+		*gpa = 0;
 	if (ret)
 		return ret;
-	if (!whv_walk_allowed(&w, vp, flags, cr0, cr4)) {
-		*gpa = 0;
-		return WHV_GVA_PRIVILEGE_VIOLATION;
-	}
-	if (flags & WHV_GVA_SET_PAGE_TABLE_BITS)
-		whv_walk_set_bits(&w, flags & WHV_GVA_VALIDATE_WRITE);
 	return whv_gpa_check(vp->part, *gpa, flags);
+}
+
+/*
+ * Translate @gva for @vp (held by the caller). Returns a WHv result code;
+ * *@gpa is the translation (also for the GpaNo* codes and GpaUnmapped), the
+ * page-table entry's address for Intercept, else 0. A walk whose entries
+ * another VP changes before their A/D bits are set is done again.
+ */
+int whv_translate_gva(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa)
+{
+	int tries, ret = -EAGAIN;
+
+	for (tries = 0; tries < 8 && ret == -EAGAIN; tries++)
+		ret = whv_walk(vp, gva, flags, gpa);
+	if (ret == -EAGAIN) {	/* tables in constant flux: as if not there */
+		*gpa = 0;
+		ret = WHV_GVA_PAGE_NOT_PRESENT;
+	}
+	return ret;
 }

@@ -274,6 +274,11 @@ TEST_F(xl, pae)
 	EXPECT_EQ(0, xlate(&self->vm, 0x40212345, R, &gpa));
 	EXPECT_EQ(0x12345, gpa);
 	EXPECT_EQ(WHvTranslateGvaResultPageNotPresent, xlate(&self->vm, 0x5000, R, &gpa));
+	/* PAE reserves bits 62:MAXPHYADDR (4-level only up to 51). */
+	*e64(&self->vm, TBL(2), 5) |= 1ULL << 52;
+	EXPECT_EQ(WHvTranslateGvaResultInvalidPageTableFlags,
+		  xlate(&self->vm, 0x40005abc, R, &gpa));
+	*e64(&self->vm, TBL(2), 5) &= ~(1ULL << 52);
 	/* A PDPTE has no R/W bit: it is reserved there. */
 	*e64(&self->vm, TBL(0) + 0x20, 1) |= RW;
 	EXPECT_EQ(WHvTranslateGvaResultInvalidPageTableFlags,
@@ -326,6 +331,25 @@ TEST_F(xl, gpa_access)
 	*e64(&self->vm, TBL(3), 1) = 0xfee00000 | P | RW | US;
 	EXPECT_EQ(WHvTranslateGvaResultGpaUnmapped, xlate(&self->vm, GVA4K + 8, W, &gpa));
 	EXPECT_EQ(0xfee00008, gpa);
+	/*
+	 * A page table in read-only memory: readable, but its A bit cannot
+	 * be set (the CPU would exit there); nothing is written.
+	 */
+	memset(self->vm.mem + TBL(3), 0, 0x1000);
+	ASSERT_EQ(S_OK, WHvUnmapGpaRange(self->vm.part, 0x400000, 4096));
+	ASSERT_EQ(0, mprotect(ro, 4096, PROT_READ | PROT_WRITE));
+	*(UINT64 *)ro = 0x5000 | P | RW;
+	ASSERT_EQ(0, mprotect(ro, 4096, PROT_READ));
+	ASSERT_EQ(S_OK, WHvMapGpaRange(self->vm.part, ro, 0x400000, 4096,
+				       WHvMapGpaRangeFlagRead));
+	*e64(&self->vm, TBL(2), 2) = 0x400000 | P | RW | US;
+	EXPECT_EQ(0, xlate(&self->vm, GVA4K & ~0x1fffffULL, R, &gpa));
+	EXPECT_EQ(0x5000, gpa);
+	EXPECT_EQ(WHvTranslateGvaResultIntercept,
+		  xlate(&self->vm, GVA4K & ~0x1fffffULL,
+			R | WHvTranslateGvaFlagSetPageTableBits, &gpa));
+	EXPECT_EQ(0x400000, gpa);
+	EXPECT_EQ(0x5000 | P | RW, *(UINT64 *)ro);
 	/* A page table in unmapped memory: Intercept, with the entry's GPA. */
 	*e64(&self->vm, TBL(2), 2) = 0x800000 | P | RW | US;
 	EXPECT_EQ(WHvTranslateGvaResultIntercept, xlate(&self->vm, GVA4K, R, &gpa));

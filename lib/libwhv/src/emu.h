@@ -120,6 +120,7 @@ struct emu_cpu {
 	uint64_t rip;		/* of the instruction being emulated */
 	uint64_t rflags;
 	uint64_t cr4;
+	uint64_t efer;
 	WHV_X64_SEGMENT_REGISTER seg[EMU_NSEG];
 	uint32_t loaded;	/* EMU_LD_*: what is valid above */
 	uint32_t dirty;		/* bit n: gpr[n] written; EMU_DIRTY_RFLAGS */
@@ -143,6 +144,7 @@ struct emu_cpu {
 #define EMU_LD_SEG(s)		(1u << (16 + (s)))
 #define EMU_LD_SEGS		(0x3fu << 16)
 #define EMU_LD_CR4		(1u << 22)
+#define EMU_LD_EFER		(1u << 23)
 
 /*
  * Everything below is internal to libwhv: hidden from the shared library's

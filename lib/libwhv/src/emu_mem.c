@@ -141,8 +141,13 @@ static int emu_page_fault(struct emu_cpu *cpu, uint64_t la, uint32_t error,
 {
 	if (acc == EMU_WRITE || acc == EMU_RMW)
 		error |= PF_W;
-	if (acc == EMU_FETCH)
-		error |= PF_I;
+	/* I/D is reported only where fetches are checked: EFER.NXE or CR4.SMEP. */
+	if (acc == EMU_FETCH) {
+		if (whv_emu_load(cpu, EMU_LD_CR4 | EMU_LD_EFER))
+			return EMU_FAIL;
+		if ((cpu->efer & (1ull << 11)) || (cpu->cr4 & (1ull << 20)))
+			error |= PF_I;
+	}
 	if (cpu->cpl == 3)
 		error |= PF_U;
 	cpu->fault.cr2 = la;
@@ -329,6 +334,8 @@ int whv_emu_fetch(struct emu_cpu *cpu, unsigned int need)
 		n = EMU_MAX_INSN - cpu->ilen;
 		if (cpu->mode == 64) {
 			la = off;
+			if (!emu_canonical(cpu, la))
+				return whv_emu_fault(cpu, EMU_VEC_GP, 0);
 		} else {
 			off &= cpu->mode == 32 ? 0xffffffffull : 0xffffull;
 			if (off > cs->Limit)

@@ -120,23 +120,25 @@ int whv_emu_unsupported(struct emu_cpu *cpu)
 /* Fetch the registers of @want not yet known, in one get call. */
 int whv_emu_load(struct emu_cpu *cpu, uint32_t want)
 {
-	WHV_REGISTER_NAME names[23];
-	WHV_REGISTER_VALUE vals[23];
+	WHV_REGISTER_NAME names[24];
+	WHV_REGISTER_VALUE vals[24];
 	unsigned int i, n = 0;
 	HRESULT hr;
 
 	want &= ~cpu->loaded;
 	if (!want)
 		return EMU_OK;
-	for (i = 0; i < 23; i++) {
+	for (i = 0; i < 24; i++) {
 		if (!(want & (1u << i)))
 			continue;
 		if (i < 16)
 			names[n++] = (WHV_REGISTER_NAME)(WHvX64RegisterRax + i);
 		else if (i < 22)
 			names[n++] = (WHV_REGISTER_NAME)(WHvX64RegisterEs + i - 16);
-		else
+		else if (i == 22)
 			names[n++] = WHvX64RegisterCr4;
+		else
+			names[n++] = WHvX64RegisterEfer;
 	}
 	memset(vals, 0, sizeof(vals));
 	hr = cpu->cb->WHvEmulatorGetVirtualProcessorRegisters(cpu->ctx, names, n, vals);
@@ -144,15 +146,17 @@ int whv_emu_load(struct emu_cpu *cpu, uint32_t want)
 		cpu->status.GetVirtualProcessorRegistersCallbackFailed = 1;
 		return EMU_FAIL;
 	}
-	for (i = 0, n = 0; i < 23; i++) {
+	for (i = 0, n = 0; i < 24; i++) {
 		if (!(want & (1u << i)))
 			continue;
 		if (i < 16)
 			cpu->gpr[i] = vals[n++].Reg64;
 		else if (i < 22)
 			cpu->seg[i - 16] = vals[n++].Segment;
-		else
+		else if (i == 22)
 			cpu->cr4 = vals[n++].Reg64;
+		else
+			cpu->efer = vals[n++].Reg64;
 	}
 	cpu->loaded |= want;
 	return EMU_OK;

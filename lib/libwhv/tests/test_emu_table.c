@@ -160,7 +160,7 @@ static struct world {
 	WHV_REGISTER_NAME getn[32];
 	unsigned int nget;
 	bool bad_ctx;
-	uint64_t gpr[16], cr4;
+	uint64_t gpr[16], cr4, efer;
 	WHV_X64_SEGMENT_REGISTER seg[6];
 } w;
 
@@ -263,6 +263,8 @@ static HRESULT CALLBACK cb_get(VOID *ctx, const WHV_REGISTER_NAME *names,
 			vals[i].Segment = w.seg[names[i] - WHvX64RegisterEs];
 		else if (names[i] == WHvX64RegisterCr4)
 			vals[i].Reg64 = w.cr4;
+		else if (names[i] == WHvX64RegisterEfer)
+			vals[i].Reg64 = w.efer;
 		else
 			return E_INVALIDARG;
 	}
@@ -708,9 +710,19 @@ static const struct tcase cases[] = {
 	  .regs = { R(Rax, 0x5000), R(Rcx, 7) }, .map = { MAP(0x2000, 0x7000) },
 	  .ev = { MR(0x1fff, 1, 0x89), MR(0x7000, 8, 0x08), MW(0x5000, 8, 7) },
 	  .out = { RIP(0x2001) }, .status = OK },
-	{ "fetch fault: #PF with I", M64, "89 08", .given = -1,
-	  .regs = { R(Rax, 0x2000) }, .map = { MAPC(0x1000, PageNotPresent) },
+	{ "fetch fault: #PF with I (EFER.NXE)", M64, "89 08", .given = -1,
+	  .regs = { R(Rax, 0x2000), R(Efer, 0xd00) }, .map = { MAPC(0x1000, PageNotPresent) },
 	  .out = { CR2(0x1000), PEND(14, 0x10) }, .status = OK },
+	{ "fetch fault: #PF with I (CR4.SMEP)", M32, "89 08", .given = -1,
+	  .regs = { R(Rax, 0x2000), R(Cr4, 0x100000) },
+	  .map = { MAPC(0x1000, PageNotPresent) },
+	  .out = { CR2(0x1000), PEND(14, 0x10) }, .status = OK },
+	{ "fetch fault: no I without NXE or SMEP", M32, "89 08", .given = -1,
+	  .regs = { R(Rax, 0x2000) }, .map = { MAPC(0x1000, PageNotPresent) },
+	  .out = { CR2(0x1000), PEND(14, 0) }, .status = OK },
+	{ "fetch at a non-canonical address: #GP(0)", M64, "89 08", .given = -1,
+	  .rip = 0x0000800000000000ull, .regs = { R(Rax, 0x2000) },
+	  .out = { PEND(13, 0) }, .status = OK },
 	{ "longer than 15 bytes", M64,
 	  "66 66 66 66 66 66 66 66 66 66 66 66 66 66 89 08",
 	  .regs = { R(Rax, 0x2000) }, .no_get = true, .status = INTERNAL },
@@ -1029,6 +1041,8 @@ static HRESULT run(WHV_EMULATOR_HANDLE emu, const struct tcase *tc,
 			w.gpr[name] = r->v;
 		} else if (name == WHvX64RegisterCr4) {
 			w.cr4 = r->v;
+		} else if (name == WHvX64RegisterEfer) {
+			w.efer = r->v;
 		} else {
 			WHV_X64_SEGMENT_REGISTER *s = &w.seg[name - WHvX64RegisterEs];
 
