@@ -206,12 +206,23 @@ static int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info)
 	return 0;
 }
 
+/*
+ * An instruction exit goes to userspace: report its length, which the VMM
+ * adds to RIP once it has emulated it (decoded when the CPU gave none).
+ */
+static int whv_insn_to_user(struct whv_vp *vp, struct whv_exit_info *info)
+{
+	if (!info->insn_len)
+		info->insn_len = max(whv_insn_length(vp), 0);
+	return 1;
+}
+
 static int whv_handle_cpuid(struct whv_vp *vp, struct whv_exit_info *info)
 {
 	u32 leaf = vp->gpr[WHV_REG_RAX], sub = vp->gpr[WHV_REG_RCX], r[4];
 
 	if (whv_cpuid_exits(vp->part, leaf))
-		return 1;
+		return whv_insn_to_user(vp, info);
 	whv_cpuid_default(vp, leaf, sub, r);
 	vp->gpr[WHV_REG_RAX] = r[0];
 	vp->gpr[WHV_REG_RBX] = r[1];
@@ -239,7 +250,7 @@ static int whv_handle_msr(struct whv_vp *vp, struct whv_exit_info *info)
 	}
 	if (ret == -ENOENT && (READ_ONCE(vp->part->extended_exits) &
 			       WHV_EXTEXIT_MSR))
-		return 1;
+		return whv_insn_to_user(vp, info);
 	if (ret)
 		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
 	return whv_skip_insn(vp, info) ? 1 : 0;
@@ -334,9 +345,7 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
 	case WHV_KEXIT_HLT:
 		/* Known before userspace sees it: HLT completes (see below). */
-		if (!info->insn_len)
-			info->insn_len = max(whv_insn_length(vp), 0);
-		return 1;
+		return whv_insn_to_user(vp, info);
 	case WHV_KEXIT_NOP:
 		return whv_skip_insn(vp, info) ? 1 : 0;
 	case WHV_KEXIT_MOV_DR:

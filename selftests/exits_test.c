@@ -707,7 +707,8 @@ TEST(cpuid_exits)
 	/* the VMM answers differently; CPUID is 2 bytes */
 	EXPECT_EQ(0, memcmp(vm.mem + e.VpContext.Rip, cpuid_bytes, 2));
 	set_guest_regs4(&vm, 0x01020304, 0x05060708, 0x090a0b0c, 0x0d0e0f10);
-	vm_set(&vm, 0, WHvX64RegisterRip, e.VpContext.Rip + 2);
+	EXPECT_EQ(2, (UINT32)e.VpContext.InstructionLength);
+	vm_skip(&vm, 0, &e);
 
 	/* leaf 0 and the overridden 0x40000001 are answered in the kernel */
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
@@ -747,7 +748,8 @@ TEST(cpuid_exits)
 			e.CpuidAccess.DefaultResultRbx,
 			e.CpuidAccess.DefaultResultRcx,
 			e.CpuidAccess.DefaultResultRdx);
-	vm_set(&vm, 0, WHvX64RegisterRip, e.VpContext.Rip + 2);
+	EXPECT_EQ(2, (UINT32)e.VpContext.InstructionLength);
+	vm_skip(&vm, 0, &e);
 
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
 	ASSERT_EQ(WHvRunVpExitReasonX64Halt, e.ExitReason);
@@ -844,7 +846,8 @@ TEST(msr_exits)
 	EXPECT_EQ(0x2222, e.MsrAccess.Rdx);
 	vm_set(&vm, 0, WHvX64RegisterRax, 0x89abcdef);
 	vm_set(&vm, 0, WHvX64RegisterRdx, 0x01234567);
-	vm_set(&vm, 0, WHvX64RegisterRip, e.VpContext.Rip + 2);
+	EXPECT_EQ(2, (UINT32)e.VpContext.InstructionLength);
+	vm_skip(&vm, 0, &e);
 
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
 	ASSERT_EQ(WHvRunVpExitReasonX64MsrAccess, e.ExitReason);
@@ -855,7 +858,8 @@ TEST(msr_exits)
 	EXPECT_EQ(0x11223344, e.MsrAccess.Rdx);
 	EXPECT_EQ(0x89abcdef, rd32(&vm, 0x3000));
 	EXPECT_EQ(0x01234567, rd32(&vm, 0x3004));
-	vm_set(&vm, 0, WHvX64RegisterRip, e.VpContext.Rip + 2);
+	EXPECT_EQ(2, (UINT32)e.VpContext.InstructionLength);
+	vm_skip(&vm, 0, &e);
 
 	/* LSTAR is handled in the kernel: no exit */
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
