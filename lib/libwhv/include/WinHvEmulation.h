@@ -147,6 +147,17 @@ HRESULT WINAPI WHvEmulatorTryMmioEmulation(
 	const WHV_MEMORY_ACCESS_CONTEXT *MmioInstructionContext,
 	WHV_EMULATOR_STATUS *EmulatorReturnStatus);
 
+/* Query routines, as in the SDK: TRUE, all four are implemented. */
+#ifndef ext_ms_win_hyperv_hvemulation_l1_1_0_query_routines
+#define ext_ms_win_hyperv_hvemulation_l1_1_0_query_routines
+
+BOOLEAN WINAPI IsWHvEmulatorCreateEmulatorPresent(VOID);
+BOOLEAN WINAPI IsWHvEmulatorDestroyEmulatorPresent(VOID);
+BOOLEAN WINAPI IsWHvEmulatorTryIoEmulationPresent(VOID);
+BOOLEAN WINAPI IsWHvEmulatorTryMmioEmulationPresent(VOID);
+
+#endif /* ext_ms_win_hyperv_hvemulation_l1_1_0_query_routines */
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,6 +4,7 @@
  * not /dev/whv is there (that is what WHvGetCapability answers).  The
  * query routines of the E_NOTIMPL stubs are in unsupported.c.
  */
+#include <WinHvEmulation.h>
 #include "libwhv.h"
 
 #define WHV_PRESENT(name) \
@@ -27,3 +28,8 @@ WHV_PRESENT(WHvRunVirtualProcessor)
 WHV_PRESENT(WHvCancelRunVirtualProcessor)
 WHV_PRESENT(WHvGetVirtualProcessorRegisters)
 WHV_PRESENT(WHvSetVirtualProcessorRegisters)
+
+WHV_PRESENT(WHvEmulatorCreateEmulator)
+WHV_PRESENT(WHvEmulatorDestroyEmulator)
+WHV_PRESENT(WHvEmulatorTryIoEmulation)
+WHV_PRESENT(WHvEmulatorTryMmioEmulation)

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <WinHvPlatform.h>
+#include <WinHvEmulation.h>
 
 typedef void (*any_fn)(void);
 typedef HRESULT (*stub_call)(any_fn fn);
@@ -293,6 +294,30 @@ START_TEST(test_shared_library)
 }
 END_TEST
 
+/* WinHvEmulation.dll's four functions and their query routines. */
+START_TEST(test_emulator_exports)
+{
+	static const char *const names[] = {
+		"WHvEmulatorCreateEmulator", "WHvEmulatorDestroyEmulator",
+		"WHvEmulatorTryIoEmulation", "WHvEmulatorTryMmioEmulation",
+	};
+	void *h = open_so();
+	char query[128];
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		so_lookup(h, names[i]);
+		snprintf(query, sizeof(query), "Is%sPresent", names[i]);
+		ck_assert_msg(((query_fn)so_lookup(h, query))() == TRUE, "%s", query);
+	}
+	ck_assert(IsWHvEmulatorCreateEmulatorPresent());
+	ck_assert(IsWHvEmulatorDestroyEmulatorPresent());
+	ck_assert(IsWHvEmulatorTryIoEmulationPresent());
+	ck_assert(IsWHvEmulatorTryMmioEmulationPresent());
+	dlclose(h);
+}
+END_TEST
+
 /* UNSUPPORTED.md's table lists each stub as `Name`, and nothing that works. */
 START_TEST(test_unsupported_table)
 {
@@ -335,6 +360,7 @@ static Suite *exports_suite(void)
 	tcase_add_test(tc, test_export_list);
 	tcase_add_test(tc, test_static_library);
 	tcase_add_test(tc, test_shared_library);
+	tcase_add_test(tc, test_emulator_exports);
 	tcase_add_test(tc, test_unsupported_table);
 	suite_add_tcase(s, tc);
 	return s;
