@@ -186,6 +186,8 @@ static int whv_get_one(struct whv_vp *vp, u32 name, struct whv_reg_value *out)
 			   (b->read_reg(vp, WHV_AREG_NMI_MASKED) ? 2 : 0);
 	} else if (name == WHV_REG_DELIVERABILITY_NOTIFICATIONS) {
 		out->low = vp->deliverability;
+	} else if (whv_fp_reg(name)) {
+		whv_fp_get(vp, name, out);
 	} else {
 		reg = whv_areg_of(name, &ok);
 		if (!ok)
@@ -249,6 +251,8 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 			vp->deliverability = v;
 			set_bit(WHV_REQ_INTERCEPTS, &vp->requests);
 		}
+	} else if (whv_fp_reg(name)) {
+		return whv_fp_set(vp, name, in, apply);
 	} else {
 		reg = whv_areg_of(name, &ok);
 		if (!ok)

@@ -245,6 +245,12 @@ bool whv_gpa_mapped(struct whv_partition *p, u64 gpa);
 bool whv_gpa_hva(struct whv_partition *p, u64 gpa, unsigned long *hva,
 		 u32 *flags);
 
+/* fpregs.c */
+bool whv_fp_reg(u32 name);
+void whv_fp_get(struct whv_vp *vp, u32 name, struct whv_reg_value *out);
+int whv_fp_set(struct whv_vp *vp, u32 name, const struct whv_reg_value *in,
+	       bool apply);
+
 /* gva.c */
 int whv_translate_gva(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa);
 

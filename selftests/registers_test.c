@@ -707,6 +707,147 @@ TEST(guest_sees_and_sets_gprs)
 	vm_destroy(&vm);
 }
 
+/* ---- x87 and SSE registers ------------------------------------------------------------------- */
+
+static WHV_REGISTER_VALUE fp_get(struct test_vm *vm, WHV_REGISTER_NAME name)
+{
+	WHV_REGISTER_VALUE v;
+
+	memset(&v, 0xcc, sizeof(v));
+	WHvGetVirtualProcessorRegisters(vm->part, 0, &name, 1, &v);
+	return v;
+}
+
+static HRESULT fp_set(struct test_vm *vm, WHV_REGISTER_NAME name, UINT64 lo, UINT64 hi)
+{
+	WHV_REGISTER_VALUE v;
+
+	memset(&v, 0, sizeof(v));
+	v.Reg128.Low64 = lo;
+	v.Reg128.High64 = hi;
+	return WHvSetVirtualProcessorRegisters(vm->part, 0, &name, 1, &v);
+}
+
+TEST(fp_initial_state)
+{
+	WHV_REGISTER_VALUE v;
+	struct test_vm vm;
+	int i;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	v = fp_get(&vm, WHvX64RegisterFpControlStatus);
+	EXPECT_EQ(0x37f, v.FpControlStatus.FpControl);
+	EXPECT_EQ(0, v.FpControlStatus.FpStatus);
+	EXPECT_EQ(0, v.FpControlStatus.FpTag);
+	v = fp_get(&vm, WHvX64RegisterXmmControlStatus);
+	EXPECT_EQ(0x1f80, v.XmmControlStatus.XmmStatusControl);
+	EXPECT_NE(0, v.XmmControlStatus.XmmStatusControlMask & 0xffbf);
+	for (i = 0; i < 16; i++) {
+		v = fp_get(&vm, (WHV_REGISTER_NAME)(WHvX64RegisterXmm0 + i));
+		EXPECT_EQ(0, v.Reg128.Low64 | v.Reg128.High64);
+	}
+	for (i = 0; i < 8; i++) {
+		v = fp_get(&vm, (WHV_REGISTER_NAME)(WHvX64RegisterFpMmx0 + i));
+		EXPECT_EQ(0, v.Reg128.Low64 | v.Reg128.High64);
+	}
+	vm_destroy(&vm);
+}
+
+TEST(fp_roundtrip_and_invalid_mxcsr)
+{
+	WHV_REGISTER_VALUE v;
+	struct test_vm vm;
+	int i;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(S_OK, fp_set(&vm, (WHV_REGISTER_NAME)(WHvX64RegisterXmm0 + i),
+				       0x1111111111111111ULL * i, ~0ULL - i));
+	for (i = 0; i < 8; i++)	/* 64-bit mantissa, 16-bit sign/exponent */
+		ASSERT_EQ(S_OK, fp_set(&vm, (WHV_REGISTER_NAME)(WHvX64RegisterFpMmx0 + i),
+				       0x8000000000000000ULL | i, 0x3fff + i));
+	/* FCW, FSW, abridged tag, FOP, FIP; then FDP, MXCSR. */
+	ASSERT_EQ(S_OK, fp_set(&vm, WHvX64RegisterFpControlStatus,
+			       0x012300ff0000027fULL, 0x4000));
+	ASSERT_EQ(S_OK, fp_set(&vm, WHvX64RegisterXmmControlStatus, 0x5000, 0x1fa0));
+	for (i = 0; i < 16; i++) {
+		v = fp_get(&vm, (WHV_REGISTER_NAME)(WHvX64RegisterXmm0 + i));
+		EXPECT_EQ(0x1111111111111111ULL * i, v.Reg128.Low64);
+		EXPECT_EQ(~0ULL - i, v.Reg128.High64);
+	}
+	for (i = 0; i < 8; i++) {
+		v = fp_get(&vm, (WHV_REGISTER_NAME)(WHvX64RegisterFpMmx0 + i));
+		EXPECT_EQ(0x8000000000000000ULL | i, v.Reg128.Low64);
+		EXPECT_EQ(0x3fff + i, v.Reg128.High64);
+	}
+	v = fp_get(&vm, WHvX64RegisterFpControlStatus);
+	EXPECT_EQ(0x27f, v.FpControlStatus.FpControl);
+	EXPECT_EQ(0xff, v.FpControlStatus.FpTag);
+	EXPECT_EQ(0x123, v.FpControlStatus.LastFpOp);
+	EXPECT_EQ(0x4000, v.FpControlStatus.LastFpRip);
+	v = fp_get(&vm, WHvX64RegisterXmmControlStatus);
+	EXPECT_EQ(0x5000, v.XmmControlStatus.LastFpRdp);
+	EXPECT_EQ(0x1fa0, v.XmmControlStatus.XmmStatusControl);
+	/* MXCSR bit 31 is reserved everywhere: refused, nothing changes. */
+	EXPECT_EQ(E_INVALIDARG, fp_set(&vm, WHvX64RegisterXmmControlStatus, 0, 0x80001f80));
+	EXPECT_EQ(0x1fa0, fp_get(&vm, WHvX64RegisterXmmControlStatus).XmmControlStatus.XmmStatusControl);
+	vm_destroy(&vm);
+}
+
+/* The guest reads what the VMM set, and the VMM reads what the guest set. */
+GUEST_CODE(fpio, ".code64",
+	"	movdqu %xmm0, 0x5000\n	movdqu %xmm7, 0x5010\n	movdqu %xmm15, 0x5020\n"
+	"	stmxcsr 0x5030\n	fnstcw 0x5034\n"
+	"	fldt 0x5040\n	fstpt 0x5050\n"	/* through the x87 stack */
+	"	movq %mm1, %rax\n	mov %rax, 0x5060\n"
+	"	movdqu 0x5100, %xmm3\n	movdqu 0x5110, %xmm12\n"
+	"	ldmxcsr 0x5120\n	fldcw 0x5124\n"
+	"	hlt\n");
+
+TEST(fp_guest_sees_and_sets)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	WHV_REGISTER_VALUE v;
+	struct test_vm vm;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_long(&vm, 0, fpio_start, fpio_end);
+	ASSERT_EQ(S_OK, fp_set(&vm, WHvX64RegisterXmm0, 0x0102030405060708ULL, 0x1112131415161718ULL));
+	ASSERT_EQ(S_OK, fp_set(&vm, WHvX64RegisterXmm7, 0x2122232425262728ULL, 0x3132333435363738ULL));
+	ASSERT_EQ(S_OK, fp_set(&vm, WHvX64RegisterXmm15, 0x4142434445464748ULL, 0x5152535455565758ULL));
+	ASSERT_EQ(S_OK, fp_set(&vm, WHvX64RegisterXmmControlStatus, 0, 0x1fc0));	/* DAZ */
+	ASSERT_EQ(S_OK, fp_set(&vm, WHvX64RegisterFpControlStatus, 0x037b, 0));	/* ZM unmasked */
+	ASSERT_EQ(S_OK, fp_set(&vm, WHvX64RegisterFpMmx1, 0xc0ffee0012345678ULL, 0x4005));
+	/* 1.5 as an 80-bit value, for FLD/FSTP. */
+	*(UINT64 *)(vm.mem + 0x5040) = 0xc000000000000000ULL;
+	*(UINT16 *)(vm.mem + 0x5048) = 0x3fff;
+	*(UINT64 *)(vm.mem + 0x5100) = 0xa1a2a3a4a5a6a7a8ULL;
+	*(UINT64 *)(vm.mem + 0x5108) = 0xb1b2b3b4b5b6b7b8ULL;
+	*(UINT64 *)(vm.mem + 0x5110) = 0xc1c2c3c4c5c6c7c8ULL;
+	*(UINT64 *)(vm.mem + 0x5118) = 0xd1d2d3d4d5d6d7d8ULL;
+	*(UINT32 *)(vm.mem + 0x5120) = 0x9f80;	/* FTZ */
+	*(UINT16 *)(vm.mem + 0x5124) = 0x077f;	/* RC = down */
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	EXPECT_EQ(0x0102030405060708ULL, mem64(&vm, 0x5000));
+	EXPECT_EQ(0x1112131415161718ULL, mem64(&vm, 0x5008));
+	EXPECT_EQ(0x2122232425262728ULL, mem64(&vm, 0x5010));
+	EXPECT_EQ(0x5152535455565758ULL, mem64(&vm, 0x5028));
+	EXPECT_EQ(0x1fc0, (UINT32)mem64(&vm, 0x5030));
+	EXPECT_EQ(0x037b, (UINT16)mem64(&vm, 0x5034));
+	EXPECT_EQ(0xc000000000000000ULL, mem64(&vm, 0x5050));
+	EXPECT_EQ(0x3fff, (UINT16)mem64(&vm, 0x5058));
+	EXPECT_EQ(0xc0ffee0012345678ULL, mem64(&vm, 0x5060));
+	v = fp_get(&vm, WHvX64RegisterXmm3);
+	EXPECT_EQ(0xa1a2a3a4a5a6a7a8ULL, v.Reg128.Low64);
+	EXPECT_EQ(0xb1b2b3b4b5b6b7b8ULL, v.Reg128.High64);
+	v = fp_get(&vm, WHvX64RegisterXmm12);
+	EXPECT_EQ(0xd1d2d3d4d5d6d7d8ULL, v.Reg128.High64);
+	EXPECT_EQ(0x9f80, fp_get(&vm, WHvX64RegisterXmmControlStatus).XmmControlStatus.XmmStatusControl);
+	EXPECT_EQ(0x077f, fp_get(&vm, WHvX64RegisterFpControlStatus).FpControlStatus.FpControl);
+	vm_destroy(&vm);
+}
+
 /* ---- XCR0 ------------------------------------------------------------------------------------ */
 
 GUEST_CODE(xcr0, ".code64",
