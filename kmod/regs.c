@@ -207,6 +207,8 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 	enum whv_areg reg;
 	bool ok;
 
+	if (whv_fp_reg(name))
+		return whv_fp_set(vp, name, in, apply);
 	if (name <= WHV_REG_R15) {
 		if (apply)
 			vp->gpr[name] = v;
@@ -251,8 +253,6 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 			vp->deliverability = v;
 			set_bit(WHV_REQ_INTERCEPTS, &vp->requests);
 		}
-	} else if (whv_fp_reg(name)) {
-		return whv_fp_set(vp, name, in, apply);
 	} else {
 		reg = whv_areg_of(name, &ok);
 		if (!ok)
