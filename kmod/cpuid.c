@@ -151,9 +151,7 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		out[EDX] &= BIT(8);	/* invariant TSC */
 		break;
 	case 0x80000008:
-		/* Nested tables map 48 bits of guest-physical space. */
-		out[EAX] = (out[EAX] & 0xff00) |
-			   min_t(u32, out[EAX] & 0xff, WHV_GPA_BITS);
+		out[EAX] = (out[EAX] & 0xff00) | whv_guest_phys_bits();
 		out[EBX] = 0;
 		out[ECX] = 0;
 		out[EDX] = 0;
@@ -161,6 +159,15 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 	default:
 		memset(out, 0, 16);	/* not virtualized */
 	}
+}
+
+/*
+ * MAXPHYADDR as guests see it (CPUID, page-table reserved bits, the
+ * PhysicalAddressWidth capability): the CPU's, but nested tables map 48.
+ */
+u32 whv_guest_phys_bits(void)
+{
+	return min_t(u32, cpuid_eax(0x80000008) & 0xff, WHV_GPA_BITS);
 }
 
 void whv_cpuid_default(struct whv_vp *vp, u32 leaf, u32 sub, u32 out[4])

@@ -244,7 +244,7 @@ static int whv_walk(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa)
 	u64 cr3 = b->read_reg(vp, WHV_AREG_CR3);
 	u64 cr4 = b->read_reg(vp, WHV_AREG_CR4);
 	u64 efer = b->read_reg(vp, WHV_AREG_EFER);
-	int phys = min_t(int, boot_cpu_data.x86_phys_bits, WHV_GPA_BITS);
+	int phys = whv_guest_phys_bits();
 	u64 no_nx = (efer & EFER_NX) ? 0 : PTE_NX;
 	struct whv_walk w = {
 		.part = vp->part, .user = true, .write = true, .exec = true,

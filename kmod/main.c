@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 #include "whv.h"
 
 const struct whv_backend *whv_backend;
@@ -43,6 +44,17 @@ static int whv_get_capability(struct whv_capability __user *ucap)
 	case WHV_CAP_PROCESSOR_CLFLUSH_SIZE:
 		cap.data[0] = boot_cpu_data.x86_clflush_size / 8;
 		cap.size = 1;
+		break;
+	case WHV_CAP_PROCESSOR_CLOCK_FREQUENCY:
+		/* The guest's TSC is the host's, offset only. */
+		if (!tsc_khz)
+			return -ENOPROTOOPT;
+		cap.data[0] = (u64)tsc_khz * 1000;
+		cap.size = 8;
+		break;
+	case WHV_CAP_PHYSICAL_ADDRESS_WIDTH:
+		cap.data[0] = whv_guest_phys_bits();
+		cap.size = 4;
 		break;
 	default:
 		return -ENOPROTOOPT;

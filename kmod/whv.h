@@ -294,6 +294,7 @@ int whv_encode_canceled(struct whv_vp *vp, struct whv_exit *ex);
 /* cpuid.c */
 void whv_cpuid_default(struct whv_vp *vp, u32 leaf, u32 subleaf, u32 out[4]);
 bool whv_cpuid_exits(struct whv_partition *p, u32 leaf);
+u32 whv_guest_phys_bits(void);
 
 /* msr.c */
 int whv_msr_read(struct whv_vp *vp, u32 msr, u64 *val);

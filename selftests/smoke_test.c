@@ -42,4 +42,29 @@ TEST(real_mode_hello)
 	vm_destroy(&vm);
 }
 
+/* Capabilities a VMM reads before building a VM, checked against the CPU. */
+TEST(capabilities)
+{
+	unsigned int a = 0x80000008, b, c = 0, d;
+	WHV_CAPABILITY cap;
+	UINT32 written;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	memset(&cap, 0, sizeof(cap));
+	ASSERT_EQ(S_OK, WHvGetCapability(WHvCapabilityCodePhysicalAddressWidth,
+					 &cap, sizeof(cap), &written));
+	EXPECT_EQ(4, written);
+	EXPECT_EQ((a & 0xff) < 48 ? (a & 0xff) : 48, cap.PhysicalAddressWidth);
+	memset(&cap, 0, sizeof(cap));
+	ASSERT_EQ(S_OK, WHvGetCapability(WHvCapabilityCodeProcessorClockFrequency,
+					 &cap, sizeof(cap), &written));
+	EXPECT_EQ(8, written);
+	/* The TSC of any machine this runs on: between 100 MHz and 10 GHz. */
+	EXPECT_LT(100000000ULL, cap.ProcessorClockFrequency);
+	EXPECT_GT(10000000000ULL, cap.ProcessorClockFrequency);
+	EXPECT_EQ(WHV_E_INSUFFICIENT_BUFFER,
+		  WHvGetCapability(WHvCapabilityCodeProcessorClockFrequency,
+				   &cap, 4, &written));
+}
+
 TEST_HARNESS_MAIN
