@@ -153,6 +153,12 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 	case WHV_KEXIT_HLT:
 		ex->reason = WHV_EXIT_HALT;
 		break;
+	case WHV_KEXIT_RDTSC:
+		ex->reason = WHV_EXIT_RDTSC;
+		ex->rdtsc.virtual_offset =
+			whv_backend->read_reg(vp, WHV_AREG_TSC_OFFSET);
+		ex->rdtsc.tsc = info->rdtsc.host_tsc + ex->rdtsc.virtual_offset;
+		break;
 	case WHV_KEXIT_IRQ_WINDOW:
 		ex->reason = WHV_EXIT_INTERRUPT_WINDOW;
 		ex->window.deliverable_type = WHV_PENDING_INTERRUPT;

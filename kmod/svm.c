@@ -253,6 +253,8 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 		return s->g_pat;
 	case WHV_AREG_TSC:
 		return rdtsc() + vmcb->control.tsc_offset;
+	case WHV_AREG_TSC_OFFSET:
+		return vmcb->control.tsc_offset;
 	case WHV_AREG_KERNEL_GS_BASE:
 		return s->kernel_gs_base;
 	case WHV_AREG_SYSENTER_CS:
@@ -325,6 +327,8 @@ static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 	case WHV_AREG_TSC:
 		vmcb->control.tsc_offset = v - rdtsc();
 		break;
+	case WHV_AREG_TSC_OFFSET:
+		break;		/* read only */
 	case WHV_AREG_KERNEL_GS_BASE:
 		s->kernel_gs_base = v;
 		break;
@@ -380,6 +384,8 @@ static void svm_update_intercepts(struct whv_vp *vp)
 		 (u32)READ_ONCE(p->exception_bitmap) : 0) | SVM_HOST_EXCEPTIONS;
 	svm_set_intercept(vmcb, INTERCEPT_IRET,
 			  svm->nmi_masked && !svm->awaiting_iret);
+	svm_set_intercept(vmcb, INTERCEPT_RDTSC,
+			  READ_ONCE(p->extended_exits) & WHV_EXTEXIT_RDTSC);
 	/* A virtual interrupt the guest takes as soon as it can: VINTR exit. */
 	svm_set_intercept(vmcb, INTERCEPT_VINTR, window);
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK);
@@ -621,6 +627,10 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 		break;
 	case SVM_EXIT_XSETBV:
 		e->kind = WHV_KEXIT_XSETBV;
+		e->insn_len = svm_next_rip_len(vmcb);
+		break;
+	case SVM_EXIT_RDTSC:
+		e->kind = WHV_KEXIT_RDTSC;
 		e->insn_len = svm_next_rip_len(vmcb);
 		break;
 	case SVM_EXIT_HLT:

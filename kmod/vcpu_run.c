@@ -231,6 +231,24 @@ static int whv_handle_cpuid(struct whv_vp *vp, struct whv_exit_info *info)
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
 
+/*
+ * RDTSC is intercepted only while userspace asks for X64Rdtsc exits; one
+ * that raced with turning them off is completed here, as the CPU would.
+ */
+static int whv_handle_rdtsc(struct whv_vp *vp, struct whv_exit_info *info)
+{
+	u64 tsc;
+
+	info->rdtsc.host_tsc = rdtsc();
+	if (READ_ONCE(vp->part->extended_exits) & WHV_EXTEXIT_RDTSC)
+		return whv_insn_to_user(vp, info);
+	tsc = info->rdtsc.host_tsc +
+	      whv_backend->read_reg(vp, WHV_AREG_TSC_OFFSET);
+	vp->gpr[WHV_REG_RAX] = (u32)tsc;
+	vp->gpr[WHV_REG_RDX] = tsc >> 32;
+	return whv_skip_insn(vp, info) ? 1 : 0;
+}
+
 static int whv_handle_msr(struct whv_vp *vp, struct whv_exit_info *info)
 {
 	u32 msr = vp->gpr[WHV_REG_RCX];
@@ -350,6 +368,8 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 		return whv_skip_insn(vp, info) ? 1 : 0;
 	case WHV_KEXIT_MOV_DR:
 		return whv_handle_mov_dr(vp, info);
+	case WHV_KEXIT_RDTSC:
+		return whv_handle_rdtsc(vp, info);
 	case WHV_KEXIT_IRQ_WINDOW:
 		vp->deliverability &= ~WHV_DELIVER_INTERRUPT;
 		whv_backend->update_intercepts(vp);

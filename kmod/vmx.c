@@ -50,7 +50,7 @@ u32 vmx_pin_ctls, vmx_cpu_ctls, vmx_cpu_ctls2, vmx_exit_ctls, vmx_entry_ctls;
 u64 vmx_cr0_fixed0, vmx_cr0_fixed1, vmx_cr4_fixed0, vmx_cr4_fixed1;
 static u32 vmx_revision;
 static u64 vmx_ept_caps;
-static u32 vmx_window_ctls;	/* interrupt/NMI window exiting, if allowed */
+static u32 vmx_optional_ctls;	/* window and RDTSC exiting, if allowed */
 static u32 vmx_timer_value;	/* preemption timer: ~10 ms in its units */
 static void *vmx_msr_bitmap, *vmx_io_bitmaps;
 static DEFINE_IDA(vmx_vpid_ida);
@@ -674,6 +674,9 @@ static void vmx_decode_exit(struct whv_vp *vp, u32 reason,
 	case EXIT_REASON_XSETBV:
 		e->kind = WHV_KEXIT_XSETBV;
 		break;
+	case EXIT_REASON_RDTSC:
+		e->kind = WHV_KEXIT_RDTSC;
+		break;
 	case EXIT_REASON_HLT:
 		e->kind = WHV_KEXIT_HLT;
 		break;
@@ -868,11 +871,12 @@ static int vmx_setup_controls(void)
 	vmx_cpu_ctls &= ~(CPU_BASED_CR3_LOAD_EXITING |
 			  CPU_BASED_CR3_STORE_EXITING | CPU_BASED_INVLPG_EXITING);
 	vmx_entry_ctls &= ~VM_ENTRY_IA32E_MODE;
-	vmx_window_ctls = native_read_msr(true_msrs ?
+	vmx_optional_ctls = native_read_msr(true_msrs ?
 					  MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 					  MSR_IA32_VMX_PROCBASED_CTLS) >> 32 &
 			  (CPU_BASED_INTR_WINDOW_EXITING |
-			   CPU_BASED_NMI_WINDOW_EXITING);
+			   CPU_BASED_NMI_WINDOW_EXITING |
+			   CPU_BASED_RDTSC_EXITING);
 
 	/*
 	 * A backstop: the timer exits every ~10 ms whatever the guest's
@@ -898,9 +902,9 @@ static int vmx_setup_controls(void)
 	return 0;
 }
 
-u32 vmx_window_controls(void)
+u32 vmx_optional_controls(void)
 {
-	return vmx_window_ctls;
+	return vmx_optional_ctls;
 }
 
 static void vmx_free_pages(void)

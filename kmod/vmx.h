@@ -83,7 +83,7 @@ int vmx_guest_set_cr0(struct whv_vp *vp, u64 val);
 int vmx_guest_set_cr4(struct whv_vp *vp, u64 val);
 
 /* vmx.c */
-u32 vmx_window_controls(void);
+u32 vmx_optional_controls(void);
 
 /* vmx_check.c */
 bool vmx_check_guest_state(struct vmx_vp *vmx);

@@ -212,6 +212,8 @@ u64 vmx_read_reg(struct whv_vp *vp, enum whv_areg reg)
 		return vmcs_read(GUEST_IA32_PAT);
 	case WHV_AREG_TSC:
 		return rdtsc() + vmcs_read(TSC_OFFSET);
+	case WHV_AREG_TSC_OFFSET:
+		return vmcs_read(TSC_OFFSET);
 	case WHV_AREG_KERNEL_GS_BASE:
 		return vmx->guest_msrs[VMX_MSR_KERNEL_GS_BASE].value;
 	case WHV_AREG_SYSENTER_CS:
@@ -289,6 +291,8 @@ void vmx_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 	case WHV_AREG_TSC:
 		vmcs_write(TSC_OFFSET, v - rdtsc());
 		break;
+	case WHV_AREG_TSC_OFFSET:
+		break;		/* read only */
 	case WHV_AREG_KERNEL_GS_BASE:
 		vmx->guest_msrs[VMX_MSR_KERNEL_GS_BASE].value = v;
 		break;
@@ -337,15 +341,17 @@ void vmx_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 void vmx_update_intercepts(struct whv_vp *vp)
 {
 	struct whv_partition *p = vp->part;
-	u32 cpu = vmx_cpu_ctls, window = vmx_window_controls();
+	u32 cpu = vmx_cpu_ctls, optional = vmx_optional_controls();
 
 	vmcs_write(EXCEPTION_BITMAP,
 		   ((READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) ?
 		    (u32)READ_ONCE(p->exception_bitmap) : 0) |
 		   BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
 	if (vp->deliverability & WHV_DELIVER_INTERRUPT)
-		cpu |= window & CPU_BASED_INTR_WINDOW_EXITING;
+		cpu |= optional & CPU_BASED_INTR_WINDOW_EXITING;
 	if (vp->deliverability & WHV_DELIVER_NMI)
-		cpu |= window & CPU_BASED_NMI_WINDOW_EXITING;
+		cpu |= optional & CPU_BASED_NMI_WINDOW_EXITING;
+	if (READ_ONCE(p->extended_exits) & WHV_EXTEXIT_RDTSC)
+		cpu |= optional & CPU_BASED_RDTSC_EXITING;
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, cpu);
 }

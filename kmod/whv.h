@@ -48,6 +48,7 @@ enum whv_exit_kind {
 	WHV_KEXIT_GP,		/* instruction the guest may not use: #GP */
 	WHV_KEXIT_NOP,		/* complete the instruction, no effect */
 	WHV_KEXIT_MOV_DR,	/* MOV to/from DR0-3, MOV to DR7 */
+	WHV_KEXIT_RDTSC,	/* intercepted only when userspace asked */
 };
 
 struct whv_exit_info {
@@ -84,6 +85,9 @@ struct whv_exit_info {
 			u32 field;	/* offending VMCS field, 0 if unknown */
 			const char *name;
 		} invalid;
+		struct {
+			u64 host_tsc;	/* read at the exit */
+		} rdtsc;
 	};
 };
 
@@ -93,6 +97,7 @@ enum whv_areg {
 	WHV_AREG_CR0, WHV_AREG_CR2, WHV_AREG_CR3, WHV_AREG_CR4, WHV_AREG_CR8,
 	WHV_AREG_DR6, WHV_AREG_DR7,
 	WHV_AREG_EFER, WHV_AREG_PAT, WHV_AREG_TSC,
+	WHV_AREG_TSC_OFFSET,	/* read only: guest TSC - host TSC */
 	WHV_AREG_KERNEL_GS_BASE, WHV_AREG_SYSENTER_CS, WHV_AREG_SYSENTER_EIP,
 	WHV_AREG_SYSENTER_ESP, WHV_AREG_STAR, WHV_AREG_LSTAR, WHV_AREG_CSTAR,
 	WHV_AREG_SFMASK,
@@ -308,6 +313,7 @@ bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa);
 
 /* Capabilities the partition can enable. */
 #define WHV_SUPPORTED_EXTENDED_EXITS \
-	(WHV_EXTEXIT_CPUID | WHV_EXTEXIT_MSR | WHV_EXTEXIT_EXCEPTION)
+	(WHV_EXTEXIT_CPUID | WHV_EXTEXIT_MSR | WHV_EXTEXIT_EXCEPTION | \
+	 WHV_EXTEXIT_RDTSC)
 
 #endif /* WHV_H */

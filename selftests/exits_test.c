@@ -19,6 +19,7 @@
 #define EXT_CPUID	(1ULL << 0)
 #define EXT_MSR		(1ULL << 1)
 #define EXT_EXCEPTION	(1ULL << 2)
+#define EXT_RDTSC	(1ULL << 3)
 
 #define SCRATCH		0x3000	/* guests store results here */
 
@@ -1474,6 +1475,60 @@ TEST(canceled_before_run)
 	ASSERT_EQ(WHvRunVpExitReasonX64Halt, e.ExitReason);
 	EXPECT_EQ(GA(hlt16, hlt16_1), e.VpContext.Rip);
 	EXPECT_EQ(0x1234abcd, vm_get(&vm, 0, WHvX64RegisterRax));
+	vm_destroy(&vm);
+}
+
+/* ---- X64Rdtsc ---------------------------------------------------------------------------- */
+
+GUEST_CODE(tsc_exit, ".code64",
+	"	rdtsc\n	mov %eax, 0x5000\n	mov %edx, 0x5004\n	hlt\n"
+	"	rdtsc\n	mov %eax, 0x5008\n	mov %edx, 0x500c\n	hlt\n");
+
+static UINT64 host_rdtsc(void)
+{
+	unsigned int lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (UINT64)hi << 32 | lo;
+}
+
+TEST(rdtsc_exit)
+{
+	const UINT64 start = 1ULL << 40, slack = 1ULL << 36;
+	WHV_PARTITION_PROPERTY prop;
+	WHV_RUN_VP_EXIT_CONTEXT e;
+	struct test_vm vm;
+	UINT64 guest;
+
+	ASSERT_EQ(S_OK, vm_create_with(&vm, 1, EXT_RDTSC, 0));
+	vm_load_long(&vm, 0, tsc_exit_start, tsc_exit_end);
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterTsc, start));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+	ASSERT_EQ(WHvRunVpExitReasonX64Rdtsc, e.ExitReason);
+	EXPECT_EQ(GUEST_LOAD, e.VpContext.Rip);
+	EXPECT_EQ(2, (UINT32)e.VpContext.InstructionLength);
+	EXPECT_EQ(0, e.ReadTsc.RdtscInfo.AsUINT64);	/* RDTSC, not RDTSCP */
+	/* What the guest would have read, and how it relates to the host's TSC. */
+	EXPECT_LE(start, e.ReadTsc.Tsc);
+	EXPECT_GT(start + slack, e.ReadTsc.Tsc);
+	guest = host_rdtsc() + e.ReadTsc.VirtualOffset;
+	EXPECT_LE(e.ReadTsc.Tsc, guest);
+	EXPECT_GT(e.ReadTsc.Tsc + slack, guest);
+	/* The VMM answers, and moves past the instruction. */
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterRax, 0x12345678));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterRdx, 0x9abcdef0));
+	vm_skip(&vm, 0, &e);
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, e.ExitReason);
+	EXPECT_EQ(0x9abcdef012345678ULL, *(UINT64 *)(vm.mem + 0x5000));
+	/* Turned off after setup: the guest reads its TSC itself. */
+	memset(&prop, 0, sizeof(prop));
+	ASSERT_EQ(S_OK, WHvSetPartitionProperty(vm.part, WHvPartitionPropertyCodeExtendedVmExits,
+						&prop, sizeof(prop)));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, e.ExitReason);
+	EXPECT_LE(start, *(UINT64 *)(vm.mem + 0x5008));
+	EXPECT_GT(start + slack, *(UINT64 *)(vm.mem + 0x5008));
 	vm_destroy(&vm);
 }
 

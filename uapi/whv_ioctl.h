@@ -78,6 +78,7 @@ struct whv_capability {
 #define WHV_EXTEXIT_CPUID		(1ULL << 0)
 #define WHV_EXTEXIT_MSR			(1ULL << 1)
 #define WHV_EXTEXIT_EXCEPTION		(1ULL << 2)
+#define WHV_EXTEXIT_RDTSC		(1ULL << 3)
 
 /* Layout of one WHV_X64_CPUID_RESULT (CpuidResultList element). */
 struct whv_cpuid_result {
@@ -180,6 +181,7 @@ struct whv_table {
 #define WHV_EXIT_MSR_ACCESS		0x00001000
 #define WHV_EXIT_CPUID			0x00001001
 #define WHV_EXIT_EXCEPTION		0x00001002
+#define WHV_EXIT_RDTSC			0x00001003
 #define WHV_EXIT_CANCELED		0x00002001
 
 /* WHV_X64_VP_EXECUTION_STATE bits */
@@ -285,6 +287,15 @@ struct whv_exit_unsupported {
 /* WHV_RUN_VP_CANCEL_REASON */
 #define WHV_CANCEL_USER			0
 
+/* RDTSC (RDTSCP is not offered to guests): what the guest would have read. */
+struct whv_exit_rdtsc {
+	__u64 tsc_aux;
+	__u64 virtual_offset;	/* guest TSC - host TSC */
+	__u64 tsc;
+	__u64 reference_time;	/* 0: no reference time source */
+	__u64 info;		/* bit 0: RDTSCP */
+};
+
 struct whv_exit_canceled {
 	__u32 reason;
 };
@@ -317,6 +328,7 @@ struct whv_exit {
 		struct whv_exit_interrupt_window window;
 		struct whv_exit_unsupported unsupported;
 		struct whv_exit_canceled canceled;
+		struct whv_exit_rdtsc rdtsc;
 		struct whv_exit_invalid_state invalid_state;
 		__u64 raw[22];
 	};
