@@ -1285,6 +1285,90 @@ TEST(inject_gp_with_error_code)
 	vm_destroy(&vm);
 }
 
+/*
+ * An event whose delivery is cut short by an exit (here: the IDT is in
+ * unmapped memory) stays pending and is delivered once the VMM fixes it.
+ */
+TEST(inject_cut_short_is_redelivered)
+{
+	WHV_X64_PENDING_INTERRUPTION_REGISTER pi;
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	const UINT64 idt = 0x400000;	/* beyond guest RAM, identity-mapped */
+	struct test_vm vm;
+	uint8_t *page;
+
+	inject_setup(_metadata, &vm);
+	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, idt, 0xfff));
+	pi.AsUINT64 = 0;
+	pi.InterruptionPending = 1;
+	pi.InterruptionType = WHvX64PendingException;
+	pi.DeliverErrorCode = 1;
+	pi.InterruptionVector = 13;
+	pi.ErrorCode = 0x1234;
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvRegisterPendingInterruption, pi.AsUINT64));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, exit.ExitReason);
+	EXPECT_EQ(idt + 13 * 16, exit.MemoryAccess.Gpa & ~7ULL);
+	EXPECT_EQ(GUEST_LOAD, exit.VpContext.Rip);
+	EXPECT_EQ(1, (UINT32)exit.VpContext.ExecutionState.InterruptionPending);
+	EXPECT_EQ(pi.AsUINT64, vm_get(&vm, 0, WHvRegisterPendingInterruption));
+	/* The VMM puts the IDT there; the same #GP arrives, once. */
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	memcpy(page, vm.mem + IDT_BASE, 4096);
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, page, idt, 4096,
+				       WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason) {
+		TH_LOG("exit reason 0x%x at 0x%llx", exit.ExitReason,
+		       (unsigned long long)exit.VpContext.Rip);
+	}
+	EXPECT_EQ(13, mem64(&vm, 0x5018));
+	EXPECT_EQ(0x1234, mem64(&vm, 0x5000));
+	EXPECT_EQ(GUEST_LOAD, mem64(&vm, 0x5008));
+	EXPECT_EQ(0, vm_get(&vm, 0, WHvRegisterPendingInterruption));
+	vm_destroy(&vm);
+	munmap(page, 4096);
+}
+
+/* The same for an exception the guest raises itself (#UD from UD2). */
+GUEST_CODE(vect, ".code64",
+	"	ud2\n"
+	"	hlt\n"
+	".globl vect_ud\n"
+	"vect_ud:\n"
+	"	mov 0(%rsp), %rax\n	mov %rax, 0x5040\n"
+	"	movq $6, 0x5048\n"
+	"	hlt\n");
+extern const uint8_t vect_ud[];
+
+TEST(guest_exception_cut_short_is_redelivered)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	const UINT64 idt = 0x400000;
+	struct test_vm vm;
+	uint8_t *page;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_long(&vm, 0, vect_start, vect_end);
+	set_gate(&vm, 6, LABEL_GPA(vect_start, vect_ud));
+	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, idt, 0xfff));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, exit.ExitReason);
+	EXPECT_EQ(idt + 6 * 16, exit.MemoryAccess.Gpa & ~7ULL);
+	EXPECT_EQ(1, (UINT32)exit.VpContext.ExecutionState.InterruptionPending);
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	memcpy(page, vm.mem + IDT_BASE, 4096);
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, page, idt, 4096, WHvMapGpaRangeFlagRead));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	EXPECT_EQ(6, mem64(&vm, 0x5048));
+	EXPECT_EQ(GUEST_LOAD, mem64(&vm, 0x5040));	/* #UD is a fault: RIP of UD2 */
+	vm_destroy(&vm);
+	munmap(page, 4096);
+}
+
 TEST(inject_nmi_vector2)
 {
 	WHV_X64_PENDING_INTERRUPTION_REGISTER pi;
