@@ -1285,6 +1285,22 @@ TEST(inject_gp_with_error_code)
 	vm_destroy(&vm);
 }
 
+/* The VMM's fix for an IDT in unmapped memory: a copy of it mapped at @gpa. */
+static uint8_t *map_idt_copy(struct test_vm *vm, UINT64 gpa)
+{
+	uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		return NULL;
+	memcpy(page, vm->mem + IDT_BASE, 4096);
+	if (FAILED(WHvMapGpaRange(vm->part, page, gpa, 4096, WHvMapGpaRangeFlagRead))) {
+		munmap(page, 4096);
+		return NULL;
+	}
+	return page;
+}
+
 /*
  * An event whose delivery is cut short by an exit (here: the IDT is in
  * unmapped memory) stays pending and is delivered once the VMM fixes it.
@@ -1313,11 +1329,8 @@ TEST(inject_cut_short_is_redelivered)
 	EXPECT_EQ(1, (UINT32)exit.VpContext.ExecutionState.InterruptionPending);
 	EXPECT_EQ(pi.AsUINT64, vm_get(&vm, 0, WHvRegisterPendingInterruption));
 	/* The VMM puts the IDT there; the same #GP arrives, once. */
-	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, page);
-	memcpy(page, vm.mem + IDT_BASE, 4096);
-	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, page, idt, 4096,
-				       WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite));
+	page = map_idt_copy(&vm, idt);
+	ASSERT_NE(NULL, page);
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason) {
 		TH_LOG("exit reason 0x%x at 0x%llx", exit.ExitReason,
@@ -1357,10 +1370,8 @@ TEST(guest_exception_cut_short_is_redelivered)
 	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, exit.ExitReason);
 	EXPECT_EQ(idt + 6 * 16, exit.MemoryAccess.Gpa & ~7ULL);
 	EXPECT_EQ(1, (UINT32)exit.VpContext.ExecutionState.InterruptionPending);
-	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, page);
-	memcpy(page, vm.mem + IDT_BASE, 4096);
-	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, page, idt, 4096, WHvMapGpaRangeFlagRead));
+	page = map_idt_copy(&vm, idt);
+	ASSERT_NE(NULL, page);
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
 	EXPECT_EQ(6, mem64(&vm, 0x5048));
