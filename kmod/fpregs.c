@@ -99,6 +99,21 @@ static void whv_fp_materialize(struct whv_vp *vp, u64 component)
 	*bv |= component;
 }
 
+/* The FPU state of a new VP: every component initial, MXCSR its default. */
+void whv_fp_reset(struct whv_vp *vp)
+{
+	struct fxregs_state *fx = whv_fx(vp);
+	u64 *bv = whv_xstate_bv(vp);
+
+	if (bv) {
+		*bv = 0;
+	} else {
+		memset(fx, 0, offsetof(struct fxregs_state, padding));
+		fx->cwd = FCW_INIT;
+	}
+	fx->mxcsr = MXCSR_DEFAULT;
+}
+
 /* Validate (and with @apply, write) one x87/SSE register. */
 int whv_fp_set(struct whv_vp *vp, u32 name, const struct whv_reg_value *in,
 	       bool apply)

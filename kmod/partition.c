@@ -262,6 +262,40 @@ out_names:
 	return ret;
 }
 
+/*
+ * WHvResetPartition: all VPs are held (none may be running: EBUSY, nothing
+ * reset) and reinitialized in place; mappings and properties stay.
+ */
+static int whv_reset_partition(struct whv_partition *p)
+{
+	struct whv_vp *held[WHV_MAX_VPS];
+	int i, n = 0, ret = 0;
+
+	mutex_lock(&p->lock);
+	if (!p->setup_done) {
+		mutex_unlock(&p->lock);
+		return -EBADFD;
+	}
+	for (i = 0; i < WHV_MAX_VPS && !ret; i++) {
+		struct whv_vp *vp = rcu_dereference_protected(p->vps[i],
+						lockdep_is_held(&p->lock));
+
+		if (!vp)
+			continue;
+		if (mutex_trylock(&vp->run_lock))
+			held[n++] = vp;
+		else
+			ret = -EBUSY;
+	}
+	for (i = 0; i < n; i++) {
+		if (!ret)
+			whv_vp_reinit(held[i]);
+		mutex_unlock(&held[i]->run_lock);
+	}
+	mutex_unlock(&p->lock);
+	return ret;
+}
+
 static int whv_translate_ioctl(struct whv_partition *p, void __user *arg)
 {
 	const u32 known = WHV_GVA_VALIDATE_ANY | WHV_GVA_PRIVILEGE_EXEMPT |
@@ -351,6 +385,8 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 		return whv_registers_ioctl(p, uarg, true);
 	case WHV_TRANSLATE_GVA:
 		return whv_translate_ioctl(p, uarg);
+	case WHV_RESET_PARTITION:
+		return arg ? -EINVAL : whv_reset_partition(p);
 	default:
 		return -ENOTTY;
 	}

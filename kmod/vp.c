@@ -7,6 +7,7 @@
 #include <linux/smp.h>
 #include "whv.h"
 
+/* The architectural state after RESET that differs from all-zero. */
 static void whv_vp_reset(struct whv_vp *vp)
 {
 	const struct whv_backend *b = whv_backend;
@@ -33,6 +34,39 @@ static void whv_vp_reset(struct whv_vp *vp)
 	b->write_reg(vp, WHV_AREG_TSC, 0);
 	vp->xcr0 = XFEATURE_MASK_FP;
 	vp->apic_base = 0xfee00000 | 0x800 | (vp->index ? 0 : 0x100);
+}
+
+/*
+ * WHvResetPartition for one VP (held, not running): everything back to
+ * what a new VP has, in an order the backends accept (EFER before CR0).
+ */
+void whv_vp_reinit(struct whv_vp *vp)
+{
+	static const enum whv_areg zeroed[] = {
+		WHV_AREG_EFER, WHV_AREG_CR2, WHV_AREG_CR3, WHV_AREG_CR4,
+		WHV_AREG_CR8, WHV_AREG_KERNEL_GS_BASE, WHV_AREG_SYSENTER_CS,
+		WHV_AREG_SYSENTER_EIP, WHV_AREG_SYSENTER_ESP, WHV_AREG_STAR,
+		WHV_AREG_LSTAR, WHV_AREG_CSTAR, WHV_AREG_SFMASK,
+		WHV_AREG_INT_SHADOW, WHV_AREG_PENDING_EVENT,
+		WHV_AREG_NMI_MASKED,
+	};
+	const struct whv_backend *b = whv_backend;
+	int i;
+
+	whv_vp_load(vp);
+	for (i = 0; i < ARRAY_SIZE(zeroed); i++)
+		b->write_reg(vp, zeroed[i], 0);
+	whv_vp_reset(vp);
+	whv_vp_put(vp);
+	memset(vp->gpr, 0, sizeof(vp->gpr));
+	memset(vp->dr, 0, sizeof(vp->dr));
+	vp->pkru = 0;
+	vp->deliverability = 0;
+	vp->mtrr_def_type = 0;
+	WRITE_ONCE(vp->cancel, false);
+	whv_fp_reset(vp);
+	set_bit(WHV_REQ_INTERCEPTS, &vp->requests);
+	set_bit(WHV_REQ_TLB_FLUSH, &vp->requests);
 }
 
 int whv_vp_create(struct whv_partition *p, u32 index)

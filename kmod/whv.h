@@ -252,6 +252,7 @@ bool whv_gpa_hva(struct whv_partition *p, u64 gpa, unsigned long *hva,
 
 /* fpregs.c */
 bool whv_fp_reg(u32 name);
+void whv_fp_reset(struct whv_vp *vp);
 void whv_fp_get(struct whv_vp *vp, u32 name, struct whv_reg_value *out);
 int whv_fp_set(struct whv_vp *vp, u32 name, const struct whv_reg_value *in,
 	       bool apply);
@@ -268,6 +269,7 @@ void whv_npt_free(struct whv_partition *p);
 /* vp.c */
 int whv_vp_create(struct whv_partition *p, u32 index);
 int whv_vp_delete(struct whv_partition *p, u32 index);
+void whv_vp_reinit(struct whv_vp *vp);
 void whv_vp_load(struct whv_vp *vp);
 void whv_vp_put(struct whv_vp *vp);
 void whv_vp_free(struct whv_vp *vp);

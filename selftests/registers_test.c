@@ -6,6 +6,8 @@
  * XGETBV/XSETBV, RDTSC), plus event injection via PendingInterruption.
  */
 #include <stdlib.h>
+#include <unistd.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "kselftest_harness.h"
@@ -709,13 +711,18 @@ TEST(guest_sees_and_sets_gprs)
 
 /* ---- x87 and SSE registers ------------------------------------------------------------------- */
 
-static WHV_REGISTER_VALUE fp_get(struct test_vm *vm, WHV_REGISTER_NAME name)
+static WHV_REGISTER_VALUE fp_get_vp(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name)
 {
 	WHV_REGISTER_VALUE v;
 
 	memset(&v, 0xcc, sizeof(v));
-	WHvGetVirtualProcessorRegisters(vm->part, 0, &name, 1, &v);
+	WHvGetVirtualProcessorRegisters(vm->part, vp, &name, 1, &v);
 	return v;
+}
+
+static WHV_REGISTER_VALUE fp_get(struct test_vm *vm, WHV_REGISTER_NAME name)
+{
+	return fp_get_vp(vm, 0, name);
 }
 
 static HRESULT fp_set(struct test_vm *vm, WHV_REGISTER_NAME name, UINT64 lo, UINT64 hi)
@@ -845,6 +852,112 @@ TEST(fp_guest_sees_and_sets)
 	EXPECT_EQ(0xd1d2d3d4d5d6d7d8ULL, v.Reg128.High64);
 	EXPECT_EQ(0x9f80, fp_get(&vm, WHvX64RegisterXmmControlStatus).XmmControlStatus.XmmStatusControl);
 	EXPECT_EQ(0x077f, fp_get(&vm, WHvX64RegisterFpControlStatus).FpControlStatus.FpControl);
+	vm_destroy(&vm);
+}
+
+/* ---- WHvResetPartition ------------------------------------------------------------------ */
+
+GUEST_CODE(dirty, ".code64",
+	"	mov $0x1234, %rbx\n	mov $0x5678, %r15\n"
+	"	movq %rbx, %xmm5\n"
+	"	movq $0x600d, 0x5000\n"
+	"	mov %cr4, %rax\n	or $0x80, %rax\n	mov %rax, %cr4\n"	/* PGE */
+	"	hlt\n");
+
+GUEST_CODE(spin, ".code16",
+	"1:	jmp 1b\n");
+
+struct runner {
+	struct test_vm *vm;
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	HRESULT hr;
+};
+
+static void *run_vp1(void *arg)
+{
+	struct runner *r = arg;
+
+	/* Until it really runs: a reset in progress holds the VP for a moment. */
+	do
+		r->hr = vm_run(r->vm, 1, &r->exit);
+	while (r->hr == WHV_E_INVALID_VP_STATE);
+	return NULL;
+}
+
+TEST(reset_partition)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	WHV_PARTITION_HANDLE h;
+	struct test_vm vm;
+	UINT32 vp;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 2));
+	/* VP 0 ran a 64-bit guest; VP 1 got its state from the VMM. */
+	vm_load_long(&vm, 0, dirty_start, dirty_end);
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	vm_load_long(&vm, 1, dirty_start, dirty_end);
+	ASSERT_EQ(S_OK, vm_set(&vm, 1, WHvX64RegisterLstar, 0xffffffff81000000ULL));
+	ASSERT_EQ(S_OK, vm_set(&vm, 1, WHvRegisterInterruptState, 3));
+	ASSERT_EQ(S_OK, vm_set(&vm, 1, WHvX64RegisterDeliverabilityNotifications, 2));
+	ASSERT_EQ(S_OK, vm_set(&vm, 1, WHvRegisterPendingInterruption, 0x300001));
+	ASSERT_EQ(S_OK, vm_set(&vm, 1, WHvX64RegisterDr0, 0x1000));
+	ASSERT_EQ(S_OK, vm_set(&vm, 1, WHvX64RegisterCr8, 5));
+	ASSERT_EQ(S_OK, fp_set(&vm, WHvX64RegisterXmmControlStatus, 0, 0x1fc0));	/* VP 0 */
+
+	ASSERT_EQ(S_OK, WHvResetPartition(vm.part));
+	for (vp = 0; vp < 2; vp++) {
+		WHV_REGISTER_VALUE v;
+
+		check_reset(_metadata, &vm, vp);
+		EXPECT_EQ(0, vm_get(&vm, vp, WHvX64RegisterCr8));
+		v = fp_get_vp(&vm, vp, WHvX64RegisterXmm5);
+		EXPECT_EQ(0, v.Reg128.Low64 | v.Reg128.High64);
+		v = fp_get_vp(&vm, vp, WHvX64RegisterFpControlStatus);
+		EXPECT_EQ(0x37f, v.FpControlStatus.FpControl);
+		v = fp_get_vp(&vm, vp, WHvX64RegisterXmmControlStatus);
+		EXPECT_EQ(0x1f80, v.XmmControlStatus.XmmStatusControl);
+	}
+	/* Memory and mappings stay: the reset vector (0xffff0, in RAM) runs. */
+	EXPECT_EQ(0x600d, mem64(&vm, 0x5000));
+	vm.mem[0xffff0] = 0xf4;	/* hlt */
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	EXPECT_EQ(0xfff0, exit.VpContext.Rip);
+	vm_destroy(&vm);
+
+	/* Before setup there is nothing to reset. */
+	ASSERT_EQ(S_OK, WHvCreatePartition(&h));
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_INVALID_STATE), WHvResetPartition(h));
+	EXPECT_EQ(S_OK, WHvDeletePartition(h));
+}
+
+/* Not while a VP runs: nothing is reset then. */
+TEST(reset_partition_while_running)
+{
+	struct runner r = { 0 };
+	struct test_vm vm;
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 2));
+	vm_load_real(&vm, 1, spin_start, spin_end);
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterRbx, 0x77));
+	r.vm = &vm;
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_vp1, &r));
+	for (i = 0; WHvResetPartition(vm.part) == S_OK; i++) {
+		/* VP 1 not in its run yet: undo and try again. */
+		ASSERT_GT(10000, i);
+		ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterRbx, 0x77));
+		vm_load_real(&vm, 1, spin_start, spin_end);
+		usleep(1000);
+	}
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_INVALID_STATE), WHvResetPartition(vm.part));
+	EXPECT_EQ(0x77, vm_get(&vm, 0, WHvX64RegisterRbx));
+	ASSERT_EQ(S_OK, WHvCancelRunVirtualProcessor(vm.part, 1, 0));
+	pthread_join(t, NULL);
+	EXPECT_EQ(S_OK, r.hr);
+	EXPECT_EQ(WHvRunVpExitReasonCanceled, r.exit.ExitReason);
 	vm_destroy(&vm);
 }
 

@@ -387,5 +387,7 @@ struct whv_run_vp {
 #define WHV_RUN_VP		_IOW(WHV_IOCTL_MAGIC, 0x24, struct whv_run_vp)
 #define WHV_CANCEL_RUN_VP	_IOW(WHV_IOCTL_MAGIC, 0x25, struct whv_vp_index)
 #define WHV_TRANSLATE_GVA	_IOWR(WHV_IOCTL_MAGIC, 0x26, struct whv_translate_gva)
+/* Every VP back to its initial state; memory and properties are kept. */
+#define WHV_RESET_PARTITION	_IO(WHV_IOCTL_MAGIC, 0x15)
 
 #endif /* _UAPI_WHV_IOCTL_H */

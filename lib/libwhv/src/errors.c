@@ -27,12 +27,16 @@ HRESULT whv_hresult_from_errno(int err, enum whv_call call)
 	case ENOBUFS:
 		return WHV_E_INSUFFICIENT_BUFFER;
 	case EBADFD:
+		if (call == WHV_CALL_RESET)
+			return HRESULT_FROM_WIN32(ERROR_INVALID_STATE);
 		return WHV_E_INVALID_PARTITION_CONFIG;
 	case ENOENT:
 		return WHV_E_VP_DOES_NOT_EXIST;
 	case EEXIST:
 		return WHV_E_VP_ALREADY_EXISTS;
 	case EBUSY:
+		if (call == WHV_CALL_RESET)
+			return HRESULT_FROM_WIN32(ERROR_INVALID_STATE);
 		return WHV_E_INVALID_VP_STATE;
 	case ESRCH:
 		return WHV_E_GPA_RANGE_NOT_FOUND;

@@ -11,6 +11,7 @@ enum whv_call {
 	WHV_CALL_CAPABILITY,
 	WHV_CALL_PROPERTY,
 	WHV_CALL_REGISTERS,
+	WHV_CALL_RESET,		/* WHvResetPartition: state errors differ */
 };
 
 struct whv_partition_handle {

@@ -52,6 +52,18 @@ HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
 	return S_OK;
 }
 
+/* Every VP back to its initial state; not while one runs (docs: invalid state). */
+HRESULT WINAPI WHvResetPartition(WHV_PARTITION_HANDLE Partition)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+
+	if (!p)
+		return E_HANDLE;
+	if (ioctl(p->fd, WHV_RESET_PARTITION, 0) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_RESET);
+	return S_OK;
+}
+
 HRESULT WINAPI WHvDeletePartition(WHV_PARTITION_HANDLE Partition)
 {
 	struct whv_partition_handle *p = whv_handle(Partition);

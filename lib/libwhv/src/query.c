@@ -15,6 +15,7 @@ WHV_PRESENT(WHvGetCapability)
 WHV_PRESENT(WHvCreatePartition)
 WHV_PRESENT(WHvSetupPartition)
 WHV_PRESENT(WHvDeletePartition)
+WHV_PRESENT(WHvResetPartition)
 WHV_PRESENT(WHvGetPartitionProperty)
 WHV_PRESENT(WHvSetPartitionProperty)
 

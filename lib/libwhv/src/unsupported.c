@@ -16,13 +16,7 @@
 #define WHV_ABSENT(name) \
 	BOOLEAN WINAPI Is##name##Present(VOID) { return FALSE; }
 
-/* Partition reset and partition time: no kernel support for either yet. */
-
-HRESULT WINAPI WHvResetPartition(WHV_PARTITION_HANDLE Partition)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvResetPartition)
+/* Partition time: no kernel support yet. */
 
 HRESULT WINAPI WHvSuspendPartitionTime(WHV_PARTITION_HANDLE Partition)
 {
