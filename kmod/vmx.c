@@ -502,6 +502,9 @@ static void vmx_requeue_event(struct vmx_vp *vmx)
 
 	if (!(info & VECTORING_INFO_VALID_MASK))
 		return;
+	/* Real mode delivers no error code, whatever the CPU model reports. */
+	if (!(vmcs_read(GUEST_CR0) & X86_CR0_PE))
+		info &= ~VECTORING_INFO_DELIVER_CODE_MASK;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_UNBLOCK_NMI);
 	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,

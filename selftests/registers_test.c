@@ -1493,6 +1493,54 @@ TEST(guest_exception_cut_short_is_redelivered)
 	munmap(page, 4096);
 }
 
+/* And in real mode, where a #GP has no error code: IVT in unmapped memory. */
+GUEST_CODE(vect16, ".code16",
+	".globl vect16_fault\n"
+	"vect16_fault:\n"
+	"	int $0xc0\n"		/* beyond the IVT limit: #GP */
+	"	hlt\n"
+	".globl vect16_gp\n"
+	"vect16_gp:\n"
+	"	mov %sp, %bp\n	mov 0(%bp), %ax\n	mov %ax, 0x5040\n"
+	"	movw $13, 0x5048\n"
+	"	hlt\n");
+extern const uint8_t vect16_gp[], vect16_fault[];
+
+TEST(real_mode_exception_cut_short_is_redelivered)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	const UINT64 ivt = 0x400000;
+	UINT32 *vec;
+	struct test_vm vm;
+	uint8_t *page;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_real(&vm, 0, vect16_start, vect16_end);
+	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, ivt, 0x1ff));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, exit.ExitReason) {
+		TH_LOG("exit reason 0x%x at 0x%llx", exit.ExitReason,
+		       (unsigned long long)exit.VpContext.Rip);
+	}
+	EXPECT_EQ(ivt + 13 * 4, exit.MemoryAccess.Gpa & ~3ULL);
+	/* The VMM maps an IVT whose #GP vector is the handler. */
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	vec = (UINT32 *)page;
+	vec[13] = (UINT32)LABEL_GPA(vect16_start, vect16_gp);	/* 0000:offset */
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, page, ivt, 4096, WHvMapGpaRangeFlagRead));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason) {
+		TH_LOG("exit reason 0x%x at 0x%llx", exit.ExitReason,
+		       (unsigned long long)exit.VpContext.Rip);
+	}
+	EXPECT_EQ(13, (UINT16)mem64(&vm, 0x5048));
+	/* No error code pushed: the frame starts with the faulting IP. */
+	EXPECT_EQ(LABEL_GPA(vect16_start, vect16_fault), (UINT16)mem64(&vm, 0x5040));
+	vm_destroy(&vm);
+	munmap(page, 4096);
+}
+
 TEST(inject_nmi_vector2)
 {
 	WHV_X64_PENDING_INTERRUPTION_REGISTER pi;
