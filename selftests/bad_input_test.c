@@ -983,6 +983,50 @@ TEST(registers_unknown_name_all_or_nothing)
 	vm_destroy(&vm);
 }
 
+/* WHV_TRANSLATE_GVA and WHV_RESET_PARTITION, below libwhv. */
+TEST(translate_and_reset_raw_errors)
+{
+	int dev = dev_open(), pfd, unset;
+	void *bad = bad_page();
+	struct whv_translate_gva t;
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, bad);
+	pfd = raw_partition(dev, 1, true);
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	memset(&t, 0, sizeof(t));
+	t.gva = 0x1234;
+	EXPECT_EQ(0, xioctl(pfd, WHV_TRANSLATE_GVA, &t));
+	EXPECT_EQ(0x1234, t.gpa);	/* real mode: GVA = GPA */
+	EXPECT_EQ(WHV_GVA_GPA_UNMAPPED, t.result);	/* nothing mapped */
+	t.reserved = 1;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_TRANSLATE_GVA, &t));
+	t.reserved = 0;
+	t.flags = 0x20;			/* not a WHV_TRANSLATE_GVA_FLAGS bit */
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_TRANSLATE_GVA, &t));
+	t.flags = WHV_GVA_ENFORCE_SMAP | WHV_GVA_OVERRIDE_SMAP;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_TRANSLATE_GVA, &t));
+	t.flags = 0;
+	t.vp_index = 1;
+	EXPECT_EQ(-ENOENT, xioctl(pfd, WHV_TRANSLATE_GVA, &t));
+	t.vp_index = WHV_MAX_VPS;
+	EXPECT_EQ(-ENOENT, xioctl(pfd, WHV_TRANSLATE_GVA, &t));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_TRANSLATE_GVA, NULL));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_TRANSLATE_GVA, bad));
+	EXPECT_EQ(-EINVAL, xioctl_ul(pfd, WHV_RESET_PARTITION, 1));
+	EXPECT_EQ(0, xioctl_ul(pfd, WHV_RESET_PARTITION, 0));
+	/* Before setup: no VP to translate for, nothing to reset. */
+	unset = raw_partition(dev, 1, false);
+	ASSERT_LE(0, unset);
+	t.vp_index = 0;
+	EXPECT_EQ(-EBADFD, xioctl(unset, WHV_TRANSLATE_GVA, &t));
+	EXPECT_EQ(-EBADFD, xioctl_ul(unset, WHV_RESET_PARTITION, 0));
+	close(unset);
+	close(pfd);
+	close(dev);
+}
+
 TEST(registers_raw_errors)
 {
 	int dev = dev_open(), pfd;
