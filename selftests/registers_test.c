@@ -1368,6 +1368,20 @@ static void inject_setup(struct __test_metadata *_metadata, struct test_vm *vm)
 	set_gate(vm, 2, LABEL_GPA(inject_start, inject_nmi));
 }
 
+/* PendingInterruption: #GP with error code 0x1234 (inject_gp records it). */
+static UINT64 pending_gp_1234(void)
+{
+	WHV_X64_PENDING_INTERRUPTION_REGISTER pi;
+
+	pi.AsUINT64 = 0;
+	pi.InterruptionPending = 1;
+	pi.InterruptionType = WHvX64PendingException;
+	pi.DeliverErrorCode = 1;
+	pi.InterruptionVector = 13;
+	pi.ErrorCode = 0x1234;
+	return pi.AsUINT64;
+}
+
 TEST(inject_gp_with_error_code)
 {
 	WHV_X64_PENDING_INTERRUPTION_REGISTER pi;
@@ -1375,12 +1389,7 @@ TEST(inject_gp_with_error_code)
 	struct test_vm vm;
 
 	inject_setup(_metadata, &vm);
-	pi.AsUINT64 = 0;
-	pi.InterruptionPending = 1;
-	pi.InterruptionType = WHvX64PendingException;
-	pi.DeliverErrorCode = 1;
-	pi.InterruptionVector = 13;
-	pi.ErrorCode = 0x1234;
+	pi.AsUINT64 = pending_gp_1234();
 	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvRegisterPendingInterruption, pi.AsUINT64));
 	EXPECT_EQ(pi.AsUINT64, vm_get(&vm, 0, WHvRegisterPendingInterruption));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
@@ -1428,12 +1437,7 @@ TEST(inject_cut_short_is_redelivered)
 
 	inject_setup(_metadata, &vm);
 	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, idt, 0xfff));
-	pi.AsUINT64 = 0;
-	pi.InterruptionPending = 1;
-	pi.InterruptionType = WHvX64PendingException;
-	pi.DeliverErrorCode = 1;
-	pi.InterruptionVector = 13;
-	pi.ErrorCode = 0x1234;
+	pi.AsUINT64 = pending_gp_1234();
 	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvRegisterPendingInterruption, pi.AsUINT64));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, exit.ExitReason);
@@ -1510,7 +1514,6 @@ TEST(real_mode_exception_cut_short_is_redelivered)
 {
 	WHV_RUN_VP_EXIT_CONTEXT exit;
 	const UINT64 ivt = 0x400000;
-	UINT32 *vec;
 	struct test_vm vm;
 	uint8_t *page;
 
@@ -1523,12 +1526,10 @@ TEST(real_mode_exception_cut_short_is_redelivered)
 		       (unsigned long long)exit.VpContext.Rip);
 	}
 	EXPECT_EQ(ivt + 13 * 4, exit.MemoryAccess.Gpa & ~3ULL);
-	/* The VMM maps an IVT whose #GP vector is the handler. */
-	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, page);
-	vec = (UINT32 *)page;
-	vec[13] = (UINT32)LABEL_GPA(vect16_start, vect16_gp);	/* 0000:offset */
-	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, page, ivt, 4096, WHvMapGpaRangeFlagRead));
+	/* The VMM maps an IVT whose #GP vector (0000:offset) is the handler. */
+	((UINT32 *)(vm.mem + IDT_BASE))[13] = (UINT32)LABEL_GPA(vect16_start, vect16_gp);
+	page = map_idt_copy(&vm, ivt);
+	ASSERT_NE(NULL, page);
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason) {
 		TH_LOG("exit reason 0x%x at 0x%llx", exit.ExitReason,
