@@ -73,9 +73,7 @@ void whv_fp_get(struct whv_vp *vp, u32 name, struct whv_reg_value *out)
 	if (whv_fp_live(vp, component))
 		memcpy(out, (u8 *)fx + whv_fp_offset(name), FX_ROW);
 	else if (name == WHV_REG_FP_CONTROL_STATUS)
-		out->low = FCW_INIT;
-	else if (name == WHV_REG_XMM_CONTROL_STATUS)
-		out->low = 0;		/* FDP of the initial x87 state */
+		out->low = FCW_INIT;	/* the rest of the initial x87 state is 0 */
 	/* MXCSR is loaded with SSE state, never "initial"; the mask is the CPU's. */
 	if (name == WHV_REG_XMM_CONTROL_STATUS)
 		out->high = fx->mxcsr | (u64)mxcsr_feature_mask << 32;
