@@ -2,7 +2,8 @@
 /*
  * CPUID as the guest sees it: the partition's CpuidResultList first, else the
  * host's values with whatever this hypervisor does not virtualize hidden
- * (VMX/SVM, monitor/mwait, the APIC, perfmon, RDTSCP/RDPID, ...).
+ * (VMX/SVM, monitor/mwait, perfmon, RDTSCP/RDPID, ...). The APIC, x2APIC and
+ * TSC-deadline bits describe the in-kernel APIC when the partition has one.
  */
 #include <linux/kernel.h>
 #include <asm/processor.h>
@@ -84,6 +85,19 @@ static void cpuid_xsave(struct whv_vp *vp, u32 sub, u32 out[4])
 	}
 }
 
+/* Leaf 1: the in-kernel APIC (EDX.APIC follows IA32_APIC_BASE.EN). */
+static void cpuid_apic_bits(struct whv_vp *vp, u32 out[4])
+{
+	u32 mode = vp->part->apic_mode;
+
+	if (whv_lapic_enabled(vp))
+		out[EDX] |= BIT(9);
+	if (mode)
+		out[ECX] |= BIT(24);		/* TSC deadline */
+	if (mode == WHV_APIC_MODE_X2APIC)
+		out[ECX] |= BIT(21);
+}
+
 static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 				u32 out[4])
 {
@@ -117,6 +131,7 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 			out[ECX] |= BIT(27);
 		out[ECX] |= BIT(31);	/* running under a hypervisor */
 		out[EDX] &= leaf1_edx & host_caps(CPUID_1_EDX);
+		cpuid_apic_bits(vp, out);
 		break;
 	}
 	case 2:
@@ -132,6 +147,12 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		out[ECX] &= leaf7_ecx & host_caps(CPUID_7_ECX);
 		out[EDX] &= leaf7_edx & host_caps(CPUID_7_EDX);
 		break;
+	case 0xb:
+		/* No topology levels; EDX is the x2APIC ID. */
+		memset(out, 0, 16);
+		out[ECX] = sub & 0xff;
+		out[EDX] = vp->index;
+		break;
 	case 0xd:
 		cpuid_xsave(vp, sub, out);
 		break;
@@ -141,6 +162,8 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 	case 0x80000001:
 		out[ECX] &= ext1_ecx & host_caps(CPUID_8000_0001_ECX);
 		out[EDX] &= ext1_edx & host_caps(CPUID_8000_0001_EDX);
+		if (whv_lapic_enabled(vp))
+			out[EDX] |= BIT(9);
 		break;
 	case 0x80000002 ... 0x80000006:
 		break;			/* brand string, caches */

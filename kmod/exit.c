@@ -121,8 +121,12 @@ static void whv_encode_cpuid(struct whv_vp *vp, struct whv_exit *ex)
 int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		    struct whv_exit *ex)
 {
+	bool trap = info->kind == WHV_KEXIT_APIC_EOI ||
+		    info->kind == WHV_KEXIT_APIC_INIT_SIPI;
+
 	memset(ex, 0, sizeof(*ex));
-	whv_fill_vp_context(vp, ex, info->insn_len);
+	/* Trap-like exits come after the instruction: no length to add. */
+	whv_fill_vp_context(vp, ex, trap ? 0 : info->insn_len);
 	switch (info->kind) {
 	case WHV_KEXIT_IO:
 		ex->reason = WHV_EXIT_IO_PORT_ACCESS;
@@ -162,6 +166,14 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 	case WHV_KEXIT_IRQ_WINDOW:
 		ex->reason = WHV_EXIT_INTERRUPT_WINDOW;
 		ex->window.deliverable_type = WHV_PENDING_INTERRUPT;
+		break;
+	case WHV_KEXIT_APIC_EOI:
+		ex->reason = WHV_EXIT_APIC_EOI;
+		ex->apic_eoi.vector = info->apic.vector;
+		break;
+	case WHV_KEXIT_APIC_INIT_SIPI:
+		ex->reason = WHV_EXIT_APIC_INIT_SIPI;
+		ex->apic_init_sipi.icr = info->apic.icr;
 		break;
 	case WHV_KEXIT_SHUTDOWN:
 		ex->reason = WHV_EXIT_UNRECOVERABLE_EXCEPTION;

@@ -6,6 +6,7 @@
  * report the next RIP (SVM without NRIPS).
  */
 #include <linux/kernel.h>
+#include <asm/unaligned.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include "whv.h"
@@ -190,4 +191,101 @@ int whv_decode_mov_dr(struct whv_vp *vp, int *gpr)
 		return -EINVAL;
 	*gpr = (b[i + 2] & 7) | ((rex & 1) << 3);
 	return i + 3;
+}
+
+/* MOV to CR8 (REX.R 0F 22 /r): the GPR operand; returns the length. */
+int whv_decode_mov_cr8(struct whv_vp *vp, int *gpr)
+{
+	u8 b[15];
+	struct whv_segment cs;
+	bool lm = whv_long_mode_cs(vp, &cs);
+	int n = whv_fetch_insn(vp, b, sizeof(b)), i = 0, rex = 0;
+
+	while (i < n && whv_is_legacy_prefix(b[i]))
+		i++;
+	if (lm && i < n && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (i + 3 > n || b[i] != 0x0f || b[i + 1] != 0x22 ||
+	    (b[i + 2] & 0xc0) != 0xc0)
+		return -EINVAL;
+	*gpr = (b[i + 2] & 7) | ((rex & 1) << 3);
+	return i + 3;
+}
+
+/* Bytes of ModRM + SIB + displacement at @m (register forms: -EINVAL). */
+static int whv_modrm_length(const u8 *m, int avail, bool addr16)
+{
+	u8 mod = m[0] >> 6, rm = m[0] & 7;
+	int len = 1;
+
+	if (avail < 1 || mod == 3)
+		return -EINVAL;
+	if (addr16)
+		return 1 + (mod == 1 ? 1 : (mod == 2 || rm == 6) ? 2 : 0);
+	if (rm == 4) {
+		if (avail < 2)
+			return -EINVAL;
+		len++;
+		if (mod == 0 && (m[1] & 7) == 5)
+			return len + 4;
+	}
+	if (mod == 0 && rm == 5)
+		return len + 4;
+	return len + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
+/*
+ * The MOVs operating systems use on memory-mapped registers (the local
+ * APIC): 89 (store a GPR), 8B (load a GPR), C7 /0 (store an immediate),
+ * A1/A3 (EAX from/to an absolute address). The address is already known
+ * from the fault; this finds the register or immediate, the operand size
+ * and the length. -EINVAL for anything else.
+ */
+int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,
+			int *size)
+{
+	u8 b[15];
+	struct whv_segment cs;
+	bool lm = whv_long_mode_cs(vp, &cs);
+	bool def32 = lm || (cs.attributes & BIT(14));
+	bool op16 = false, a67 = false, addr16;
+	int n = whv_fetch_insn(vp, b, sizeof(b)), i = 0, rex = 0, m;
+
+	for (; i < n && whv_is_legacy_prefix(b[i]); i++) {
+		op16 |= b[i] == 0x66;
+		a67 |= b[i] == 0x67;
+	}
+	addr16 = !lm && (def32 == a67);
+	if (lm && i < n && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (i + 1 >= n)
+		return -EINVAL;
+	*size = (rex & 8) ? 8 : op16 ? 2 : 4;
+	*gpr = ((b[i + 1] >> 3) & 7) | ((rex & 4) << 1);
+	switch (b[i]) {
+	case 0x89:
+	case 0x8b:
+		*write = b[i] == 0x89;
+		m = whv_modrm_length(&b[i + 1], n - i - 1, addr16);
+		return m < 0 ? m : i + 1 + m;
+	case 0xc7:
+		if ((b[i + 1] >> 3) & 7)
+			return -EINVAL;
+		m = whv_modrm_length(&b[i + 1], n - i - 1, addr16);
+		if (m < 0 || i + 1 + m + (op16 ? 2 : 4) > n)
+			return -EINVAL;
+		*write = true;
+		*gpr = -1;
+		*imm = op16 ? b[i + 1 + m] | b[i + 2 + m] << 8 :
+			      get_unaligned_le32(&b[i + 1 + m]);
+		return i + 1 + m + (op16 ? 2 : 4);
+	case 0xa1:
+	case 0xa3:
+		*write = b[i] == 0xa3;
+		*gpr = WHV_REG_RAX;
+		m = lm ? (a67 ? 4 : 8) : addr16 ? 2 : 4;
+		return i + 1 + m;
+	default:
+		return -EINVAL;
+	}
 }

@@ -26,7 +26,7 @@ static int whv_get_capability(struct whv_capability __user *ucap)
 		cap.size = 4;
 		break;
 	case WHV_CAP_FEATURES:
-		cap.data[0] = 0;	/* no optional features yet */
+		cap.data[0] = WHV_FEATURE_LOCAL_APIC_EMULATION;
 		cap.size = 8;
 		break;
 	case WHV_CAP_EXTENDED_VM_EXITS:
@@ -50,6 +50,10 @@ static int whv_get_capability(struct whv_capability __user *ucap)
 		if (!tsc_khz)
 			return -ENOPROTOOPT;
 		cap.data[0] = (u64)tsc_khz * 1000;
+		cap.size = 8;
+		break;
+	case WHV_CAP_INTERRUPT_CLOCK_FREQUENCY:
+		cap.data[0] = WHV_APIC_TIMER_HZ;
 		cap.size = 8;
 		break;
 	case WHV_CAP_PHYSICAL_ADDRESS_WIDTH:

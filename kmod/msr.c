@@ -62,6 +62,11 @@ int whv_msr_read(struct whv_vp *vp, u32 msr, u64 *val)
 	case MSR_IA32_APICBASE:
 		*val = vp->apic_base;
 		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		if (!vp->apic.regs)
+			return -ENOENT;
+		*val = READ_ONCE(vp->apic.tsc_deadline);
+		return 0;
 	case MSR_MTRRcap:		/* no MTRRs to program */
 	case MSR_IA32_UCODE_REV:
 		*val = 0;
@@ -125,10 +130,11 @@ int whv_msr_write(struct whv_vp *vp, u32 msr, u64 val)
 			     &seg);
 		return 0;
 	case MSR_IA32_APICBASE:
-		if (val & ~(GENMASK_ULL(51, 12) | BIT(8) | BIT(10) | BIT(11)))
-			return -EINVAL;
-		vp->apic_base = val;
-		return 0;
+		return whv_lapic_set_base(vp, val, true);
+	case MSR_IA32_TSC_DEADLINE:
+		if (!vp->apic.regs)
+			return -ENOENT;
+		return whv_lapic_set_tsc_deadline(vp, val);
 	case MSR_MTRRdefType:
 		if (val & ~(0xffULL | BIT(10) | BIT(11)) ||
 		    !whv_pat_valid(val & 0xff))

@@ -54,6 +54,7 @@ static int whv_prop_min_size(u32 code)
 	case WHV_PROP_EXCEPTION_EXIT_BITMAP:
 		return 8;
 	case WHV_PROP_PROCESSOR_COUNT:
+	case WHV_PROP_LOCAL_APIC_EMULATION_MODE:
 		return 4;
 	case WHV_PROP_CPUID_EXIT_LIST:
 		return 0;
@@ -97,6 +98,13 @@ static int whv_set_property_locked(struct whv_partition *p, u32 code,
 		if ((u32)v == 0 || (u32)v > WHV_MAX_VPS)
 			return -EINVAL;
 		p->vp_count = (u32)v;
+		return 0;
+	case WHV_PROP_LOCAL_APIC_EMULATION_MODE:
+		if (p->setup_done)
+			return -EBADFD;
+		if ((u32)v > WHV_APIC_MODE_X2APIC)
+			return -EINVAL;
+		p->apic_mode = (u32)v;
 		return 0;
 	case WHV_PROP_EXTENDED_VM_EXITS:
 		if (v & ~WHV_SUPPORTED_EXTENDED_EXITS)
@@ -168,6 +176,13 @@ static int whv_get_property(struct whv_partition *p,
 		break;
 	case WHV_PROP_EXTENDED_VM_EXITS:
 		v = p->extended_exits;
+		break;
+	case WHV_PROP_LOCAL_APIC_EMULATION_MODE:
+		v = p->apic_mode;
+		len = 4;
+		break;
+	case WHV_PROP_INTERRUPT_CLOCK_FREQUENCY:
+		v = WHV_APIC_TIMER_HZ;
 		break;
 	case WHV_PROP_EXCEPTION_EXIT_BITMAP:
 		v = p->exception_bitmap;
@@ -320,6 +335,80 @@ static int whv_translate_ioctl(struct whv_partition *p, void __user *arg)
 	return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
 }
 
+static int whv_request_interrupt_ioctl(struct whv_partition *p,
+				       void __user *arg)
+{
+	struct whv_interrupt irq;
+
+	if (copy_from_user(&irq, arg, sizeof(irq)))
+		return -EFAULT;
+	/* Type:8, DestinationMode:4, TriggerMode:4, the rest reserved. */
+	if (irq.control >> 16 || ((irq.control >> 12) & 15) > 1)
+		return -EINVAL;
+	return whv_request_interrupt(p, irq.control & 0xff,
+				     (irq.control >> 8) & 15,
+				     (irq.control >> 12) & 1, irq.destination,
+				     irq.vector);
+}
+
+static int whv_targets_ioctl(struct whv_partition *p, void __user *arg)
+{
+	struct whv_interrupt_targets t;
+
+	if (copy_from_user(&t, arg, sizeof(t)))
+		return -EFAULT;
+	if (t.reserved || t.destination_mode > 1 || t.destination >> 32)
+		return -EINVAL;
+	if (!READ_ONCE(p->setup_done) || !p->apic_mode)
+		return -EBADFD;
+	t.vp_mask = whv_interrupt_targets(p, t.destination,
+					  t.destination_mode);
+	return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
+/* The VP's APIC page (InterruptControllerState2), held like registers. */
+static int whv_lapic_ioctl(struct whv_partition *p, void __user *arg,
+			   bool set)
+{
+	struct whv_lapic_state st;
+	struct whv_vp *vp;
+	void *page;
+	int ret;
+
+	if (copy_from_user(&st, arg, sizeof(st)))
+		return -EFAULT;
+	if (!p->apic_mode)
+		return -EBADFD;
+	if (st.size < WHV_LAPIC_STATE_SIZE)
+		return -ENOBUFS;
+	if (set && st.size != WHV_LAPIC_STATE_SIZE)
+		return -EINVAL;
+	page = kmalloc(WHV_LAPIC_STATE_SIZE, GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (set && copy_from_user(page, u64_to_user_ptr(st.data),
+				  WHV_LAPIC_STATE_SIZE))
+		goto out;
+	vp = whv_vp_lock(p, st.vp_index, &ret);
+	if (!vp)
+		goto out;
+	whv_vp_load(vp);
+	ret = 0;
+	if (set)
+		ret = whv_lapic_set_state(vp, page);
+	else
+		whv_lapic_get_state(vp, page);
+	whv_vp_put(vp);
+	mutex_unlock(&vp->run_lock);
+	if (!set && copy_to_user(u64_to_user_ptr(st.data), page,
+				 WHV_LAPIC_STATE_SIZE))
+		ret = -EFAULT;
+out:
+	kfree(page);
+	return ret;
+}
+
 static int whv_run_ioctl(struct whv_partition *p, void __user *arg)
 {
 	struct whv_run_vp run;
@@ -387,6 +476,13 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 		return whv_translate_ioctl(p, uarg);
 	case WHV_RESET_PARTITION:
 		return arg ? -EINVAL : whv_reset_partition(p);
+	case WHV_REQUEST_INTERRUPT:
+		return whv_request_interrupt_ioctl(p, uarg);
+	case WHV_GET_INTERRUPT_TARGETS:
+		return whv_targets_ioctl(p, uarg);
+	case WHV_GET_LAPIC:
+	case WHV_SET_LAPIC:
+		return whv_lapic_ioctl(p, uarg, cmd == WHV_SET_LAPIC);
 	default:
 		return -ENOTTY;
 	}

@@ -179,8 +179,8 @@ static int whv_get_one(struct whv_vp *vp, u32 name, struct whv_reg_value *out)
 		out->low = vp->dr[name - WHV_REG_DR0];
 	} else if (name == WHV_REG_XCR0) {
 		out->low = vp->xcr0;
-	} else if (name == WHV_REG_APIC_BASE) {
-		out->low = vp->apic_base;
+	} else if (whv_lapic_reg_name(name)) {
+		return whv_lapic_reg_get(vp, name, &out->low);
 	} else if (name == WHV_REG_INTERRUPT_STATE) {
 		out->low = b->read_reg(vp, WHV_AREG_INT_SHADOW) |
 			   (b->read_reg(vp, WHV_AREG_NMI_MASKED) ? 2 : 0);
@@ -232,12 +232,8 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 			return -EINVAL;
 		if (apply)
 			vp->xcr0 = v;
-	} else if (name == WHV_REG_APIC_BASE) {
-		/* BSP (8), x2APIC (10), enable (11), base 4 KiB aligned. */
-		if (v & ~(GENMASK_ULL(51, 12) | BIT(8) | BIT(10) | BIT(11)))
-			return -EINVAL;
-		if (apply)
-			vp->apic_base = v;
+	} else if (whv_lapic_reg_name(name)) {
+		return whv_lapic_reg_set(vp, name, v, apply);
 	} else if (name == WHV_REG_INTERRUPT_STATE) {
 		if (v & ~3ULL)
 			return -EINVAL;

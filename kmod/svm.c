@@ -377,7 +377,7 @@ static void svm_update_intercepts(struct whv_vp *vp)
 	struct whv_partition *p = vp->part;
 	struct svm_vp *svm = to_svm(vp);
 	struct vmcb *vmcb = svm->vmcb;
-	bool window = vp->deliverability & WHV_DELIVER_INTERRUPT;
+	bool window = whv_irq_window_wanted(vp);
 
 	vmcb->control.intercepts[INTERCEPT_EXCEPTION] =
 		((READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) ?
@@ -386,6 +386,8 @@ static void svm_update_intercepts(struct whv_vp *vp)
 			  svm->nmi_masked && !svm->awaiting_iret);
 	svm_set_intercept(vmcb, INTERCEPT_RDTSC,
 			  READ_ONCE(p->extended_exits) & WHV_EXTEXIT_RDTSC);
+	/* V_TPR is the guest's CR8: see it lowered below a held interrupt. */
+	svm_set_intercept(vmcb, INTERCEPT_CR8_WRITE, vp->apic.tpr_exit);
 	/* A virtual interrupt the guest takes as soon as it can: VINTR exit. */
 	svm_set_intercept(vmcb, INTERCEPT_VINTR, window);
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK);
@@ -539,7 +541,7 @@ static void svm_iret_intercepted(struct whv_vp *vp)
 
 	svm->awaiting_iret = true;
 	svm->iret_rip = svm->vmcb->save.rip;
-	if (vp->deliverability & WHV_DELIVER_NMI) {
+	if (whv_nmi_window_wanted(vp)) {
 		/* Trap right after the IRET, so the NMI window opens there. */
 		svm->nmi_singlestep = true;
 		svm->vmcb->save.rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
@@ -647,6 +649,12 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 		break;
 	case SVM_EXIT_VINTR:
 		e->kind = WHV_KEXIT_IRQ_WINDOW;
+		break;
+	case SVM_EXIT_WRITE_CR8:
+		e->kind = WHV_KEXIT_CR8_WRITE;
+		e->insn_len = svm_next_rip_len(vmcb);
+		/* Decode assists name the GPR; else the core decodes it. */
+		e->cr8.gpr = (info1 & BIT_ULL(63)) ? info1 & 15 : -1;
 		break;
 	case SVM_EXIT_IRET:
 		svm_iret_intercepted(vp);

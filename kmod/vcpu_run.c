@@ -121,7 +121,8 @@ static int whv_enter_once(struct whv_vp *vp, struct whv_exit_info *info)
 		 * per reschedule.
 		 */
 		ret = -EINTR;
-	} else if (need_resched()) {
+	} else if (need_resched() ||
+		   test_bit(WHV_REQ_EVENT, &vp->requests)) {
 		ret = WHV_RUN_RETRY;
 	}
 	if (ret) {
@@ -158,8 +159,6 @@ static void whv_inject_exception(struct whv_vp *vp, u8 vector,
 	whv_backend->write_reg(vp, WHV_AREG_PENDING_EVENT, ev);
 }
 
-static int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info);
-
 /*
  * An exception the kernel raises for the guest. The hardware never
  * intercepts injected events, so when userspace asked to see this vector
@@ -191,7 +190,7 @@ static int whv_raise_exception(struct whv_vp *vp, struct whv_exit_info *info,
 }
 
 /* Complete the current instruction: RIP past it, interrupt shadow gone. */
-static int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info)
+int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info)
 {
 	int len = info->insn_len ? info->insn_len : whv_insn_length(vp);
 	u64 rip;
@@ -249,12 +248,37 @@ static int whv_handle_rdtsc(struct whv_vp *vp, struct whv_exit_info *info)
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
 
+/* x2APIC MSRs: an EOI or a trapped ICR write may exit once complete. */
+static int whv_handle_x2apic_msr(struct whv_vp *vp, struct whv_exit_info *info,
+				 u32 msr)
+{
+	u64 val;
+	int ret;
+
+	if (info->kind == WHV_KEXIT_RDMSR) {
+		ret = whv_lapic_msr_read(vp, msr, &val);
+		if (!ret) {
+			vp->gpr[WHV_REG_RAX] = (u32)val;
+			vp->gpr[WHV_REG_RDX] = val >> 32;
+		}
+	} else {
+		val = (u32)vp->gpr[WHV_REG_RAX] |
+		      (u64)vp->gpr[WHV_REG_RDX] << 32;
+		ret = whv_lapic_msr_write(vp, msr, val, info);
+	}
+	if (ret < 0)
+		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
+	return whv_skip_insn(vp, info) ? 1 : ret;
+}
+
 static int whv_handle_msr(struct whv_vp *vp, struct whv_exit_info *info)
 {
 	u32 msr = vp->gpr[WHV_REG_RCX];
 	u64 val;
 	int ret;
 
+	if (msr >= 0x800 && msr <= 0x8ff && vp->part->apic_mode)
+		return whv_handle_x2apic_msr(vp, info, msr);
 	if (info->kind == WHV_KEXIT_RDMSR) {
 		ret = whv_msr_read(vp, msr, &val);
 		if (!ret) {
@@ -329,6 +353,25 @@ static int whv_handle_mov_dr(struct whv_vp *vp, struct whv_exit_info *info)
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
 
+/* MOV to CR8 while the APIC holds an interrupt back by priority. */
+static int whv_handle_cr8_write(struct whv_vp *vp, struct whv_exit_info *info)
+{
+	int gpr = info->cr8.gpr, len;
+	u64 v;
+
+	if (gpr < 0 || !info->insn_len) {
+		len = whv_decode_mov_cr8(vp, &gpr);
+		if (len < 0)
+			return 1;
+		info->insn_len = len;
+	}
+	v = vp->gpr[gpr];
+	if (v > 15)
+		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
+	whv_backend->write_reg(vp, WHV_AREG_CR8, v);
+	return whv_skip_insn(vp, info) ? 1 : 0;
+}
+
 /* 0: re-enter; 1: return @info to userspace; <0: error. */
 static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 {
@@ -339,6 +382,8 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 	case WHV_KEXIT_HANDLED:
 		return 0;
 	case WHV_KEXIT_NPF:
+		if (whv_lapic_mmio_page(vp, info->npf.gpa))
+			return whv_lapic_mmio(vp, info);
 		ret = whv_mem_fault(vp, info->npf.gpa, info->npf.access,
 				    &handled);
 		return ret ? ret : !handled;
@@ -362,6 +407,11 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 	case WHV_KEXIT_GP:
 		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
 	case WHV_KEXIT_HLT:
+		if (vp->part->apic_mode) {
+			/* The kernel waits for the interrupt (loop top). */
+			vp->activity = WHV_ACT_HALTED;
+			return whv_skip_insn(vp, info) ? 1 : 0;
+		}
 		/* Known before userspace sees it: HLT completes (see below). */
 		return whv_insn_to_user(vp, info);
 	case WHV_KEXIT_NOP:
@@ -371,9 +421,14 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 	case WHV_KEXIT_RDTSC:
 		return whv_handle_rdtsc(vp, info);
 	case WHV_KEXIT_IRQ_WINDOW:
+		/* The APIC's own window: its interrupt goes in at the top. */
+		if (!(vp->deliverability & WHV_DELIVER_INTERRUPT))
+			return 0;
 		vp->deliverability &= ~WHV_DELIVER_INTERRUPT;
 		whv_backend->update_intercepts(vp);
 		return 1;
+	case WHV_KEXIT_CR8_WRITE:
+		return whv_handle_cr8_write(vp, info);
 	case WHV_KEXIT_NMI_WINDOW:
 		return 0;	/* reported at the top of the loop */
 	default:
@@ -393,6 +448,49 @@ static bool whv_nmi_window_open(struct whv_vp *vp)
 	return true;
 }
 
+/*
+ * With the in-kernel APIC, before each entry: take INIT/SIPI; while the VP
+ * is halted or waits for SIPI, sleep until an event, a cancel or a signal
+ * (the state survives a return to userspace); then inject what is due.
+ * 0: enter; 1: @ex is an exit for userspace; <0: error (-EINTR).
+ */
+static int whv_apic_events(struct whv_vp *vp, struct whv_exit *ex)
+{
+	int ret;
+
+	for (;;) {
+		if (test_bit(WHV_REQ_EVENT, &vp->requests)) {
+			clear_bit(WHV_REQ_EVENT, &vp->requests);
+			smp_mb__after_atomic();	/* then look at the events */
+		}
+		whv_lapic_take_init_sipi(vp);
+		if (vp->activity == WHV_ACT_HALTED && whv_lapic_wakes(vp))
+			vp->activity = WHV_ACT_RUNNING;
+		if (vp->activity == WHV_ACT_RUNNING)
+			break;
+		if (vp->activity == WHV_ACT_HALTED &&
+		    (vp->deliverability & WHV_DELIVER_INTERRUPT) &&
+		    (whv_backend->read_reg(vp, WHV_AREG_RFLAGS) & X86_EFLAGS_IF)) {
+			/* The VMM's own interrupt could go in now. */
+			vp->deliverability &= ~WHV_DELIVER_INTERRUPT;
+			whv_backend->update_intercepts(vp);
+			return whv_encode_window(vp, ex, WHV_PENDING_INTERRUPT);
+		}
+		if (READ_ONCE(vp->cancel)) {
+			WRITE_ONCE(vp->cancel, false);
+			return whv_encode_canceled(vp, ex);
+		}
+		ret = rcuwait_wait_event(&vp->wait,
+					 test_bit(WHV_REQ_EVENT, &vp->requests) ||
+					 READ_ONCE(vp->cancel),
+					 TASK_INTERRUPTIBLE);
+		if (ret)
+			return ret;
+	}
+	whv_lapic_inject(vp);
+	return 0;
+}
+
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit)
 {
 	struct whv_exit_info info = { .kind = WHV_KEXIT_HANDLED };
@@ -407,6 +505,11 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit)
 		if (whv_nmi_window_open(vp)) {
 			ret = whv_encode_window(vp, &ex, WHV_PENDING_NMI);
 			break;
+		}
+		if (vp->part->apic_mode) {
+			ret = whv_apic_events(vp, &ex);
+			if (ret)
+				break;
 		}
 		ret = whv_enter_once(vp, &info);
 		if (ret == WHV_RUN_RETRY)

@@ -347,9 +347,9 @@ void vmx_update_intercepts(struct whv_vp *vp)
 		   ((READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) ?
 		    (u32)READ_ONCE(p->exception_bitmap) : 0) |
 		   BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
-	if (vp->deliverability & WHV_DELIVER_INTERRUPT)
+	if (whv_irq_window_wanted(vp))
 		cpu |= optional & CPU_BASED_INTR_WINDOW_EXITING;
-	if (vp->deliverability & WHV_DELIVER_NMI)
+	if (whv_nmi_window_wanted(vp))
 		cpu |= optional & CPU_BASED_NMI_WINDOW_EXITING;
 	if (READ_ONCE(p->extended_exits) & WHV_EXTEXIT_RDTSC)
 		cpu |= optional & CPU_BASED_RDTSC_EXITING;

@@ -31,16 +31,16 @@ static void whv_vp_reset(struct whv_vp *vp)
 	b->write_reg(vp, WHV_AREG_DR6, 0xffff0ff0);
 	b->write_reg(vp, WHV_AREG_DR7, 0x400);
 	b->write_reg(vp, WHV_AREG_PAT, 0x0007040600070406ULL);
-	b->write_reg(vp, WHV_AREG_TSC, 0);
 	vp->xcr0 = XFEATURE_MASK_FP;
-	vp->apic_base = 0xfee00000 | 0x800 | (vp->index ? 0 : 0x100);
+	vp->activity = WHV_ACT_RUNNING;
 }
 
 /*
- * WHvResetPartition for one VP (held, not running): everything back to
- * what a new VP has, in an order the backends accept (EFER before CR0).
+ * Registers back to RESET values, in an order the backends accept (EFER
+ * before CR0); the VP is loaded. FPU state, MTRRs and the APIC are the
+ * callers' to decide.
  */
-void whv_vp_reinit(struct whv_vp *vp)
+static void whv_vp_reset_regs(struct whv_vp *vp)
 {
 	static const enum whv_areg zeroed[] = {
 		WHV_AREG_EFER, WHV_AREG_CR2, WHV_AREG_CR3, WHV_AREG_CR4,
@@ -53,20 +53,48 @@ void whv_vp_reinit(struct whv_vp *vp)
 	const struct whv_backend *b = whv_backend;
 	int i;
 
-	whv_vp_load(vp);
 	for (i = 0; i < ARRAY_SIZE(zeroed); i++)
 		b->write_reg(vp, zeroed[i], 0);
 	whv_vp_reset(vp);
-	whv_vp_put(vp);
 	memset(vp->gpr, 0, sizeof(vp->gpr));
 	memset(vp->dr, 0, sizeof(vp->dr));
 	vp->pkru = 0;
+	set_bit(WHV_REQ_INTERCEPTS, &vp->requests);
+	set_bit(WHV_REQ_TLB_FLUSH, &vp->requests);
+}
+
+static u64 whv_default_apic_base(struct whv_vp *vp)
+{
+	return 0xfee00000 | WHV_APIC_BASE_ENABLE | (vp->index ? 0 : WHV_APIC_BASE_BSP);
+}
+
+/*
+ * WHvResetPartition for one VP (held, not running): everything back to
+ * what a new VP has.
+ */
+void whv_vp_reinit(struct whv_vp *vp)
+{
+	whv_vp_load(vp);
+	whv_vp_reset_regs(vp);
+	whv_backend->write_reg(vp, WHV_AREG_TSC, 0);
+	vp->apic_base = whv_default_apic_base(vp);
+	whv_lapic_reset(vp);
+	whv_vp_put(vp);
 	vp->deliverability = 0;
 	vp->mtrr_def_type = 0;
 	WRITE_ONCE(vp->cancel, false);
 	whv_fp_reset(vp);
-	set_bit(WHV_REQ_INTERCEPTS, &vp->requests);
-	set_bit(WHV_REQ_TLB_FLUSH, &vp->requests);
+}
+
+/*
+ * INIT from another APIC, taken by the running VP itself (loaded, guest
+ * FPU live): registers and the APIC reset; the APIC base, MTRRs and the
+ * x87/SSE state stay, as on hardware.
+ */
+void whv_vp_init(struct whv_vp *vp)
+{
+	whv_vp_reset_regs(vp);
+	whv_lapic_reset(vp);
 }
 
 int whv_vp_create(struct whv_partition *p, u32 index)
@@ -92,18 +120,25 @@ int whv_vp_create(struct whv_partition *p, u32 index)
 	vp->index = index;
 	vp->cpu = -1;
 	mutex_init(&vp->run_lock);
+	rcuwait_init(&vp->wait);
 	if (!fpu_alloc_guest_fpstate(&vp->fpu)) {
 		kfree(vp);
 		goto out;
 	}
-	ret = whv_backend->vp_create(vp);
+	ret = whv_lapic_create(vp);
+	if (!ret)
+		ret = whv_backend->vp_create(vp);
 	if (ret) {
+		whv_lapic_free(vp);
 		fpu_free_guest_fpstate(&vp->fpu);
 		kfree(vp);
 		goto out;
 	}
 	whv_vp_load(vp);
 	whv_vp_reset(vp);
+	whv_backend->write_reg(vp, WHV_AREG_TSC, 0);
+	vp->apic_base = whv_default_apic_base(vp);
+	whv_lapic_reset(vp);
 	whv_vp_put(vp);
 	vp->requests = BIT(WHV_REQ_TLB_FLUSH) | BIT(WHV_REQ_INTERCEPTS);
 	rcu_assign_pointer(p->vps[index], vp);
@@ -126,6 +161,7 @@ void whv_vp_put(struct whv_vp *vp)
 
 void whv_vp_free(struct whv_vp *vp)
 {
+	whv_lapic_free(vp);
 	whv_backend->vp_destroy(vp);
 	fpu_free_guest_fpstate(&vp->fpu);
 	kfree(vp);
@@ -200,6 +236,28 @@ void whv_vp_kick(struct whv_vp *vp, bool wait)
 	if (READ_ONCE(vp->mode) == WHV_IN_GUEST)
 		smp_call_function_single(READ_ONCE(vp->cpu), whv_kick_noop,
 					 NULL, wait);
+	rcuwait_wake_up(&vp->wait);	/* a halted runner */
+}
+
+/*
+ * An interrupt or APIC event was posted for @vp: make its runner look,
+ * from any context (the APIC timer calls this from its hrtimer): a
+ * reschedule IPI forces the exit, a halted runner is woken.
+ */
+void whv_vp_notify(struct whv_vp *vp)
+{
+	int cpu, me;
+
+	set_bit(WHV_REQ_EVENT, &vp->requests);
+	smp_mb__after_atomic();	/* the request before reading mode */
+	if (READ_ONCE(vp->mode) == WHV_IN_GUEST) {
+		cpu = READ_ONCE(vp->cpu);
+		me = get_cpu();
+		if (cpu != me && cpu_online(cpu))
+			smp_send_reschedule(cpu);
+		put_cpu();
+	}
+	rcuwait_wake_up(&vp->wait);
 }
 
 /* Post @request to every VP and wait until none is still in the guest. */

@@ -13,7 +13,9 @@
 #include <linux/mmu_notifier.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
+#include <linux/rcuwait.h>
 #include "../uapi/whv_ioctl.h"
+#include "lapic.h"
 
 #define WHV_PAGE_SIZE	4096ULL
 #define WHV_GPA_BITS	48	/* 4-level nested paging */
@@ -49,6 +51,9 @@ enum whv_exit_kind {
 	WHV_KEXIT_NOP,		/* complete the instruction, no effect */
 	WHV_KEXIT_MOV_DR,	/* MOV to/from DR0-3, MOV to DR7 */
 	WHV_KEXIT_RDTSC,	/* intercepted only when userspace asked */
+	WHV_KEXIT_CR8_WRITE,	/* MOV to CR8 while the APIC wanted to see it */
+	WHV_KEXIT_APIC_EOI,	/* the core's own: level-triggered EOI */
+	WHV_KEXIT_APIC_INIT_SIPI, /* the core's own: trapped ICR write */
 };
 
 struct whv_exit_info {
@@ -88,6 +93,13 @@ struct whv_exit_info {
 		struct {
 			u64 host_tsc;	/* read at the exit */
 		} rdtsc;
+		struct {
+			s8 gpr;		/* -1: the core decodes it */
+		} cr8;
+		struct {
+			u32 vector;	/* APIC_EOI */
+			u64 icr;	/* APIC_INIT_SIPI */
+		} apic;
 	};
 };
 
@@ -180,6 +192,7 @@ struct whv_range {
 /* VP requests the run loop honours before entry. */
 #define WHV_REQ_TLB_FLUSH	0	/* nested tables changed */
 #define WHV_REQ_INTERCEPTS	1	/* partition's exit set changed */
+#define WHV_REQ_EVENT		2	/* an interrupt or APIC event was posted */
 
 enum whv_vp_mode { WHV_OUTSIDE_GUEST, WHV_IN_GUEST };
 
@@ -200,6 +213,9 @@ struct whv_vp {
 	u32 deliverability;		/* DeliverabilityNotifications bits */
 	u64 apic_base;
 	u64 mtrr_def_type;
+	enum whv_activity activity;	/* halted, waiting for SIPI */
+	struct rcuwait wait;		/* the runner, while it blocks */
+	struct whv_lapic apic;
 
 	struct fpu_guest fpu;
 	void *arch;			/* backend's per-VP state */
@@ -214,6 +230,7 @@ struct whv_partition {
 	u32 vp_count;
 	u64 extended_exits;
 	u64 exception_bitmap;
+	u32 apic_mode;			/* WHV_APIC_MODE_*, fixed at setup */
 	u32 n_cpuid_exits;
 	u32 cpuid_exits[WHV_MAX_CPUID_EXITS];
 	u32 n_cpuid_results;
@@ -277,6 +294,20 @@ struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err);
 int whv_vp_cancel(struct whv_partition *p, u32 index);
 void whv_vp_kick(struct whv_vp *vp, bool wait);
 void whv_kick_all_vps(struct whv_partition *p, int request);
+void whv_vp_notify(struct whv_vp *vp);
+void whv_vp_init(struct whv_vp *vp);
+
+/* Exits the backend arranges for the core besides what userspace asked. */
+static inline bool whv_irq_window_wanted(struct whv_vp *vp)
+{
+	return (vp->deliverability & WHV_DELIVER_INTERRUPT) ||
+	       vp->apic.irq_window;
+}
+
+static inline bool whv_nmi_window_wanted(struct whv_vp *vp)
+{
+	return (vp->deliverability & WHV_DELIVER_NMI) || vp->apic.nmi_window;
+}
 
 /* regs.c */
 int whv_get_registers(struct whv_vp *vp, const u32 *names,
@@ -291,6 +322,7 @@ void whv_run_init(void);
 void whv_guest_state_enter(struct whv_vp *vp);
 void whv_guest_state_exit(struct whv_vp *vp);
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit);
+int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info);
 
 /* exit.c: each returns 1, "exit to userspace" */
 int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
@@ -311,11 +343,14 @@ int whv_msr_write(struct whv_vp *vp, u32 msr, u64 val);
 int whv_fetch_insn(struct whv_vp *vp, u8 *bytes, int max);
 int whv_insn_length(struct whv_vp *vp);
 int whv_decode_mov_dr(struct whv_vp *vp, int *gpr);
+int whv_decode_mov_cr8(struct whv_vp *vp, int *gpr);
+int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,
+			int *size);
 bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa);
 
 /* Capabilities the partition can enable. */
 #define WHV_SUPPORTED_EXTENDED_EXITS \
 	(WHV_EXTEXIT_CPUID | WHV_EXTEXIT_MSR | WHV_EXTEXIT_EXCEPTION | \
-	 WHV_EXTEXIT_RDTSC)
+	 WHV_EXTEXIT_RDTSC | WHV_EXTEXIT_APIC_INIT_SIPI)
 
 #endif /* WHV_H */

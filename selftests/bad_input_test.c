@@ -264,7 +264,7 @@ TEST(property_unknown_code)
 	UINT32 written = 0xdead;
 	UINT64 v;
 	UINT32 codes[] = { WHvPartitionPropertyCodeSeparateSecurityDomain,
-			   WHvPartitionPropertyCodeLocalApicEmulationMode,
+			   WHvPartitionPropertyCodeApicRemoteReadSupport,
 			   0x12345, 0xffffffff };
 	unsigned int i;
 	int dev = dev_open(), pfd;

@@ -55,6 +55,13 @@
 #define WHV_CAP_PROCESSOR_CLFLUSH_SIZE	0x1002
 #define WHV_CAP_PROCESSOR_CLOCK_FREQUENCY	0x1004	/* u64 Hz: the guest's TSC */
 #define WHV_CAP_PHYSICAL_ADDRESS_WIDTH	0x100a	/* u32 bits of guest-physical space */
+#define WHV_CAP_INTERRUPT_CLOCK_FREQUENCY	0x1005	/* u64 Hz: APIC timer */
+
+/* WHV_CAPABILITY_FEATURES bits */
+#define WHV_FEATURE_LOCAL_APIC_EMULATION	(1ULL << 1)
+
+/* The in-kernel local APIC's timer clock (before the divide register). */
+#define WHV_APIC_TIMER_HZ	200000000ULL
 
 /* WHV_PROCESSOR_VENDOR */
 #define WHV_VENDOR_AMD		0
@@ -72,6 +79,8 @@ struct whv_capability {
 #define WHV_PROP_EXCEPTION_EXIT_BITMAP	0x00000002
 #define WHV_PROP_CPUID_EXIT_LIST	0x00001003
 #define WHV_PROP_CPUID_RESULT_LIST	0x00001004
+#define WHV_PROP_LOCAL_APIC_EMULATION_MODE 0x00001005	/* u32, before setup */
+#define WHV_PROP_INTERRUPT_CLOCK_FREQUENCY 0x00001008	/* u64, read only */
 #define WHV_PROP_PROCESSOR_COUNT	0x00001fff
 
 /* WHV_EXTENDED_VM_EXITS bits */
@@ -79,6 +88,12 @@ struct whv_capability {
 #define WHV_EXTEXIT_MSR			(1ULL << 1)
 #define WHV_EXTEXIT_EXCEPTION		(1ULL << 2)
 #define WHV_EXTEXIT_RDTSC		(1ULL << 3)
+#define WHV_EXTEXIT_APIC_INIT_SIPI	(1ULL << 6)
+
+/* WHV_X64_LOCAL_APIC_EMULATION_MODE */
+#define WHV_APIC_MODE_NONE		0
+#define WHV_APIC_MODE_XAPIC		1
+#define WHV_APIC_MODE_X2APIC		2
 
 /* Layout of one WHV_X64_CPUID_RESULT (CpuidResultList element). */
 struct whv_cpuid_result {
@@ -149,9 +164,13 @@ enum whv_reg_name {
 	WHV_REG_APIC_BASE, WHV_REG_PAT, WHV_REG_SYSENTER_CS,
 	WHV_REG_SYSENTER_EIP, WHV_REG_SYSENTER_ESP, WHV_REG_STAR,
 	WHV_REG_LSTAR, WHV_REG_CSTAR, WHV_REG_SFMASK,
+	WHV_REG_TSC_DEADLINE = 0x2095,
+	WHV_REG_APIC_FIRST = 0x3000,		/* + xAPIC register offset / 16 */
+	WHV_REG_APIC_LAST = 0x303f,
 	WHV_REG_PENDING_INTERRUPTION = 0x80000000,
 	WHV_REG_INTERRUPT_STATE = 0x80000001,
 	WHV_REG_DELIVERABILITY_NOTIFICATIONS = 0x80000004,
+	WHV_REG_INTERNAL_ACTIVITY_STATE = 0x80000005,
 };
 
 /* WHV_X64_SEGMENT_REGISTER: attributes in VMX access-rights layout. */
@@ -178,10 +197,12 @@ struct whv_table {
 #define WHV_EXIT_UNSUPPORTED_FEATURE	0x00000006
 #define WHV_EXIT_INTERRUPT_WINDOW	0x00000007
 #define WHV_EXIT_HALT			0x00000008
+#define WHV_EXIT_APIC_EOI		0x00000009
 #define WHV_EXIT_MSR_ACCESS		0x00001000
 #define WHV_EXIT_CPUID			0x00001001
 #define WHV_EXIT_EXCEPTION		0x00001002
 #define WHV_EXIT_RDTSC			0x00001003
+#define WHV_EXIT_APIC_INIT_SIPI		0x00001006
 #define WHV_EXIT_CANCELED		0x00002001
 
 /* WHV_X64_VP_EXECUTION_STATE bits */
@@ -296,6 +317,16 @@ struct whv_exit_rdtsc {
 	__u64 info;		/* bit 0: RDTSCP */
 };
 
+/* X64ApicEoi: a level-triggered vector the guest EOIed. */
+struct whv_exit_apic_eoi {
+	__u32 vector;
+};
+
+/* X64ApicInitSipiTrap: the ICR write, completed but not delivered. */
+struct whv_exit_apic_init_sipi {
+	__u64 icr;
+};
+
 struct whv_exit_canceled {
 	__u32 reason;
 };
@@ -329,6 +360,8 @@ struct whv_exit {
 		struct whv_exit_unsupported unsupported;
 		struct whv_exit_canceled canceled;
 		struct whv_exit_rdtsc rdtsc;
+		struct whv_exit_apic_eoi apic_eoi;
+		struct whv_exit_apic_init_sipi apic_init_sipi;
 		struct whv_exit_invalid_state invalid_state;
 		__u64 raw[22];
 	};
@@ -363,6 +396,41 @@ struct whv_translate_gva {
 	__u32 reserved;		/* 0 */
 };
 
+/* WHV_X64_INTERNAL_ACTIVITY_REGISTER bits (InternalActivityState) */
+#define WHV_ACTIVITY_STARTUP_SUSPEND	(1ULL << 0)	/* wait for SIPI */
+#define WHV_ACTIVITY_HALT_SUSPEND	(1ULL << 1)	/* halted */
+
+/* WHV_INTERRUPT_CONTROL (16 bytes), for WHvRequestInterrupt. */
+#define WHV_INT_FIXED			0
+#define WHV_INT_LOWEST_PRIORITY		1
+#define WHV_INT_NMI			4
+#define WHV_INT_INIT			5
+#define WHV_INT_SIPI			6
+#define WHV_INT_LOCAL_INT1		9
+
+struct whv_interrupt {
+	__u64 control;		/* Type:8, DestinationMode:4, TriggerMode:4 */
+	__u32 destination;
+	__u32 vector;
+};
+
+/* WHvGetInterruptTargetVpSet */
+struct whv_interrupt_targets {
+	__u64 destination;
+	__u32 destination_mode;	/* 0 physical, 1 logical */
+	__u32 reserved;		/* 0 */
+	__u64 vp_mask;		/* out: bit n = VP n */
+};
+
+/* The VP's local APIC as a 4 KiB xAPIC register page. */
+#define WHV_LAPIC_STATE_SIZE	4096
+
+struct whv_lapic_state {
+	__u32 vp_index;
+	__u32 size;		/* bytes at data: WHV_LAPIC_STATE_SIZE */
+	__u64 data;		/* user pointer */
+};
+
 struct whv_run_vp {
 	__u32 vp_index;
 	__u32 exit_size;	/* bytes at exit, >= sizeof(struct whv_exit) */
@@ -389,5 +457,10 @@ struct whv_run_vp {
 #define WHV_TRANSLATE_GVA	_IOWR(WHV_IOCTL_MAGIC, 0x26, struct whv_translate_gva)
 /* Every VP back to its initial state; memory and properties are kept. */
 #define WHV_RESET_PARTITION	_IO(WHV_IOCTL_MAGIC, 0x15)
+#define WHV_REQUEST_INTERRUPT	_IOW(WHV_IOCTL_MAGIC, 0x18, struct whv_interrupt)
+#define WHV_GET_INTERRUPT_TARGETS _IOWR(WHV_IOCTL_MAGIC, 0x19, \
+					struct whv_interrupt_targets)
+#define WHV_GET_LAPIC		_IOW(WHV_IOCTL_MAGIC, 0x2a, struct whv_lapic_state)
+#define WHV_SET_LAPIC		_IOW(WHV_IOCTL_MAGIC, 0x2b, struct whv_lapic_state)
 
 #endif /* _UAPI_WHV_IOCTL_H */
