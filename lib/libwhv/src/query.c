@@ -30,6 +30,13 @@ WHV_PRESENT(WHvCancelRunVirtualProcessor)
 WHV_PRESENT(WHvGetVirtualProcessorRegisters)
 WHV_PRESENT(WHvSetVirtualProcessorRegisters)
 
+WHV_PRESENT(WHvRequestInterrupt)
+WHV_PRESENT(WHvGetInterruptTargetVpSet)
+WHV_PRESENT(WHvGetVirtualProcessorInterruptControllerState)
+WHV_PRESENT(WHvSetVirtualProcessorInterruptControllerState)
+WHV_PRESENT(WHvGetVirtualProcessorInterruptControllerState2)
+WHV_PRESENT(WHvSetVirtualProcessorInterruptControllerState2)
+
 WHV_PRESENT(WHvEmulatorCreateEmulator)
 WHV_PRESENT(WHvEmulatorDestroyEmulator)
 WHV_PRESENT(WHvEmulatorTryIoEmulation)

@@ -104,58 +104,6 @@ HRESULT WINAPI WHvGetVirtualProcessorCpuidOutput(WHV_PARTITION_HANDLE Partition,
 }
 WHV_ABSENT(WHvGetVirtualProcessorCpuidOutput)
 
-/* Interrupt controller: the hypervisor-emulated local APIC and its state. */
-
-HRESULT WINAPI WHvRequestInterrupt(WHV_PARTITION_HANDLE Partition,
-				   const WHV_INTERRUPT_CONTROL *Interrupt,
-				   UINT32 InterruptControlSize)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvRequestInterrupt)
-
-HRESULT WINAPI WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Partition,
-					  UINT64 Destination,
-					  WHV_INTERRUPT_DESTINATION_MODE DestinationMode,
-					  UINT32 *TargetVps, UINT32 VpCount,
-					  UINT32 *TargetVpCount)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvGetInterruptTargetVpSet)
-
-HRESULT WINAPI WHvGetVirtualProcessorInterruptControllerState(
-	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, VOID *State,
-	UINT32 StateSize, UINT32 *WrittenSize)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvGetVirtualProcessorInterruptControllerState)
-
-HRESULT WINAPI WHvSetVirtualProcessorInterruptControllerState(
-	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, const VOID *State,
-	UINT32 StateSize)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvSetVirtualProcessorInterruptControllerState)
-
-HRESULT WINAPI WHvGetVirtualProcessorInterruptControllerState2(
-	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, VOID *State,
-	UINT32 StateSize, UINT32 *WrittenSize)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvGetVirtualProcessorInterruptControllerState2)
-
-HRESULT WINAPI WHvSetVirtualProcessorInterruptControllerState2(
-	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, const VOID *State,
-	UINT32 StateSize)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvSetVirtualProcessorInterruptControllerState2)
-
 /* Processor state blobs: XSAVE area, SynIC pages, nested state. */
 
 HRESULT WINAPI WHvGetVirtualProcessorXsaveState(WHV_PARTITION_HANDLE Partition,

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The hypervisor's local APIC (LocalApicEmulationMode): interrupts the VMM
+ * requests, destination lookup, and the APIC state as a 4 KiB xAPIC
+ * register page (InterruptControllerState2; the deprecated first pair
+ * takes the same opaque blob).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include "../../../uapi/whv_ioctl.h"
+#include "libwhv.h"
+
+_Static_assert(sizeof(struct whv_interrupt) == sizeof(WHV_INTERRUPT_CONTROL),
+	       "WHV_INTERRUPT_CONTROL layout");
+
+HRESULT WINAPI WHvRequestInterrupt(WHV_PARTITION_HANDLE Partition,
+				   const WHV_INTERRUPT_CONTROL *Interrupt,
+				   UINT32 InterruptControlSize)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_interrupt irq;
+
+	if (!p)
+		return E_HANDLE;
+	if (!Interrupt)
+		return E_POINTER;
+	if (InterruptControlSize < sizeof(irq))
+		return E_INVALIDARG;
+	memcpy(&irq, Interrupt, sizeof(irq));
+	if (ioctl(p->fd, WHV_REQUEST_INTERRUPT, &irq) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	return S_OK;
+}
+
+HRESULT WINAPI WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Partition,
+					  UINT64 Destination,
+					  WHV_INTERRUPT_DESTINATION_MODE DestinationMode,
+					  UINT32 *TargetVps, UINT32 VpCount,
+					  UINT32 *TargetVpCount)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_interrupt_targets t = {
+		.destination = Destination,
+		.destination_mode = (UINT32)DestinationMode,
+	};
+	UINT32 n = 0, i;
+
+	if (!p)
+		return E_HANDLE;
+	if (!TargetVpCount || (!TargetVps && VpCount))
+		return E_POINTER;
+	if (ioctl(p->fd, WHV_GET_INTERRUPT_TARGETS, &t) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	for (i = 0; i < 64; i++) {
+		if (!(t.vp_mask & (1ULL << i)))
+			continue;
+		if (n < VpCount)
+			TargetVps[n] = i;
+		n++;
+	}
+	*TargetVpCount = n;
+	return n > VpCount ? WHV_E_INSUFFICIENT_BUFFER : S_OK;
+}
+
+static HRESULT whv_lapic_state(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
+			       VOID *State, UINT32 StateSize,
+			       UINT32 *WrittenSize, bool set)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_lapic_state st = {
+		.vp_index = VpIndex,
+		.size = StateSize,
+		.data = (uintptr_t)State,
+	};
+
+	if (!p)
+		return E_HANDLE;
+	if (!set && !WrittenSize)
+		return E_POINTER;
+	if (!set)
+		*WrittenSize = WHV_LAPIC_STATE_SIZE;
+	if (StateSize < WHV_LAPIC_STATE_SIZE)
+		return WHV_E_INSUFFICIENT_BUFFER;
+	if (!State)
+		return E_POINTER;
+	if (set)
+		st.size = WHV_LAPIC_STATE_SIZE;
+	if (ioctl(p->fd, set ? WHV_SET_LAPIC : WHV_GET_LAPIC, &st) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_REGISTERS);
+	return S_OK;
+}
+
+HRESULT WINAPI WHvGetVirtualProcessorInterruptControllerState2(
+	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, VOID *State,
+	UINT32 StateSize, UINT32 *WrittenSize)
+{
+	return whv_lapic_state(Partition, VpIndex, State, StateSize,
+			       WrittenSize, false);
+}
+
+HRESULT WINAPI WHvSetVirtualProcessorInterruptControllerState2(
+	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, const VOID *State,
+	UINT32 StateSize)
+{
+	return whv_lapic_state(Partition, VpIndex, (VOID *)State, StateSize,
+			       NULL, true);
+}
+
+HRESULT WINAPI WHvGetVirtualProcessorInterruptControllerState(
+	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, VOID *State,
+	UINT32 StateSize, UINT32 *WrittenSize)
+{
+	return whv_lapic_state(Partition, VpIndex, State, StateSize,
+			       WrittenSize, false);
+}
+
+HRESULT WINAPI WHvSetVirtualProcessorInterruptControllerState(
+	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, const VOID *State,
+	UINT32 StateSize)
+{
+	return whv_lapic_state(Partition, VpIndex, (VOID *)State, StateSize,
+			       NULL, true);
+}
