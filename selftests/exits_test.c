@@ -12,10 +12,6 @@
 #include "kselftest_harness.h"
 #include "guest.h"
 
-/* A global label in guest code, and its guest address from C. */
-#define GL(x)		".globl " #x "\n" #x ":\n"
-#define GA(name, x)	((UINT64)((const uint8_t *)(x) - name##_start) + GUEST_LOAD)
-
 #define EXT_CPUID	(1ULL << 0)
 #define EXT_MSR		(1ULL << 1)
 #define EXT_EXCEPTION	(1ULL << 2)
@@ -60,34 +56,12 @@ static HRESULT set_seg(struct test_vm *vm, WHV_REGISTER_NAME name, UINT16 sel,
 	return WHvSetVirtualProcessorRegisters(vm->part, 0, &name, 1, &v);
 }
 
-static HRESULT set_table(struct test_vm *vm, WHV_REGISTER_NAME name,
-			 UINT64 base, UINT16 limit)
-{
-	WHV_REGISTER_VALUE v;
-
-	memset(&v, 0, sizeof(v));
-	v.Table.Base = base;
-	v.Table.Limit = limit;
-	return WHvSetVirtualProcessorRegisters(vm->part, 0, &name, 1, &v);
-}
-
 /* Real-mode IVT entry @vec -> 0000:@ip. */
 static void set_ivt(struct test_vm *vm, int vec, UINT16 ip)
 {
 	UINT16 e[2] = { ip, 0 };
 
 	memcpy(vm->mem + vec * 4, e, sizeof(e));
-}
-
-/* Long-mode IDT at @idt: interrupt gate for @vec -> 0x08:@handler. */
-static void set_idt64(struct test_vm *vm, UINT64 idt, int vec, UINT64 handler)
-{
-	UINT64 gate[2];
-
-	gate[0] = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
-		  ((handler >> 16) & 0xffff) << 48;
-	gate[1] = handler >> 32;
-	memcpy(vm->mem + idt + vec * 16, gate, sizeof(gate));
 }
 
 /* A one-VP partition with the CPUID properties that must precede setup. */
@@ -893,8 +867,8 @@ static void msrgp_setup(struct test_vm *vm)
 {
 	vm_load_long(vm, 0, msrgp_start, msrgp_end);
 	memset(vm->mem + IDT64, 0, 256 * 16);
-	set_idt64(vm, IDT64, 13, GA(msrgp, msrgp_handler));
-	set_table(vm, WHvX64RegisterIdtr, IDT64, 256 * 16 - 1);
+	vm_idt_gate64(vm, IDT64, 13, GA(msrgp, msrgp_handler));
+	vm_set_table(vm, 0, WHvX64RegisterIdtr, IDT64, 256 * 16 - 1);
 }
 
 /* The guest's #GP handler ran for the RDMSR. */
@@ -1328,7 +1302,7 @@ TEST(triple_fault_real_mode)
 	ASSERT_EQ(S_OK, vm_create(&vm, 1));
 	vm_load_real(&vm, 0, tf16_start, tf16_end);
 	/* IVT limit 0: #UD -> #GP -> #DF -> shutdown */
-	ASSERT_EQ(S_OK, set_table(&vm, WHvX64RegisterIdtr, 0, 0));
+	ASSERT_EQ(S_OK, vm_set_table(&vm, 0, WHvX64RegisterIdtr, 0, 0));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
 	EXPECT_EQ(WHvRunVpExitReasonUnrecoverableException, e.ExitReason);
 	vm_destroy(&vm);
@@ -1341,7 +1315,7 @@ TEST(triple_fault_long_mode)
 
 	ASSERT_EQ(S_OK, vm_create(&vm, 1));
 	vm_load_long(&vm, 0, tf64_start, tf64_end);
-	ASSERT_EQ(S_OK, set_table(&vm, WHvX64RegisterIdtr, 0, 0));
+	ASSERT_EQ(S_OK, vm_set_table(&vm, 0, WHvX64RegisterIdtr, 0, 0));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
 	EXPECT_EQ(WHvRunVpExitReasonUnrecoverableException, e.ExitReason);
 	vm_destroy(&vm);
@@ -1422,8 +1396,8 @@ TEST(task_switch_unsupported)
 	memcpy(vm.mem + TSS_NEW, tss, sizeof(tss));
 	memset(vm.mem + TSS_CUR, 0, sizeof(tss));
 
-	ASSERT_EQ(S_OK, set_table(&vm, WHvX64RegisterGdtr, GUEST_GDT,
-				  sizeof(gdt) - 1));
+	ASSERT_EQ(S_OK, vm_set_table(&vm, 0, WHvX64RegisterGdtr, GUEST_GDT,
+				     sizeof(gdt) - 1));
 	ASSERT_EQ(S_OK, set_seg(&vm, WHvX64RegisterCs, 0x08, 0, 0xffffffff, 0xc09b));
 	for (seg = WHvX64RegisterEs; seg <= WHvX64RegisterGs; seg++)
 		if (seg != WHvX64RegisterCs)

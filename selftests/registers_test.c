@@ -38,25 +38,10 @@ static WHV_REGISTER_VALUE get_reg(struct test_vm *vm, UINT32 vp,
 	return v;
 }
 
-static HRESULT set_table(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
-			 UINT64 base, UINT16 limit)
-{
-	WHV_REGISTER_VALUE v;
-
-	memset(&v, 0, sizeof(v));
-	v.Table.Base = base;
-	v.Table.Limit = limit;
-	return WHvSetVirtualProcessorRegisters(vm->part, vp, &name, 1, &v);
-}
-
 /* 64-bit interrupt gate for @vec at IDT_BASE, code selector 0x08. */
 static void set_gate(struct test_vm *vm, int vec, UINT64 handler)
 {
-	UINT64 *g = (UINT64 *)(vm->mem + IDT_BASE + vec * 16);
-
-	g[0] = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
-	       ((handler >> 16) & 0xffff) << 48;
-	g[1] = handler >> 32;
+	vm_idt_gate64(vm, IDT_BASE, vec, handler);
 }
 
 /* Guest address of a global label inside guest code @start. */
@@ -1067,7 +1052,7 @@ TEST(xsetbv_invalid_exception_exit)
 	ASSERT_EQ(S_OK, vm_create_with(&vm, 1, 1ULL << 2, 1ULL << 13));
 	vm_load_long(&vm, 0, xsbad_start, xsbad_end);
 	/* A handler, so that a #GP not reported as an exit is visible. */
-	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, IDT_BASE, 0xfff));
+	ASSERT_EQ(S_OK, vm_set_table(&vm, 0, WHvX64RegisterIdtr, IDT_BASE, 0xfff));
 	set_gate(&vm, 13, LABEL_GPA(xsbad_start, xsbad_gp));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonException, exit.ExitReason) {
@@ -1097,7 +1082,7 @@ TEST(xsetbv_invalid_gp_in_guest)
 		SKIP(return, "no XSAVE");
 	ASSERT_EQ(S_OK, vm_create(&vm, 1));
 	vm_load_long(&vm, 0, xsbad_start, xsbad_end);
-	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, IDT_BASE, 0xfff));
+	ASSERT_EQ(S_OK, vm_set_table(&vm, 0, WHvX64RegisterIdtr, IDT_BASE, 0xfff));
 	set_gate(&vm, 13, LABEL_GPA(xsbad_start, xsbad_gp));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason) {
@@ -1140,7 +1125,7 @@ TEST(wrmsr_invalid_value_exception_exit)
 	ASSERT_EQ(S_OK, vm_create_with(&vm, 1, 1ULL << 2, 1ULL << 13));
 	vm_load_long(&vm, 0, badmsr_start, badmsr_end);
 	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterLstar, 0xffffffff81000000ULL));
-	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, IDT_BASE, 0xfff));
+	ASSERT_EQ(S_OK, vm_set_table(&vm, 0, WHvX64RegisterIdtr, IDT_BASE, 0xfff));
 	set_gate(&vm, 13, LABEL_GPA(badmsr_start, badmsr_gp));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	EXPECT_EQ(WHvRunVpExitReasonException, exit.ExitReason) {
@@ -1167,7 +1152,7 @@ TEST(wrmsr_invalid_value_gp_in_guest)
 	ASSERT_EQ(S_OK, vm_create(&vm, 1));
 	vm_load_long(&vm, 0, badmsr_start, badmsr_end);
 	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterLstar, 0xffffffff81000000ULL));
-	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, IDT_BASE, 0xfff));
+	ASSERT_EQ(S_OK, vm_set_table(&vm, 0, WHvX64RegisterIdtr, IDT_BASE, 0xfff));
 	set_gate(&vm, 13, LABEL_GPA(badmsr_start, badmsr_gp));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason) {
@@ -1363,7 +1348,7 @@ static void inject_setup(struct __test_metadata *_metadata, struct test_vm *vm)
 {
 	ASSERT_EQ(S_OK, vm_create(vm, 1));
 	vm_load_long(vm, 0, inject_start, inject_end);
-	ASSERT_EQ(S_OK, set_table(vm, 0, WHvX64RegisterIdtr, IDT_BASE, 0xfff));
+	ASSERT_EQ(S_OK, vm_set_table(vm, 0, WHvX64RegisterIdtr, IDT_BASE, 0xfff));
 	set_gate(vm, 13, LABEL_GPA(inject_start, inject_gp));
 	set_gate(vm, 2, LABEL_GPA(inject_start, inject_nmi));
 }
@@ -1436,7 +1421,7 @@ TEST(inject_cut_short_is_redelivered)
 	uint8_t *page;
 
 	inject_setup(_metadata, &vm);
-	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, idt, 0xfff));
+	ASSERT_EQ(S_OK, vm_set_table(&vm, 0, WHvX64RegisterIdtr, idt, 0xfff));
 	pi.AsUINT64 = pending_gp_1234();
 	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvRegisterPendingInterruption, pi.AsUINT64));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
@@ -1482,7 +1467,7 @@ TEST(guest_exception_cut_short_is_redelivered)
 	ASSERT_EQ(S_OK, vm_create(&vm, 1));
 	vm_load_long(&vm, 0, vect_start, vect_end);
 	set_gate(&vm, 6, LABEL_GPA(vect_start, vect_ud));
-	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, idt, 0xfff));
+	ASSERT_EQ(S_OK, vm_set_table(&vm, 0, WHvX64RegisterIdtr, idt, 0xfff));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, exit.ExitReason);
 	EXPECT_EQ(idt + 6 * 16, exit.MemoryAccess.Gpa & ~7ULL);
@@ -1519,7 +1504,7 @@ TEST(real_mode_exception_cut_short_is_redelivered)
 
 	ASSERT_EQ(S_OK, vm_create(&vm, 1));
 	vm_load_real(&vm, 0, vect16_start, vect16_end);
-	ASSERT_EQ(S_OK, set_table(&vm, 0, WHvX64RegisterIdtr, ivt, 0x1ff));
+	ASSERT_EQ(S_OK, vm_set_table(&vm, 0, WHvX64RegisterIdtr, ivt, 0x1ff));
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, exit.ExitReason) {
 		TH_LOG("exit reason 0x%x at 0x%llx", exit.ExitReason,

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
 #include <cpuid.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include "guest.h"
 
@@ -28,6 +34,13 @@ HRESULT vm_create_config(struct test_vm *vm, const struct vm_config *cfg)
 	prop.ProcessorCount = cfg->nvps;
 	hr = WHvSetPartitionProperty(vm->part, WHvPartitionPropertyCodeProcessorCount,
 				     &prop, sizeof(prop));
+	if (SUCCEEDED(hr) && cfg->apic_mode) {
+		memset(&prop, 0, sizeof(prop));
+		prop.LocalApicEmulationMode = cfg->apic_mode;
+		hr = WHvSetPartitionProperty(vm->part,
+					     WHvPartitionPropertyCodeLocalApicEmulationMode,
+					     &prop, sizeof(prop));
+	}
 	if (SUCCEEDED(hr) && cfg->ext_exits)
 		hr = vm_set_u64_property(vm->part,
 					 WHvPartitionPropertyCodeExtendedVmExits,
@@ -132,6 +145,27 @@ HRESULT vm_set_segment(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
 	return WHvSetVirtualProcessorRegisters(vm->part, vp, &name, 1, &v);
 }
 
+HRESULT vm_set_table(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
+		     UINT64 base, UINT16 limit)
+{
+	WHV_REGISTER_VALUE v;
+
+	memset(&v, 0, sizeof(v));
+	v.Table.Base = base;
+	v.Table.Limit = limit;
+	return WHvSetVirtualProcessorRegisters(vm->part, vp, &name, 1, &v);
+}
+
+void vm_idt_gate64(struct test_vm *vm, UINT64 idt, int vec, UINT64 handler)
+{
+	UINT64 gate[2];
+
+	gate[0] = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+		  ((handler >> 16) & 0xffff) << 48;
+	gate[1] = handler >> 32;
+	memcpy(vm->mem + idt + vec * 16, gate, sizeof(gate));
+}
+
 void vm_load_real(struct test_vm *vm, UINT32 vp, const uint8_t *start,
 		  const uint8_t *end)
 {
@@ -177,6 +211,128 @@ void vm_load_long(struct test_vm *vm, UINT32 vp, const uint8_t *start,
 	vm_set(vm, vp, WHvX64RegisterRip, GUEST_LOAD);
 	vm_set(vm, vp, WHvX64RegisterRsp, GUEST_STACK_TOP);
 	vm_set(vm, vp, WHvX64RegisterRflags, 2);
+}
+
+void vm_map_apic(struct test_vm *vm)
+{
+	uint64_t *pdpt = (uint64_t *)(vm->mem + GUEST_PML4 + 0x1000);
+	uint64_t *pd = (uint64_t *)(vm->mem + GUEST_PML4 + 0x3000);
+	int i;
+
+	for (i = 0; i < 512; i++)	/* P, RW, PCD, PS */
+		pd[i] = (3ULL << 30) + ((uint64_t)i << 21) + 0x93;
+	pdpt[3] = (GUEST_PML4 + 0x3000) | 3;
+}
+
+HRESULT vm_interrupt(struct test_vm *vm, UINT32 type, UINT32 dest,
+		     UINT32 vector, bool logical, bool level)
+{
+	WHV_INTERRUPT_CONTROL ic;
+
+	memset(&ic, 0, sizeof(ic));
+	ic.Type = type;
+	ic.DestinationMode = logical ? WHvX64InterruptDestinationModeLogical :
+				       WHvX64InterruptDestinationModePhysical;
+	ic.TriggerMode = level ? WHvX64InterruptTriggerModeLevel :
+				 WHvX64InterruptTriggerModeEdge;
+	ic.Destination = dest;
+	ic.Vector = vector;
+	return WHvRequestInterrupt(vm->part, &ic, sizeof(ic));
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+UINT32 vm_u32(struct test_vm *vm, UINT64 gpa)
+{
+	return __atomic_load_n((UINT32 *)(vm->mem + gpa), __ATOMIC_ACQUIRE);
+}
+
+UINT64 vm_u64(struct test_vm *vm, UINT64 gpa)
+{
+	return __atomic_load_n((UINT64 *)(vm->mem + gpa), __ATOMIC_ACQUIRE);
+}
+
+bool vm_wait_u32(struct test_vm *vm, UINT64 gpa, UINT32 want, unsigned int ms)
+{
+	uint64_t end = now_ns() + (uint64_t)ms * 1000000;
+
+	while (vm_u32(vm, gpa) < want) {
+		if (now_ns() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+static void *vp_thread_main(void *arg)
+{
+	struct vp_thread *t = arg;
+
+	t->t_start = now_ns();
+	t->hr = vm_run(t->vm, t->vp, &t->exit);
+	t->t_end = now_ns();
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int vp_thread_start(struct vp_thread *t, struct test_vm *vm, UINT32 vp)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->vm = vm;
+	t->vp = vp;
+	t->hr = E_UNEXPECTED;
+	err = pthread_create(&t->thread, NULL, vp_thread_main, t);
+	t->started = !err;
+	return err;
+}
+
+bool vp_thread_done(struct vp_thread *t)
+{
+	return __atomic_load_n(&t->done, __ATOMIC_ACQUIRE);
+}
+
+static bool vp_thread_timedjoin(struct vp_thread *t, unsigned int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return pthread_timedjoin_np(t->thread, NULL, &ts) == 0;
+}
+
+bool vp_thread_join(struct vp_thread *t, unsigned int ms)
+{
+	bool by_itself;
+	int i;
+
+	if (!t->started)
+		return false;
+	by_itself = vp_thread_timedjoin(t, ms);
+	for (i = 0; !by_itself && i < 100; i++) {
+		WHvCancelRunVirtualProcessor(t->vm->part, t->vp, 0);
+		if (vp_thread_timedjoin(t, 100))
+			break;
+	}
+	if (!by_itself && i == 100) {
+		/* Freeing the partition under a running VP is worse. */
+		fprintf(stderr, "# VP %u: run not cancelable, giving up\n", t->vp);
+		abort();
+	}
+	t->started = false;
+	return by_itself;
 }
 
 HRESULT vm_run(struct test_vm *vm, UINT32 vp, WHV_RUN_VP_EXIT_CONTEXT *exit)

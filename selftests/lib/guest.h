@@ -7,6 +7,7 @@
 #ifndef WHV_TEST_GUEST_H
 #define WHV_TEST_GUEST_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,9 @@
 	    ".globl " #name "_end\n" #name "_end:\n"			\
 	    ".popsection\n")
 #define GUEST_ADDR(name, label) "(" label " - " #name "_start + 0x1000)"
+/* A global label in guest code, and its guest address from C. */
+#define GL(x)		".globl " #x "\n" #x ":\n"
+#define GA(name, x)	((UINT64)((const uint8_t *)(x) - name##_start) + GUEST_LOAD)
 
 /* Memory layout of a test guest. */
 #define GUEST_MEM_SIZE		(2u << 20)
@@ -49,6 +53,7 @@ struct vm_config {
 	UINT32 n_cpuid_exits;
 	const WHV_X64_CPUID_RESULT *cpuid_results;	/* CpuidResultList */
 	UINT32 n_cpuid_results;
+	UINT32 apic_mode;		/* LocalApicEmulationMode (0: none) */
 };
 
 /* Partition per @cfg, its VPs all created, GUEST_MEM_SIZE RWX at GPA 0. */
@@ -73,6 +78,24 @@ HRESULT vm_set(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
 	       UINT64 value);
 HRESULT vm_set_segment(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
 		       UINT16 sel, UINT64 base, UINT32 limit, UINT16 attr);
+/* Descriptor-table register (Idtr, Gdtr) of VP @vp. */
+HRESULT vm_set_table(struct test_vm *vm, UINT32 vp, WHV_REGISTER_NAME name,
+		     UINT64 base, UINT16 limit);
+/* 64-bit interrupt gate in the IDT at guest-physical @idt: @vec -> 0x08:@handler. */
+void vm_idt_gate64(struct test_vm *vm, UINT64 idt, int vec, UINT64 handler);
+
+/*
+ * Identity-map 3-4 GiB (2 MiB pages, uncached) in the page tables of
+ * vm_load_long(), for the local APIC page at GUEST_APIC_BASE. Call after
+ * vm_load_long().
+ */
+#define GUEST_APIC_BASE		0xfee00000ULL
+void vm_map_apic(struct test_vm *vm);
+
+/* WHvRequestInterrupt of @type (WHvX64InterruptType...) to @dest. */
+HRESULT vm_interrupt(struct test_vm *vm, UINT32 type, UINT32 dest,
+		     UINT32 vector, bool logical, bool level);
+
 /* RIP += the exit's instruction length: what a VMM does after emulating. */
 void vm_skip(struct test_vm *vm, UINT32 vp,
 	     const WHV_RUN_VP_EXIT_CONTEXT *exit);
@@ -83,6 +106,35 @@ void vm_skip(struct test_vm *vm, UINT32 vp,
  */
 HRESULT vm_run_console(struct test_vm *vm, UINT32 vp,
 		       WHV_RUN_VP_EXIT_CONTEXT *exit, char *out, size_t outlen);
+
+/*
+ * A VP run on its own thread: one WHvRunVirtualProcessor call, whose result
+ * lands in @hr/@exit. vp_thread_join() never hangs: after @ms it cancels the
+ * run (again and again, for a cancel that raced with the run's start) until
+ * the thread returns, and aborts the test if it still does not.
+ */
+struct vp_thread {
+	struct test_vm *vm;
+	UINT32 vp;
+	pthread_t thread;
+	bool started;
+	int done;			/* atomic: the run returned */
+	HRESULT hr;
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	uint64_t t_start, t_end;	/* now_ns() around the run */
+};
+
+int vp_thread_start(struct vp_thread *t, struct test_vm *vm, UINT32 vp);
+bool vp_thread_done(struct vp_thread *t);
+/* True if the run returned by itself within @ms (not by our cancel). */
+bool vp_thread_join(struct vp_thread *t, unsigned int ms);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t now_ns(void);
+/* Wait up to @ms for the guest's u32 at @gpa to be >= @want. */
+bool vm_wait_u32(struct test_vm *vm, UINT64 gpa, UINT32 want, unsigned int ms);
+UINT32 vm_u32(struct test_vm *vm, UINT64 gpa);
+UINT64 vm_u64(struct test_vm *vm, UINT64 gpa);
 
 /*
  * Is this machine QEMU's TCG (the test VM)? Its SVM lacks some intercepts
