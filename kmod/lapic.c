@@ -135,7 +135,10 @@ void whv_lapic_free(struct whv_vp *vp)
 	vp->apic.regs = NULL;
 }
 
-/* RESET and INIT: everything but the APIC base and (xAPIC) the ID. */
+/*
+ * RESET and INIT: everything but the APIC base and (xAPIC) the ID. Posted
+ * events stay: a SIPI may already wait behind the INIT being taken.
+ */
 void whv_lapic_reset(struct whv_vp *vp)
 {
 	struct whv_lapic *a = &vp->apic;
@@ -148,7 +151,6 @@ void whv_lapic_reset(struct whv_vp *vp)
 		return;
 	whv_lapic_timer_cancel(vp);
 	a->tsc_deadline = 0;
-	a->events = 0;
 	memset(a->regs, 0, PAGE_SIZE);
 	apic_set(vp, WHV_APIC_ID, whv_lapic_x2apic(vp) ? vp->index :
 		 vp->index << 24);

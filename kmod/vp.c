@@ -78,6 +78,7 @@ void whv_vp_reinit(struct whv_vp *vp)
 	whv_vp_reset_regs(vp);
 	whv_backend->write_reg(vp, WHV_AREG_TSC, 0);
 	vp->apic_base = whv_default_apic_base(vp);
+	vp->apic.events = 0;
 	whv_lapic_reset(vp);
 	whv_vp_put(vp);
 	vp->deliverability = 0;

@@ -235,7 +235,8 @@ TEST(level_interrupt_eoi_exit)
 	expect_io(_metadata, vm_run(&vm, 0, &exit), &exit, PORT_DONE);
 	EXPECT_EQ(1, d32(&vm, 0x00));
 	EXPECT_EQ(0, d32(&vm, 0x0c));
-	EXPECT_EQ(0, vm_get(&vm, 0, WHvX64RegisterApicTmr2));
+	/* EOI retires ISR only; TMR keeps the last acceptance (SDM 10.8.4). */
+	EXPECT_EQ(4, vm_get(&vm, 0, WHvX64RegisterApicTmr2));
 	vm_destroy(&vm);
 }
 
@@ -664,7 +665,7 @@ TEST(state_reset_values_and_round_trip)
 				1, page, APIC_PAGE));
 	get_page(_metadata, &vm, 1, back);
 	for (off = 0x80; off <= 0x3e0; off += 0x10)
-		if (off != 0x390)		/* current count */
+		if (off != 0x390 && off != 0xa0)	/* current count, PPR */
 			EXPECT_EQ(page32(page, off), page32(back, off)) {
 				TH_LOG("offset 0x%x", off);
 			}

@@ -93,7 +93,7 @@ GUEST_CODE(ipi, ".code64",
 	"ipi_send:\n"					/* ICR = edx:eax */
 	"	mov %edx, 0x310(%rsi)\n"
 	"	mov %eax, 0x300(%rsi)\n"
-	"6:	testl $0x1000, 0x300(%rsi)\n	jnz 6b\n"
+	"6:	mov 0x300(%rsi), %eax\n	test $0x1000, %eax\n	jnz 6b\n"
 	"	ret\n"
 	GL(ipi_phys)	"	smp_irq 0x00\n"
 	GL(ipi_log)	"	smp_irq 0x04\n"
@@ -221,10 +221,10 @@ GUEST_CODE(boot, ".code64",
 	"1:	mov %ebx, %eax\n	shl $24, %eax\n"
 	"	mov %eax, 0x310(%rsi)\n"
 	"	movl $0x4500, 0x300(%rsi)\n"		/* INIT, level assert */
-	"2:	testl $0x1000, 0x300(%rsi)\n	jnz 2b\n"
-	"	mov %eax, 0x310(%rsi)\n"
+	"2:	mov 0x300(%rsi), %eax\n	test $0x1000, %eax\n	jnz 2b\n"
+	"	mov %ebx, %eax\n	shl $24, %eax\n	mov %eax, 0x310(%rsi)\n"
 	"	movl $0x4609, 0x300(%rsi)\n"		/* SIPI, vector 0x09 */
-	"3:	testl $0x1000, 0x300(%rsi)\n	jnz 3b\n"
+	"3:	mov 0x300(%rsi), %eax\n	test $0x1000, %eax\n	jnz 3b\n"
 	"	inc %ebx\n	cmp 0x6208, %ebx\n	jb 1b\n"
 	"	out %al, $0x80\n");
 /* An AP, at 0900:0000 in real mode: its CS at 0x6000 + 4 * APIC ID. */

@@ -30,7 +30,7 @@ HRESULT WINAPI WHvRequestInterrupt(WHV_PARTITION_HANDLE Partition,
 		return E_INVALIDARG;
 	memcpy(&irq, Interrupt, sizeof(irq));
 	if (ioctl(p->fd, WHV_REQUEST_INTERRUPT, &irq) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+		return whv_hresult_from_errno(errno, WHV_CALL_APIC);
 	return S_OK;
 }
 
@@ -45,14 +45,24 @@ HRESULT WINAPI WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Partition,
 		.destination = Destination,
 		.destination_mode = (UINT32)DestinationMode,
 	};
-	UINT32 n = 0, i;
+	UINT32 n = 0, i, vps = 0;
+	struct whv_property prop = {
+		.code = WHV_PROP_PROCESSOR_COUNT,
+		.size = sizeof(vps),
+		.data = (uintptr_t)&vps,
+	};
 
 	if (!p)
 		return E_HANDLE;
 	if (!TargetVpCount || (!TargetVps && VpCount))
 		return E_POINTER;
 	if (ioctl(p->fd, WHV_GET_INTERRUPT_TARGETS, &t) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+		return whv_hresult_from_errno(errno, WHV_CALL_APIC);
+	/* Documented: the array must hold every VP of the partition. */
+	if (ioctl(p->fd, WHV_GET_PROPERTY, &prop) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_PROPERTY);
+	if (VpCount < vps)
+		return E_INVALIDARG;
 	for (i = 0; i < 64; i++) {
 		if (!(t.vp_mask & (1ULL << i)))
 			continue;
@@ -61,7 +71,7 @@ HRESULT WINAPI WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Partition,
 		n++;
 	}
 	*TargetVpCount = n;
-	return n > VpCount ? WHV_E_INSUFFICIENT_BUFFER : S_OK;
+	return S_OK;
 }
 
 static HRESULT whv_lapic_state(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
@@ -79,16 +89,14 @@ static HRESULT whv_lapic_state(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
 		return E_HANDLE;
 	if (!set && !WrittenSize)
 		return E_POINTER;
+	if (set && StateSize != WHV_LAPIC_STATE_SIZE)
+		return E_INVALIDARG;
 	if (!set)
 		*WrittenSize = WHV_LAPIC_STATE_SIZE;
-	if (StateSize < WHV_LAPIC_STATE_SIZE)
-		return WHV_E_INSUFFICIENT_BUFFER;
-	if (!State)
+	if (!State && StateSize)
 		return E_POINTER;
-	if (set)
-		st.size = WHV_LAPIC_STATE_SIZE;
 	if (ioctl(p->fd, set ? WHV_SET_LAPIC : WHV_GET_LAPIC, &st) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_REGISTERS);
+		return whv_hresult_from_errno(errno, WHV_CALL_APIC);
 	return S_OK;
 }
 

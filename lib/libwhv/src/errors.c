@@ -27,6 +27,8 @@ HRESULT whv_hresult_from_errno(int err, enum whv_call call)
 	case ENOBUFS:
 		return WHV_E_INSUFFICIENT_BUFFER;
 	case EBADFD:
+		if (call == WHV_CALL_APIC)
+			return WHV_HR_OPERATION_DENIED;
 		if (call == WHV_CALL_RESET)
 			return HRESULT_FROM_WIN32(ERROR_INVALID_STATE);
 		return WHV_E_INVALID_PARTITION_CONFIG;

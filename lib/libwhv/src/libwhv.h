@@ -12,7 +12,11 @@ enum whv_call {
 	WHV_CALL_PROPERTY,
 	WHV_CALL_REGISTERS,
 	WHV_CALL_RESET,		/* WHvResetPartition: state errors differ */
+	WHV_CALL_APIC,		/* local APIC calls: EBADFD is "no APIC" */
 };
+
+/* HRESULT_FROM_WIN32(ERROR_HV_OPERATION_DENIED), an NTSTATUS-style code. */
+#define WHV_HR_OPERATION_DENIED ((HRESULT)0xC0350008)
 
 struct whv_partition_handle {
 	unsigned int magic;
