@@ -341,4 +341,60 @@ TEST(init_sipi_trap_exits)
 	vm_destroy(&vm);
 }
 
+/* ---- the most VPs ----------------------------------------------------------------------- */
+
+#define RING_READY	0x7000
+#define RING_NVPS	0x7008
+#define RING_GOT	0x7100	/* per APIC ID: IPIs received */
+
+/*
+ * Every VP waits until all are running, sends one IPI to the next APIC ID
+ * (modulo the VP count), then halts until its own IPI arrived.
+ */
+GUEST_CODE(ring, ".code64",
+	"	mov $0xfee00000, %esi\n"
+	"	movl $0x1ff, 0xf0(%rsi)\n"
+	"	mov 0x20(%rsi), %edi\n	shr $24, %edi\n"
+	"	lock incl 0x7000\n"
+	"1:	pause\n	mov 0x7000, %eax\n	cmp 0x7008, %eax\n	jb 1b\n"
+	"	lea 1(%rdi), %eax\n	xor %edx, %edx\n	divl 0x7008\n"
+	"	shl $24, %edx\n	mov %edx, 0x310(%rsi)\n"
+	"	movl $0x50, 0x300(%rsi)\n"
+	"2:	cli\n	cmpl $0, 0x7100(,%rdi,4)\n	jne 3f\n"
+	"	sti\n	hlt\n	jmp 2b\n"
+	"3:	out %al, $0x80\n"
+	GL(ring_irq)
+	"	lock incl 0x7100(,%rdi,4)\n"
+	"	movl $0, 0xb0(%rsi)\n"
+	"	iretq\n");
+extern const uint8_t ring_irq[];
+
+/* WHV_MAX_VPS VPs of one partition, all running at once, each on a thread. */
+TEST(sixty_four_vps_ring)
+{
+	static struct vp_thread t[64];
+	struct test_vm vm;
+	UINT32 vp, n = 64;
+
+	smp_vm(_metadata, &vm, n, 0, ring_start, ring_end);
+	vm_idt_gate64(&vm, IDT, 0x50, GA(ring, ring_irq));
+	memcpy(vm.mem + RING_NVPS, &n, 4);
+	for (vp = 0; vp < n; vp++) {
+		/* 4 KiB stacks: 64 of them fit below GUEST_STACK_TOP. */
+		ASSERT_EQ(S_OK, vm_set(&vm, vp, WHvX64RegisterRsp,
+				       GUEST_STACK_TOP - vp * 0x1000));
+		ASSERT_EQ(S_OK, vm_set(&vm, vp, WHvRegisterInternalActivityState, 0));
+	}
+	for (vp = 0; vp < n; vp++)
+		ASSERT_EQ(0, vp_thread_start(&t[vp], &vm, vp));
+	join_all(_metadata, t, n, 60000);
+	for (vp = 0; vp < n; vp++) {
+		expect_done(_metadata, &t[vp]);
+		EXPECT_EQ(1, vm_u32(&vm, RING_GOT + 4 * vp)) {
+			TH_LOG("VP %u", vp);
+		}
+	}
+	vm_destroy(&vm);
+}
+
 TEST_HARNESS_MAIN
