@@ -32,6 +32,7 @@
  *   ApicIcr (64-bit: ICR high in bits 63:32), TscDeadline (as the guest's
  *   RDMSR sees it) read back what was set and agree with the state page.
  */
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include "kselftest_harness.h"
@@ -357,6 +358,46 @@ TEST(hlt_canceled_then_halts_again)
 	EXPECT_EQ(1, d32(&vm, 0x00));
 	EXPECT_EQ(0, vm_get(&vm, 0, WHvRegisterInternalActivityState) & 2);
 	vm_destroy(&vm);
+}
+
+static volatile sig_atomic_t halt_signals;
+
+static void halt_on_signal(int sig)
+{
+	halt_signals++;
+}
+
+/*
+ * A signal to the thread of a halted VP runs its handler at once (the
+ * sleep is interruptible) and the VP stays halted: libwhv goes straight
+ * back into the run, and only the interrupt ends it.
+ */
+TEST(hlt_signal_runs_handler_vp_stays_halted)
+{
+	struct sigaction sa = { .sa_handler = halt_on_signal };
+	struct vp_thread t;
+	struct test_vm vm;
+	int i;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	halt_setup(_metadata, &vm);
+	EXPECT_TRUE(halt_start_thread(&vm, &t));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, pthread_kill(t.thread, SIGUSR1));
+		for (int ms = 0; ms < 5000 && halt_signals <= i; ms++)
+			usleep(1000);
+		EXPECT_EQ(i + 1, halt_signals);
+	}
+	usleep(20000);
+	EXPECT_FALSE(vp_thread_done(&t));
+	EXPECT_EQ(0, d32(&vm, 0x00));
+	EXPECT_EQ(S_OK, vm_interrupt(&vm, WHvX64InterruptTypeFixed, 0, 0x41,
+				     false, false));
+	EXPECT_TRUE(vp_thread_join(&t, 10000));
+	expect_io(_metadata, t.hr, &t.exit, PORT_DONE);
+	EXPECT_EQ(1, d32(&vm, 0x00));
+	vm_destroy(&vm);
+	signal(SIGUSR1, SIG_DFL);
 }
 
 /* ---- c. The APIC timer ---------------------------------------------------------------------- */
