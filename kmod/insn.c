@@ -256,6 +256,8 @@ int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,
 		a67 |= b[i] == 0x67;
 	}
 	addr16 = !lm && (def32 == a67);
+	if (!lm)
+		op16 = def32 == op16;	/* 66 toggles the CS default */
 	if (lm && i < n && (b[i] & 0xf0) == 0x40)
 		rex = b[i++];
 	if (i + 1 >= n)

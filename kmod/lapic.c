@@ -47,6 +47,12 @@ void whv_lapic_vec_set(struct whv_vp *vp, u32 base, u8 vec, bool on)
 		clear_bit(vec % 32, apic_vec_word(vp, base, vec));
 }
 
+/* Set bit @vec; was it set already? */
+bool whv_lapic_vec_test_set(struct whv_vp *vp, u32 base, u8 vec)
+{
+	return test_and_set_bit(vec % 32, apic_vec_word(vp, base, vec));
+}
+
 static bool apic_vec_test(struct whv_vp *vp, u32 base, u8 vec)
 {
 	return test_bit(vec % 32, apic_vec_word(vp, base, vec));
@@ -139,9 +145,10 @@ void whv_lapic_free(struct whv_vp *vp)
  * RESET and INIT: everything but the APIC base and (xAPIC) the ID. Posted
  * events stay: a SIPI may already wait behind the INIT being taken.
  */
-void whv_lapic_reset(struct whv_vp *vp)
+void whv_lapic_reset(struct whv_vp *vp, bool init)
 {
 	struct whv_lapic *a = &vp->apic;
+	u32 id = whv_lapic_x2apic(vp) ? vp->index : vp->index << 24;
 	int i;
 
 	a->irq_window = false;
@@ -151,9 +158,10 @@ void whv_lapic_reset(struct whv_vp *vp)
 		return;
 	whv_lapic_timer_cancel(vp);
 	a->tsc_deadline = 0;
+	if (init && !whv_lapic_x2apic(vp))
+		id = apic_get(vp, WHV_APIC_ID);
 	memset(a->regs, 0, PAGE_SIZE);
-	apic_set(vp, WHV_APIC_ID, whv_lapic_x2apic(vp) ? vp->index :
-		 vp->index << 24);
+	apic_set(vp, WHV_APIC_ID, id);
 	apic_set(vp, WHV_APIC_VERSION, WHV_APIC_VERSION_VALUE);
 	apic_set(vp, WHV_APIC_DFR, 0xffffffff);
 	apic_set(vp, WHV_APIC_SVR, 0xff);
@@ -168,11 +176,10 @@ void whv_lapic_reset(struct whv_vp *vp)
  * IA32_APIC_BASE: enable (11), x2APIC (10, X2Apic mode only), base address.
  * From the guest, x2APIC may not be left except by disabling the APIC.
  */
-int whv_lapic_set_base(struct whv_vp *vp, u64 val, bool from_guest)
+int whv_lapic_base_valid(struct whv_vp *vp, u64 val, bool from_guest)
 {
 	u64 valid = GENMASK_ULL(whv_guest_phys_bits() - 1, 12) |
 		    WHV_APIC_BASE_BSP | WHV_APIC_BASE_ENABLE;
-	u64 old = vp->apic_base;
 	u32 mode = vp->part->apic_mode;
 
 	if (mode != WHV_APIC_MODE_XAPIC)
@@ -181,9 +188,20 @@ int whv_lapic_set_base(struct whv_vp *vp, u64 val, bool from_guest)
 		return -EINVAL;
 	if ((val & WHV_APIC_BASE_X2APIC) && !(val & WHV_APIC_BASE_ENABLE))
 		return -EINVAL;
-	if (from_guest && mode && (old & WHV_APIC_BASE_X2APIC) &&
-	    (val & (WHV_APIC_BASE_ENABLE | WHV_APIC_BASE_X2APIC)) == WHV_APIC_BASE_ENABLE)
+	if (from_guest && mode && (vp->apic_base & WHV_APIC_BASE_X2APIC) &&
+	    (val & (WHV_APIC_BASE_ENABLE | WHV_APIC_BASE_X2APIC)) ==
+	    WHV_APIC_BASE_ENABLE)
 		return -EINVAL;
+	return 0;
+}
+
+int whv_lapic_set_base(struct whv_vp *vp, u64 val, bool from_guest)
+{
+	u64 old = vp->apic_base;
+	int ret = whv_lapic_base_valid(vp, val, from_guest);
+
+	if (ret)
+		return ret;
 	vp->apic_base = val;
 	if (!vp->apic.regs)
 		return 0;
@@ -267,12 +285,15 @@ static void apic_write_lvt(struct whv_vp *vp, u32 off, u32 val)
 	if (!apic_sw_enabled(vp))
 		val |= WHV_LVT_MASKED;
 	apic_set(vp, off, val & mask);
-	/* A new timer mode starts disarmed. */
+	/* Into or out of TSC-deadline mode: the timer starts disarmed. */
 	if (off == WHV_APIC_LVT_TIMER &&
-	    WHV_TIMER_MODE(old) != WHV_TIMER_MODE(val)) {
+	    (WHV_TIMER_MODE(old) == WHV_TIMER_TSC_DEADLINE) !=
+	    (WHV_TIMER_MODE(val) == WHV_TIMER_TSC_DEADLINE)) {
 		apic_set(vp, WHV_APIC_TMICT, 0);
 		vp->apic.tsc_deadline = 0;
 		whv_lapic_timer_cancel(vp);
+	} else if (off == WHV_APIC_LVT_TIMER) {
+		whv_lapic_timer_set_period(vp);	/* one-shot <-> periodic */
 	}
 }
 
@@ -375,6 +396,8 @@ int whv_lapic_mmio(struct whv_vp *vp, struct whv_exit_info *info)
 	info->insn_len = len;
 	if (write) {
 		val = gpr < 0 ? imm : (u32)vp->gpr[gpr];
+		if (size == 2)
+			val = (u16)val;
 		ret = apic_write(vp, off, val, info);
 	} else {
 		val = whv_lapic_read(vp, off);
@@ -446,11 +469,22 @@ void whv_lapic_inject(struct whv_vp *vp)
 	const struct whv_backend *b = whv_backend;
 	struct whv_lapic *a = &vp->apic;
 	bool busy = b->read_reg(vp, WHV_AREG_PENDING_EVENT) & 1;
+	bool shadow = b->read_reg(vp, WHV_AREG_INT_SHADOW);
 	bool irq_window = false, nmi_window = false, tpr_exit = false;
+	bool intr_on;
 	int v;
 
+	intr_on = b->read_reg(vp, WHV_AREG_RFLAGS) & X86_EFLAGS_IF;
 	if (test_bit(WHV_APIC_EV_NMI, &a->events)) {
-		if (busy || b->read_reg(vp, WHV_AREG_NMI_MASKED)) {
+		if (b->read_reg(vp, WHV_AREG_NMI_MASKED)) {
+			nmi_window = true;
+		} else if (shadow && intr_on) {
+			/*
+			 * STI shadow: the interrupt window opens right after
+			 * it (an NMI window may not wait for it on VMX).
+			 */
+			irq_window = true;
+		} else if (busy || shadow) {
 			nmi_window = true;
 		} else {
 			clear_bit(WHV_APIC_EV_NMI, &a->events);
@@ -463,9 +497,7 @@ void whv_lapic_inject(struct whv_vp *vp)
 	if (v >= 0 && ((u32)v >> 4) <= (apic_ppr(vp) >> 4)) {
 		/* Held back by the TPR or a higher vector in service. */
 		tpr_exit = true;
-	} else if (v >= 0 && (busy ||
-		   !(b->read_reg(vp, WHV_AREG_RFLAGS) & X86_EFLAGS_IF) ||
-		   b->read_reg(vp, WHV_AREG_INT_SHADOW))) {
+	} else if (v >= 0 && (busy || !intr_on || shadow)) {
 		irq_window = true;
 	} else if (v >= 0) {
 		whv_lapic_vec_set(vp, WHV_APIC_IRR, v, false);

@@ -91,9 +91,10 @@ struct whv_lapic {
 /* lapic.c */
 int whv_lapic_create(struct whv_vp *vp);
 void whv_lapic_free(struct whv_vp *vp);
-void whv_lapic_reset(struct whv_vp *vp);
+void whv_lapic_reset(struct whv_vp *vp, bool init);
 bool whv_lapic_enabled(struct whv_vp *vp);
 bool whv_lapic_x2apic(struct whv_vp *vp);
+int whv_lapic_base_valid(struct whv_vp *vp, u64 val, bool from_guest);
 int whv_lapic_set_base(struct whv_vp *vp, u64 val, bool from_guest);
 bool whv_lapic_mmio_page(struct whv_vp *vp, u64 gpa);
 int whv_lapic_mmio(struct whv_vp *vp, struct whv_exit_info *info);
@@ -113,6 +114,7 @@ int whv_lapic_set_state(struct whv_vp *vp, const void *page);
 u32 whv_lapic_tpr(struct whv_vp *vp);
 u32 whv_lapic_read(struct whv_vp *vp, u32 off);
 void whv_lapic_vec_set(struct whv_vp *vp, u32 base, u8 vec, bool on);
+bool whv_lapic_vec_test_set(struct whv_vp *vp, u32 base, u8 vec);
 
 /* lapic_ipi.c */
 bool whv_lapic_accept(struct whv_vp *vp, u32 mode, u8 vector, bool level);
@@ -126,6 +128,7 @@ void whv_lapic_timer_init(struct whv_vp *vp);
 void whv_lapic_timer_cancel(struct whv_vp *vp);
 void whv_lapic_timer_restart(struct whv_vp *vp);
 void whv_lapic_timer_restart_from(struct whv_vp *vp, u32 count);
+void whv_lapic_timer_set_period(struct whv_vp *vp);
 u32 whv_lapic_timer_current(struct whv_vp *vp);
 int whv_lapic_set_tsc_deadline(struct whv_vp *vp, u64 deadline);
 

@@ -59,7 +59,9 @@ bool whv_lapic_accept(struct whv_vp *vp, u32 mode, u8 vector, bool level)
 		    !(READ_ONCE(a->regs[WHV_APIC_SVR / 4]) & BIT(8)))
 			return false;
 		whv_lapic_vec_set(vp, WHV_APIC_TMR, vector, level);
-		whv_lapic_vec_set(vp, WHV_APIC_IRR, vector, true);
+		/* Already pending: it coalesces, and the VP knows. */
+		if (whv_lapic_vec_test_set(vp, WHV_APIC_IRR, vector))
+			return true;
 		break;
 	case WHV_DM_NMI:
 		set_bit(WHV_APIC_EV_NMI, &a->events);
@@ -114,7 +116,8 @@ static void apic_deliver(struct whv_partition *p, struct whv_vp *self,
 			continue;
 		if (mode != WHV_DM_LOWEST) {
 			whv_lapic_accept(t, mode, vector, level);
-		} else if (READ_ONCE(t->apic.regs[WHV_APIC_TPR / 4]) <
+		} else if ((READ_ONCE(t->apic.regs[WHV_APIC_SVR / 4]) & BIT(8)) &&
+			   READ_ONCE(t->apic.regs[WHV_APIC_TPR / 4]) <
 			   lowest_tpr) {
 			lowest = t;
 			lowest_tpr = READ_ONCE(t->apic.regs[WHV_APIC_TPR / 4]);

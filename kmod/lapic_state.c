@@ -122,20 +122,18 @@ int whv_lapic_reg_set(struct whv_vp *vp, u32 name, u64 val, bool apply)
 {
 	switch (name) {
 	case WHV_REG_APIC_BASE:
-		if (!apply) {
-			u64 old = vp->apic_base;
-			int ret = whv_lapic_set_base(vp, val, false);
-
-			/* validation only: put the old value back */
-			if (!ret)
-				whv_lapic_set_base(vp, old, false);
-			return ret;
-		}
+		if (!apply)
+			return whv_lapic_base_valid(vp, val, false);
 		return whv_lapic_set_base(vp, val, false);
 	case WHV_REG_TSC_DEADLINE:
 		if (!vp->apic.regs)
 			return -ENOPROTOOPT;
-		return apply ? whv_lapic_set_tsc_deadline(vp, val) : 0;
+		/* Stored in any mode: it arms once LVTT is in deadline mode. */
+		if (apply) {
+			vp->apic.tsc_deadline = val;
+			whv_lapic_timer_restart(vp);
+		}
+		return 0;
 	case WHV_REG_INTERNAL_ACTIVITY_STATE:
 		/* Only the in-kernel APIC can wake a suspended VP. */
 		if (val & ~(WHV_ACTIVITY_STARTUP_SUSPEND |

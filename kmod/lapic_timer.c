@@ -53,7 +53,39 @@ void whv_lapic_timer_cancel(struct whv_vp *vp)
 	vp->apic.period_ns = 0;
 }
 
-/* (Re)arm one-shot/periodic: the first expiry after @count counts. */
+static u64 apic_period_ns(struct whv_vp *vp)
+{
+	return max((u64)vp->apic.regs[WHV_APIC_TMICT / 4] * apic_ns_per_count(vp),
+		   WHV_APIC_MIN_PERIOD_NS);
+}
+
+/* LVTT went between one-shot and periodic: the running count goes on. */
+void whv_lapic_timer_set_period(struct whv_vp *vp)
+{
+	WRITE_ONCE(vp->apic.period_ns,
+		   apic_timer_mode(vp) == WHV_TIMER_PERIODIC ?
+		   apic_period_ns(vp) : 0);
+}
+
+/* Arm the hrtimer for guest TSC @deadline; far futures are never. */
+static void apic_arm_deadline(struct whv_vp *vp, u64 deadline)
+{
+	u64 now = rdtsc() + whv_backend->read_reg(vp, WHV_AREG_TSC_OFFSET);
+	u64 delta = deadline > now ? deadline - now : 0;
+
+	if (!tsc_khz || delta / tsc_khz > 1000ULL * 3600 * 24 * 365)
+		return;			/* more than a year away */
+	hrtimer_start(&vp->apic.timer,
+		      ktime_add_ns(ktime_get(),
+				   mul_u64_u32_div(delta, 1000000, tsc_khz)),
+		      HRTIMER_MODE_ABS);
+}
+
+/*
+ * (Re)arm from the registers: one-shot/periodic with the first expiry
+ * after @count counts (0: the initial count); TSC-deadline from the
+ * stored deadline.
+ */
 void whv_lapic_timer_restart_from(struct whv_vp *vp, u32 count)
 {
 	u32 mode = apic_timer_mode(vp);
@@ -61,14 +93,18 @@ void whv_lapic_timer_restart_from(struct whv_vp *vp, u32 count)
 	u64 ns;
 
 	whv_lapic_timer_cancel(vp);
-	if (mode == WHV_TIMER_TSC_DEADLINE || !initial)
+	if (mode == WHV_TIMER_TSC_DEADLINE) {
+		if (vp->apic.tsc_deadline)
+			apic_arm_deadline(vp, vp->apic.tsc_deadline);
+		return;
+	}
+	if (!initial)
 		return;
 	if (!count || count > initial)
 		count = initial;
 	ns = (u64)count * apic_ns_per_count(vp);
 	if (mode == WHV_TIMER_PERIODIC)
-		vp->apic.period_ns = max((u64)initial * apic_ns_per_count(vp),
-					 WHV_APIC_MIN_PERIOD_NS);
+		vp->apic.period_ns = apic_period_ns(vp);
 	hrtimer_start(&vp->apic.timer, ktime_add_ns(ktime_get(), ns),
 		      HRTIMER_MODE_ABS);
 }
@@ -99,19 +135,11 @@ u32 whv_lapic_timer_current(struct whv_vp *vp)
  */
 int whv_lapic_set_tsc_deadline(struct whv_vp *vp, u64 deadline)
 {
-	u64 now;
-
 	if (!vp->apic.regs || apic_timer_mode(vp) != WHV_TIMER_TSC_DEADLINE)
 		return 0;
 	whv_lapic_timer_cancel(vp);
 	vp->apic.tsc_deadline = deadline;
-	if (!deadline)
-		return 0;
-	now = rdtsc() + whv_backend->read_reg(vp, WHV_AREG_TSC_OFFSET);
-	hrtimer_start(&vp->apic.timer,
-		      ktime_add_ns(ktime_get(), deadline <= now ? 0 :
-				   mul_u64_u32_div(deadline - now, 1000000,
-						   tsc_khz)),
-		      HRTIMER_MODE_ABS);
+	if (deadline)
+		apic_arm_deadline(vp, deadline);
 	return 0;
 }

@@ -459,6 +459,10 @@ static int whv_apic_events(struct whv_vp *vp, struct whv_exit *ex)
 	int ret;
 
 	for (;;) {
+		/* Events may keep coming (an IPI flood): stay preemptible. */
+		if (signal_pending(current))
+			return -EINTR;
+		cond_resched();
 		if (test_bit(WHV_REQ_EVENT, &vp->requests)) {
 			clear_bit(WHV_REQ_EVENT, &vp->requests);
 			smp_mb__after_atomic();	/* then look at the events */

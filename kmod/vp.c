@@ -79,7 +79,7 @@ void whv_vp_reinit(struct whv_vp *vp)
 	whv_backend->write_reg(vp, WHV_AREG_TSC, 0);
 	vp->apic_base = whv_default_apic_base(vp);
 	vp->apic.events = 0;
-	whv_lapic_reset(vp);
+	whv_lapic_reset(vp, false);
 	whv_vp_put(vp);
 	vp->deliverability = 0;
 	vp->mtrr_def_type = 0;
@@ -95,7 +95,7 @@ void whv_vp_reinit(struct whv_vp *vp)
 void whv_vp_init(struct whv_vp *vp)
 {
 	whv_vp_reset_regs(vp);
-	whv_lapic_reset(vp);
+	whv_lapic_reset(vp, true);
 }
 
 int whv_vp_create(struct whv_partition *p, u32 index)
@@ -139,7 +139,7 @@ int whv_vp_create(struct whv_partition *p, u32 index)
 	whv_vp_reset(vp);
 	whv_backend->write_reg(vp, WHV_AREG_TSC, 0);
 	vp->apic_base = whv_default_apic_base(vp);
-	whv_lapic_reset(vp);
+	whv_lapic_reset(vp, false);
 	whv_vp_put(vp);
 	vp->requests = BIT(WHV_REQ_TLB_FLUSH) | BIT(WHV_REQ_INTERCEPTS);
 	rcu_assign_pointer(p->vps[index], vp);

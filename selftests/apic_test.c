@@ -579,6 +579,45 @@ TEST(timer_current_count)
 	vm_destroy(&vm);
 }
 
+/*
+ * TSC-deadline edge cases: a deadline past any reachable TSC never fires
+ * (and does not trouble the host's arithmetic); the VMM's TscDeadline
+ * register arms the timer like the guest's MSR, a past deadline at once.
+ */
+GUEST_CODE(far, ".code64",
+	"	mov $0xfee00000, %esi\n"
+	"	movl $0x1ff, 0xf0(%rsi)\n"
+	"	movl $0x40043, 0x320(%rsi)\n"		/* TSC-deadline, 0x43 */
+	"	mov $0x6e0, %ecx\n	mov $-1, %eax\n	mov $-1, %edx\n	wrmsr\n"
+	"	sti\n"
+	"	out %al, $0x81\n"
+	"1:	cli\n	cmpl $0, 0x5000\n	jne 2f\n	sti\n	hlt\n	jmp 1b\n"
+	"2:	out %al, $0x80\n"
+	GL(far_tick)
+	"	incl 0x5000\n	movl $0, 0xb0(%rsi)\n	iretq\n");
+extern const uint8_t far_tick[];
+
+TEST(timer_tsc_deadline_far_and_from_vmm)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	struct test_vm vm;
+
+	apic_vm(_metadata, &vm, 1, WHvX64LocalApicEmulationModeXApic,
+		far_start, far_end);
+	vm_idt_gate64(&vm, IDT, 0x43, GA(far, far_tick));
+	expect_io(_metadata, vm_run(&vm, 0, &exit), &exit, PORT_STEP);
+	vm_skip(&vm, 0, &exit);
+	EXPECT_EQ(~0ULL, vm_get(&vm, 0, WHvX64RegisterTscDeadline));
+	usleep(20000);
+	EXPECT_EQ(0, d32(&vm, 0x00));
+	/* A deadline in the past, from the VMM: fires before the next run. */
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterTscDeadline, 1));
+	expect_io(_metadata, vm_run(&vm, 0, &exit), &exit, PORT_DONE);
+	EXPECT_EQ(1, d32(&vm, 0x00));
+	EXPECT_EQ(0, vm_get(&vm, 0, WHvX64RegisterTscDeadline));
+	vm_destroy(&vm);
+}
+
 TEST(interrupt_clock_frequency)
 {
 	UINT64 hz = 0;

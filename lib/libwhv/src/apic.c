@@ -87,11 +87,9 @@ static HRESULT whv_lapic_state(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
 
 	if (!p)
 		return E_HANDLE;
-	if (!set && !WrittenSize)
-		return E_POINTER;
 	if (set && StateSize != WHV_LAPIC_STATE_SIZE)
 		return E_INVALIDARG;
-	if (!set)
+	if (WrittenSize)		/* _Out_opt_ */
 		*WrittenSize = WHV_LAPIC_STATE_SIZE;
 	if (!State && StateSize)
 		return E_POINTER;
