@@ -800,6 +800,45 @@ static void expect_targets(struct __test_metadata *_metadata,
 	}
 }
 
+/* WHvResetPartition puts each APIC back to its power-up state too. */
+TEST(reset_partition_resets_apic)
+{
+	static uint8_t page[APIC_PAGE];
+	struct test_vm vm;
+	UINT32 off;
+
+	apic_vm(_metadata, &vm, 2, WHvX64LocalApicEmulationModeXApic,
+		far_start, far_end);
+	get_page(_metadata, &vm, 1, page);
+	set_page32(page, 0x20, 7U << 24);		/* ID */
+	set_page32(page, 0x80, 0x30);			/* TPR */
+	set_page32(page, 0xf0, 0x1ff);			/* enabled */
+	set_page32(page, 0x320, 0x20040);		/* periodic, 0x40 */
+	set_page32(page, 0x380, 0x10000000);		/* armed */
+	ASSERT_EQ(S_OK, WHvSetVirtualProcessorInterruptControllerState2(vm.part,
+				1, page, APIC_PAGE));
+	ASSERT_EQ(S_OK, vm_interrupt(&vm, WHvX64InterruptTypeFixed, 7, 0x51,
+				     false, true));
+	ASSERT_EQ(S_OK, vm_set(&vm, 1, WHvRegisterInternalActivityState, 2));
+	ASSERT_EQ(S_OK, vm_set(&vm, 1, WHvX64RegisterApicBase, 0xfed00000 | 0x800));
+	EXPECT_NE(0, vm_get(&vm, 1, WHvX64RegisterApicCurrentCount));
+
+	ASSERT_EQ(S_OK, WHvResetPartition(vm.part));
+	EXPECT_EQ(0xfee00800, vm_get(&vm, 1, WHvX64RegisterApicBase));
+	EXPECT_EQ(0, vm_get(&vm, 1, WHvRegisterInternalActivityState));
+	EXPECT_EQ(0, vm_get(&vm, 1, WHvX64RegisterCr8));
+	get_page(_metadata, &vm, 1, page);
+	EXPECT_EQ(1U << 24, page32(page, 0x20));
+	EXPECT_EQ(0, page32(page, 0x80));
+	EXPECT_EQ(0xff, page32(page, 0xf0));
+	EXPECT_EQ(0x10000, page32(page, 0x320));
+	EXPECT_EQ(0, page32(page, 0x380));
+	EXPECT_EQ(0, page32(page, 0x390));
+	for (off = 0x100; off < 0x280; off += 0x10)	/* ISR, TMR, IRR */
+		EXPECT_EQ(0, page32(page, off));
+	vm_destroy(&vm);
+}
+
 TEST(interrupt_target_vp_set)
 {
 	UINT32 vps[4], n = 0, vp;
