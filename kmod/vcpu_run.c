@@ -248,39 +248,20 @@ static int whv_handle_rdtsc(struct whv_vp *vp, struct whv_exit_info *info)
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
 
-/* x2APIC MSRs: an EOI or a trapped ICR write may exit once complete. */
-static int whv_handle_x2apic_msr(struct whv_vp *vp, struct whv_exit_info *info,
-				 u32 msr)
-{
-	u64 val;
-	int ret;
-
-	if (info->kind == WHV_KEXIT_RDMSR) {
-		ret = whv_lapic_msr_read(vp, msr, &val);
-		if (!ret) {
-			vp->gpr[WHV_REG_RAX] = (u32)val;
-			vp->gpr[WHV_REG_RDX] = val >> 32;
-		}
-	} else {
-		val = (u32)vp->gpr[WHV_REG_RAX] |
-		      (u64)vp->gpr[WHV_REG_RDX] << 32;
-		ret = whv_lapic_msr_write(vp, msr, val, info);
-	}
-	if (ret < 0)
-		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
-	return whv_skip_insn(vp, info) ? 1 : ret;
-}
-
+/*
+ * RDMSR/WRMSR. x2APIC MSRs go to the APIC, where an EOI or a trapped ICR
+ * write may become an exit once the instruction is complete (1).
+ */
 static int whv_handle_msr(struct whv_vp *vp, struct whv_exit_info *info)
 {
 	u32 msr = vp->gpr[WHV_REG_RCX];
+	bool x2apic = msr >= 0x800 && msr <= 0x8ff && vp->part->apic_mode;
 	u64 val;
 	int ret;
 
-	if (msr >= 0x800 && msr <= 0x8ff && vp->part->apic_mode)
-		return whv_handle_x2apic_msr(vp, info, msr);
 	if (info->kind == WHV_KEXIT_RDMSR) {
-		ret = whv_msr_read(vp, msr, &val);
+		ret = x2apic ? whv_lapic_msr_read(vp, msr, &val) :
+			       whv_msr_read(vp, msr, &val);
 		if (!ret) {
 			vp->gpr[WHV_REG_RAX] = (u32)val;
 			vp->gpr[WHV_REG_RDX] = val >> 32;
@@ -288,14 +269,15 @@ static int whv_handle_msr(struct whv_vp *vp, struct whv_exit_info *info)
 	} else {
 		val = (u32)vp->gpr[WHV_REG_RAX] |
 		      (u64)vp->gpr[WHV_REG_RDX] << 32;
-		ret = whv_msr_write(vp, msr, val);
+		ret = x2apic ? whv_lapic_msr_write(vp, msr, val, info) :
+			       whv_msr_write(vp, msr, val);
 	}
 	if (ret == -ENOENT && (READ_ONCE(vp->part->extended_exits) &
 			       WHV_EXTEXIT_MSR))
 		return whv_insn_to_user(vp, info);
-	if (ret)
+	if (ret < 0)
 		return whv_raise_exception(vp, info, X86_TRAP_GP, true, 0);
-	return whv_skip_insn(vp, info) ? 1 : 0;
+	return whv_skip_insn(vp, info) ? 1 : ret;
 }
 
 static int whv_handle_xsetbv(struct whv_vp *vp, struct whv_exit_info *info)
