@@ -2,7 +2,7 @@
 /*
  * CPUID as the guest sees it: the partition's CpuidResultList first, else the
  * host's values with whatever this hypervisor does not virtualize hidden
- * (VMX/SVM, monitor/mwait, the APIC, perfmon, RDTSCP/RDPID, ...).
+ * (VMX/SVM, monitor/mwait, the APIC, perfmon, ...).
  */
 #include <linux/kernel.h>
 #include <asm/processor.h>
@@ -111,7 +111,7 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 	case 1: {
 		u64 cr4 = whv_backend->read_reg(vp, WHV_AREG_CR4);
 
-		out[EBX] = (out[EBX] & 0xff00) | (vp->index << 24);
+		out[EBX] = (out[EBX] & 0xff00) | (vp->initial_apic_id << 24);
 		out[ECX] &= leaf1_ecx & host_caps(CPUID_1_ECX);
 		if (cr4 & X86_CR4_OSXSAVE)
 			out[ECX] |= BIT(27);
@@ -131,6 +131,10 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		out[EBX] &= leaf7_ebx & host_caps(CPUID_7_0_EBX);
 		out[ECX] &= leaf7_ecx & host_caps(CPUID_7_ECX);
 		out[EDX] &= leaf7_edx & host_caps(CPUID_7_EDX);
+		/* msrregs.c: TSC_ADJUST is software's; RDPID with RDTSCP */
+		out[EBX] |= BIT(1);
+		if (whv_guest_rdtscp() && boot_cpu_has(X86_FEATURE_RDPID))
+			out[ECX] |= BIT(22);
 		break;
 	case 0xd:
 		cpuid_xsave(vp, sub, out);
@@ -141,6 +145,9 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 	case 0x80000001:
 		out[ECX] &= ext1_ecx & host_caps(CPUID_8000_0001_ECX);
 		out[EDX] &= ext1_edx & host_caps(CPUID_8000_0001_EDX);
+		/* msrregs.c: TSC_AUX is the guest's while it runs */
+		if (whv_guest_rdtscp())
+			out[EDX] |= BIT(27);
 		break;
 	case 0x80000002 ... 0x80000006:
 		break;			/* brand string, caches */

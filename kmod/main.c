@@ -52,6 +52,10 @@ static int whv_get_capability(struct whv_capability __user *ucap)
 		cap.data[0] = (u64)tsc_khz * 1000;
 		cap.size = 8;
 		break;
+	case WHV_CAP_INTERRUPT_CLOCK_FREQUENCY:
+		cap.data[0] = WHV_APIC_TIMER_HZ;
+		cap.size = 8;
+		break;
 	case WHV_CAP_PHYSICAL_ADDRESS_WIDTH:
 		cap.data[0] = whv_guest_phys_bits();
 		cap.size = 4;

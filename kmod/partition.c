@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/tsc.h>
 #include "whv.h"
 
 static void whv_partition_free(struct whv_partition *p)
@@ -59,6 +60,9 @@ static int whv_prop_min_size(u32 code)
 		return 0;
 	case WHV_PROP_CPUID_RESULT_LIST:
 		return 0;
+	case WHV_PROP_PROCESSOR_CLOCK_FREQUENCY:
+	case WHV_PROP_INTERRUPT_CLOCK_FREQUENCY:
+		return 8;
 	default:
 		return -1;
 	}
@@ -118,6 +122,9 @@ static int whv_set_property_locked(struct whv_partition *p, u32 code,
 		if (p->setup_done)
 			return -EBADFD;
 		return whv_set_cpuid_results(p, buf, size);
+	case WHV_PROP_PROCESSOR_CLOCK_FREQUENCY:
+	case WHV_PROP_INTERRUPT_CLOCK_FREQUENCY:
+		return -EINVAL;		/* the host's clocks: read only */
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -171,6 +178,17 @@ static int whv_get_property(struct whv_partition *p,
 		break;
 	case WHV_PROP_EXCEPTION_EXIT_BITMAP:
 		v = p->exception_bitmap;
+		break;
+	case WHV_PROP_PROCESSOR_CLOCK_FREQUENCY:
+		/* The guest's TSC is the host's, offset only. */
+		if (!tsc_khz) {
+			mutex_unlock(&p->lock);
+			return -ENOPROTOOPT;
+		}
+		v = (u64)tsc_khz * 1000;
+		break;
+	case WHV_PROP_INTERRUPT_CLOCK_FREQUENCY:
+		v = WHV_APIC_TIMER_HZ;
 		break;
 	case WHV_PROP_CPUID_EXIT_LIST:
 	case WHV_PROP_CPUID_RESULT_LIST:
@@ -338,6 +356,31 @@ static int whv_run_ioctl(struct whv_partition *p, void __user *arg)
 	return ret;
 }
 
+/* WHvGet/SetVirtualProcessorXsaveState (xsave.c) */
+static int whv_xsave_ioctl(struct whv_partition *p, void __user *arg,
+			   bool set)
+{
+	struct whv_xsave x;
+	struct whv_vp *vp;
+	int ret;
+
+	if (copy_from_user(&x, arg, sizeof(x)))
+		return -EFAULT;
+	vp = whv_vp_lock(p, x.vp_index, &ret);
+	if (!vp)
+		return ret;
+	if (set)
+		ret = whv_xsave_set(vp, u64_to_user_ptr(x.buffer), x.size);
+	else
+		ret = whv_xsave_get(vp, u64_to_user_ptr(x.buffer), &x.size);
+	mutex_unlock(&vp->run_lock);
+	/* The size written, or the size needed (ENOBUFS). */
+	if (!set && (!ret || ret == -ENOBUFS) &&
+	    copy_to_user(arg, &x, sizeof(x)))
+		return -EFAULT;
+	return ret;
+}
+
 static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 				unsigned long arg)
 {
@@ -387,6 +430,19 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 		return whv_translate_ioctl(p, uarg);
 	case WHV_RESET_PARTITION:
 		return arg ? -EINVAL : whv_reset_partition(p);
+	case WHV_SUSPEND_TIME:
+		return arg ? -EINVAL : whv_time_suspend(p);
+	case WHV_RESUME_TIME:
+		if (arg)
+			return -EINVAL;
+		if (!READ_ONCE(p->setup_done))
+			return -EBADFD;
+		whv_time_resume(p);
+		return 0;
+	case WHV_GET_XSAVE:
+		return whv_xsave_ioctl(p, uarg, false);
+	case WHV_SET_XSAVE:
+		return whv_xsave_ioctl(p, uarg, true);
 	default:
 		return -ENOTTY;
 	}
@@ -416,6 +472,7 @@ int whv_partition_create(void)
 		goto err_hw;
 	mutex_init(&p->lock);
 	spin_lock_init(&p->mmu_lock);
+	spin_lock_init(&p->time_lock);
 	INIT_LIST_HEAD(&p->ranges);
 	p->mm = current->mm;
 	mmgrab(p->mm);

@@ -328,7 +328,8 @@ static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 		vmcb->control.tsc_offset = v - rdtsc();
 		break;
 	case WHV_AREG_TSC_OFFSET:
-		break;		/* read only */
+		vmcb->control.tsc_offset = v;
+		break;
 	case WHV_AREG_KERNEL_GS_BASE:
 		s->kernel_gs_base = v;
 		break;
@@ -386,6 +387,9 @@ static void svm_update_intercepts(struct whv_vp *vp)
 			  svm->nmi_masked && !svm->awaiting_iret);
 	svm_set_intercept(vmcb, INTERCEPT_RDTSC,
 			  READ_ONCE(p->extended_exits) & WHV_EXTEXIT_RDTSC);
+	/* RDTSCP runs natively with the guest's TSC_AUX loaded (msrregs.c). */
+	svm_set_intercept(vmcb, INTERCEPT_RDTSCP, !whv_guest_rdtscp() ||
+			  (READ_ONCE(p->extended_exits) & WHV_EXTEXIT_RDTSC));
 	/* A virtual interrupt the guest takes as soon as it can: VINTR exit. */
 	svm_set_intercept(vmcb, INTERCEPT_VINTR, window);
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK);
@@ -412,7 +416,7 @@ static void svm_init_control(struct whv_vp *vp)
 		INTERCEPT_TASK_SWITCH, INTERCEPT_SHUTDOWN, INTERCEPT_VMRUN,
 		INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE,
 		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
-		INTERCEPT_RDTSCP, INTERCEPT_WBINVD, INTERCEPT_MONITOR,
+		INTERCEPT_WBINVD, INTERCEPT_MONITOR,
 		INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND, INTERCEPT_XSETBV,
 		INTERCEPT_RDPRU,
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
@@ -630,7 +634,11 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 		e->insn_len = svm_next_rip_len(vmcb);
 		break;
 	case SVM_EXIT_RDTSC:
-		e->kind = WHV_KEXIT_RDTSC;
+	case SVM_EXIT_RDTSCP:
+		/* RDTSCP is intercepted alone where the guest may not use it. */
+		e->kind = code == SVM_EXIT_RDTSC || whv_guest_rdtscp() ?
+			  WHV_KEXIT_RDTSC : WHV_KEXIT_UD;
+		e->rdtsc.rdtscp = code == SVM_EXIT_RDTSCP;
 		e->insn_len = svm_next_rip_len(vmcb);
 		break;
 	case SVM_EXIT_HLT:
@@ -826,6 +834,7 @@ int whv_svm_probe(void)
 		return -EBUSY;
 	}
 	cpuid(SVM_CPUID_FUNC, &eax, &ebx, &ecx, &edx);
+	whv_guest_has_rdtscp = boot_cpu_has(X86_FEATURE_RDTSCP);
 	svm_max_asid = ebx;
 	svm_features = edx;
 	if (svm_max_asid < 2) {

@@ -292,7 +292,8 @@ void vmx_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 		vmcs_write(TSC_OFFSET, v - rdtsc());
 		break;
 	case WHV_AREG_TSC_OFFSET:
-		break;		/* read only */
+		vmcs_write(TSC_OFFSET, v);
+		break;
 	case WHV_AREG_KERNEL_GS_BASE:
 		vmx->guest_msrs[VMX_MSR_KERNEL_GS_BASE].value = v;
 		break;

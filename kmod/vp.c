@@ -31,9 +31,9 @@ static void whv_vp_reset(struct whv_vp *vp)
 	b->write_reg(vp, WHV_AREG_DR6, 0xffff0ff0);
 	b->write_reg(vp, WHV_AREG_DR7, 0x400);
 	b->write_reg(vp, WHV_AREG_PAT, 0x0007040600070406ULL);
-	b->write_reg(vp, WHV_AREG_TSC, 0);
 	vp->xcr0 = XFEATURE_MASK_FP;
 	vp->apic_base = 0xfee00000 | 0x800 | (vp->index ? 0 : 0x100);
+	whv_msrregs_reset(vp);		/* TSC 0, MTRRs, TSC_AUX, ... */
 }
 
 /*
@@ -62,7 +62,6 @@ void whv_vp_reinit(struct whv_vp *vp)
 	memset(vp->dr, 0, sizeof(vp->dr));
 	vp->pkru = 0;
 	vp->deliverability = 0;
-	vp->mtrr_def_type = 0;
 	WRITE_ONCE(vp->cancel, false);
 	whv_fp_reset(vp);
 	set_bit(WHV_REQ_INTERCEPTS, &vp->requests);
