@@ -948,7 +948,7 @@ TEST(registers_unknown_name_all_or_nothing)
 	WHV_REGISTER_NAME names[3];
 	WHV_REGISTER_VALUE vals[3];
 	struct test_vm vm;
-	UINT32 bad[] = { WHvX64RegisterTscAux, WHvX64RegisterInitialApicId,
+	UINT32 bad[] = { WHvX64RegisterBndcfgs, WHvRegisterSint0,
 			 WHvRegisterPendingEvent, 0x12345, 0x7fffffff, 0xffffffff };
 	unsigned int i;
 
@@ -1059,7 +1059,7 @@ TEST(registers_raw_errors)
 	r.vp_index = 1;
 	EXPECT_EQ(-ENOENT, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
 	r.vp_index = 0;
-	names[0] = 0x207b;	/* TscAux: not handled by the kernel */
+	names[0] = 0x207c;	/* Bndcfgs: not handled by the kernel */
 	EXPECT_EQ(-ENOPROTOOPT, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
 	EXPECT_EQ(-ENOPROTOOPT, xioctl(pfd, WHV_SET_VP_REGISTERS, &r));
 	names[0] = WHV_REG_RAX;
