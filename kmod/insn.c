@@ -174,6 +174,22 @@ int whv_insn_length(struct whv_vp *vp)
 	}
 }
 
+/* Is the instruction at CS:RIP RDTSCP (0F 01 F9)? */
+bool whv_insn_is_rdtscp(struct whv_vp *vp)
+{
+	u8 b[15];
+	struct whv_segment cs;
+	bool lm = whv_long_mode_cs(vp, &cs);
+	int n = whv_fetch_insn(vp, b, sizeof(b)), i = 0;
+
+	while (i < n && whv_is_legacy_prefix(b[i]))
+		i++;
+	if (lm && i < n && (b[i] & 0xf0) == 0x40)
+		i++;	/* REX */
+	return i + 3 <= n && b[i] == 0x0f && b[i + 1] == 0x01 &&
+	       b[i + 2] == 0xf9;
+}
+
 /* MOV to/from DRn: the GPR operand (ModRM.rm, REX.B); returns the length. */
 int whv_decode_mov_dr(struct whv_vp *vp, int *gpr)
 {

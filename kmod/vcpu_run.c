@@ -242,6 +242,12 @@ static int whv_handle_rdtsc(struct whv_vp *vp, struct whv_exit_info *info)
 	u64 tsc;
 
 	info->rdtsc.host_tsc = rdtsc();
+	/*
+	 * QEMU's SVM reports an intercepted RDTSCP as RDTSC when both are
+	 * intercepted; an RDTSC is 2 bytes unless prefixed, so look.
+	 */
+	if (!info->rdtsc.rdtscp && info->insn_len != 2)
+		info->rdtsc.rdtscp = whv_insn_is_rdtscp(vp);
 	if (READ_ONCE(vp->part->extended_exits) & WHV_EXTEXIT_RDTSC)
 		return whv_insn_to_user(vp, info);
 	tsc = info->rdtsc.host_tsc +

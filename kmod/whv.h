@@ -366,6 +366,7 @@ int whv_xsave_set(struct whv_vp *vp, const void __user *buf, u32 size);
 int whv_fetch_insn(struct whv_vp *vp, u8 *bytes, int max);
 int whv_insn_length(struct whv_vp *vp);
 int whv_decode_mov_dr(struct whv_vp *vp, int *gpr);
+bool whv_insn_is_rdtscp(struct whv_vp *vp);
 bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa);
 
 /* Capabilities the partition can enable. */
