@@ -306,7 +306,8 @@ static void *fp_spinner(void *arg)
 /* 10k exits with x87, SSE and AVX live in the guest and in a host thread. */
 TEST(x87_sse_avx_survive_10k_exits_beside_host_fp)
 {
-	struct fp_spinner s = { .avx = have_avx() };
+	/* Bochs loses AVX state in the host's own context switches. */
+	struct fp_spinner s = { .avx = have_avx() && !host_is_bochs() };
 	WHV_RUN_VP_EXIT_CONTEXT exit;
 	struct test_vm vm;
 	pthread_t t;

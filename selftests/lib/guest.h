@@ -91,4 +91,12 @@ HRESULT vm_run_console(struct test_vm *vm, UINT32 vp,
  */
 bool host_is_tcg(void);
 
+/*
+ * Is this machine Bochs (the VMX test VM)? Its XSAVES/XRSTORS lose AVX
+ * state: the host kernel's own context switches drop YMM upper halves
+ * (and XRSTORS faults, "Bad FPU state detected"), with no guest involved.
+ * Tests leave AVX out there.
+ */
+bool host_is_bochs(void);
+
 #endif
