@@ -117,6 +117,7 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 			out[ECX] |= BIT(27);
 		out[ECX] |= BIT(31);	/* running under a hypervisor */
 		out[EDX] &= leaf1_edx & host_caps(CPUID_1_EDX);
+		out[EDX] |= BIT(12);	/* msrregs.c: MTRRs in software */
 		break;
 	}
 	case 2:
@@ -145,9 +146,11 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 	case 0x80000001:
 		out[ECX] &= ext1_ecx & host_caps(CPUID_8000_0001_ECX);
 		out[EDX] &= ext1_edx & host_caps(CPUID_8000_0001_EDX);
-		/* msrregs.c: TSC_AUX is the guest's while it runs */
+		/* msrregs.c: TSC_AUX is the guest's while it runs; MTRRs */
 		if (whv_guest_rdtscp())
 			out[EDX] |= BIT(27);
+		if (boot_cpu_data.x86_vendor != X86_VENDOR_INTEL)
+			out[EDX] |= BIT(12);
 		break;
 	case 0x80000002 ... 0x80000006:
 		break;			/* brand string, caches */

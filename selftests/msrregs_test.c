@@ -50,6 +50,22 @@ GUEST_CODE(msr_loop, ".code64",
 	"	jnz 1b\n"
 	"	hlt\n");
 
+/* CPUID leaves 1, 7 and 0x80000001: EBX/EDX of each in R8-R12. */
+GUEST_CODE(cpuid_guest, ".code64",
+	"	mov $1, %eax\n"
+	"	cpuid\n"
+	"	mov %rbx, %r8\n"
+	"	mov %rdx, %r9\n"
+	"	mov $7, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	cpuid\n"
+	"	mov %rbx, %r10\n"
+	"	mov %rcx, %r13\n"
+	"	mov $0x80000001, %eax\n"
+	"	cpuid\n"
+	"	mov %rdx, %r11\n"
+	"	hlt\n");
+
 /* RDTSCP: RCX is TSC_AUX; then RDPID into RBX when R10 says so. */
 GUEST_CODE(rdtscp_guest, ".code64",
 	"	xor %ecx, %ecx\n"
@@ -428,6 +444,27 @@ TEST(rdtscp_exit)
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	EXPECT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
 	EXPECT_EQ(0x4242, vm_get(&vm, 0, WHvX64RegisterRsi));
+	vm_destroy(&vm);
+}
+
+/* What CPUID tells the guest about these MSRs. */
+TEST(cpuid_advertises)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	struct test_vm vm;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 2));
+	vm_load_long(&vm, 1, cpuid_guest_start, cpuid_guest_end);
+	ASSERT_EQ(S_OK, vm_set(&vm, 1, WHvX64RegisterInitialApicId, 0x42));
+	ASSERT_EQ(S_OK, vm_run(&vm, 1, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	EXPECT_EQ(0x42, vm_get(&vm, 1, WHvX64RegisterR8) >> 24);
+	EXPECT_TRUE(vm_get(&vm, 1, WHvX64RegisterR9) & (1 << 12));	/* MTRR */
+	EXPECT_TRUE(vm_get(&vm, 1, WHvX64RegisterR10) & (1 << 1)); /* TSC_ADJUST */
+	EXPECT_EQ(host_has_rdtscp(),
+		  !!(vm_get(&vm, 1, WHvX64RegisterR11) & (1u << 27)));
+	EXPECT_EQ(host_has_rdpid() && host_has_rdtscp(),
+		  !!(vm_get(&vm, 1, WHvX64RegisterR13) & (1u << 22)));
 	vm_destroy(&vm);
 }
 
