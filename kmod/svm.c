@@ -251,8 +251,6 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 		return s->efer & ~EFER_SVME;
 	case WHV_AREG_PAT:
 		return s->g_pat;
-	case WHV_AREG_TSC:
-		return rdtsc() + vmcb->control.tsc_offset;
 	case WHV_AREG_TSC_OFFSET:
 		return vmcb->control.tsc_offset;
 	case WHV_AREG_KERNEL_GS_BASE:
@@ -323,9 +321,6 @@ static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 		break;
 	case WHV_AREG_PAT:
 		s->g_pat = v;
-		break;
-	case WHV_AREG_TSC:
-		vmcb->control.tsc_offset = v - rdtsc();
 		break;
 	case WHV_AREG_TSC_OFFSET:
 		vmcb->control.tsc_offset = v;
