@@ -284,34 +284,18 @@ out_names:
  * WHvResetPartition: all VPs are held (none may be running: EBUSY, nothing
  * reset) and reinitialized in place; mappings and properties stay.
  */
+static void whv_reinit_vps(struct whv_partition *p, struct whv_vp **vps,
+			   int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		whv_vp_reinit(vps[i]);
+}
+
 static int whv_reset_partition(struct whv_partition *p)
 {
-	struct whv_vp *held[WHV_MAX_VPS];
-	int i, n = 0, ret = 0;
-
-	mutex_lock(&p->lock);
-	if (!p->setup_done) {
-		mutex_unlock(&p->lock);
-		return -EBADFD;
-	}
-	for (i = 0; i < WHV_MAX_VPS && !ret; i++) {
-		struct whv_vp *vp = rcu_dereference_protected(p->vps[i],
-						lockdep_is_held(&p->lock));
-
-		if (!vp)
-			continue;
-		if (mutex_trylock(&vp->run_lock))
-			held[n++] = vp;
-		else
-			ret = -EBUSY;
-	}
-	for (i = 0; i < n; i++) {
-		if (!ret)
-			whv_vp_reinit(held[i]);
-		mutex_unlock(&held[i]->run_lock);
-	}
-	mutex_unlock(&p->lock);
-	return ret;
+	return whv_with_vps_stopped(p, whv_reinit_vps);
 }
 
 static int whv_translate_ioctl(struct whv_partition *p, void __user *arg)

@@ -16,39 +16,20 @@
 #include <asm/msr.h>
 #include "whv.h"
 
+static void whv_time_stop(struct whv_partition *p, struct whv_vp **vps,
+			  int n)
+{
+	spin_lock(&p->time_lock);
+	if (!p->time_suspended) {
+		p->time_suspend_tsc = rdtsc_ordered();
+		p->time_suspended = true;
+	}
+	spin_unlock(&p->time_lock);
+}
+
 int whv_time_suspend(struct whv_partition *p)
 {
-	struct whv_vp *held[WHV_MAX_VPS];
-	int i, n = 0, ret = 0;
-
-	mutex_lock(&p->lock);
-	if (!p->setup_done) {
-		mutex_unlock(&p->lock);
-		return -EBADFD;
-	}
-	for (i = 0; i < WHV_MAX_VPS && !ret; i++) {
-		struct whv_vp *vp = rcu_dereference_protected(p->vps[i],
-						lockdep_is_held(&p->lock));
-
-		if (!vp)
-			continue;
-		if (mutex_trylock(&vp->run_lock))
-			held[n++] = vp;
-		else
-			ret = -EBUSY;
-	}
-	if (!ret) {
-		spin_lock(&p->time_lock);
-		if (!p->time_suspended) {
-			p->time_suspend_tsc = rdtsc_ordered();
-			p->time_suspended = true;
-		}
-		spin_unlock(&p->time_lock);
-	}
-	for (i = 0; i < n; i++)
-		mutex_unlock(&held[i]->run_lock);
-	mutex_unlock(&p->lock);
-	return ret;
+	return whv_with_vps_stopped(p, whv_time_stop);
 }
 
 void whv_time_resume(struct whv_partition *p)

@@ -183,6 +183,41 @@ struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err)
 	return vp;
 }
 
+/*
+ * Call @fn with every VP of the set-up partition @p held (run_lock taken),
+ * so none runs meanwhile. -EBADFD before setup; -EBUSY, @fn not called,
+ * when a VP is running.
+ */
+int whv_with_vps_stopped(struct whv_partition *p,
+			 void (*fn)(struct whv_partition *p,
+				    struct whv_vp **vps, int n))
+{
+	struct whv_vp *held[WHV_MAX_VPS];
+	int i, n = 0, ret = 0;
+
+	mutex_lock(&p->lock);
+	if (!p->setup_done) {
+		mutex_unlock(&p->lock);
+		return -EBADFD;
+	}
+	for (i = 0; i < WHV_MAX_VPS && !ret; i++) {
+		struct whv_vp *vp = whv_vp_deref(p, i);
+
+		if (!vp)
+			continue;
+		if (mutex_trylock(&vp->run_lock))
+			held[n++] = vp;
+		else
+			ret = -EBUSY;
+	}
+	if (!ret)
+		fn(p, held, n);
+	for (i = 0; i < n; i++)
+		mutex_unlock(&held[i]->run_lock);
+	mutex_unlock(&p->lock);
+	return ret;
+}
+
 static void whv_kick_noop(void *unused)
 {
 }

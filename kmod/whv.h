@@ -307,6 +307,9 @@ void whv_vp_free(struct whv_vp *vp);
 struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err);
 int whv_vp_cancel(struct whv_partition *p, u32 index);
 void whv_vp_kick(struct whv_vp *vp, bool wait);
+int whv_with_vps_stopped(struct whv_partition *p,
+			 void (*fn)(struct whv_partition *p,
+				    struct whv_vp **vps, int n));
 void whv_kick_all_vps(struct whv_partition *p, int request);
 
 /* regs.c */
