@@ -2,8 +2,8 @@
 /*
  * CPUID as the guest sees it: the partition's CpuidResultList first, else the
  * host's values with whatever this hypervisor does not virtualize hidden
- * (VMX/SVM, monitor/mwait, perfmon, RDTSCP/RDPID, ...). The APIC, x2APIC and
- * TSC-deadline bits describe the in-kernel APIC when the partition has one.
+ * (VMX/SVM, monitor/mwait, perfmon, ...). The APIC, x2APIC and TSC-deadline
+ * bits describe the in-kernel APIC when the partition has one.
  */
 #include <linux/kernel.h>
 #include <asm/processor.h>
@@ -125,13 +125,14 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 	case 1: {
 		u64 cr4 = whv_backend->read_reg(vp, WHV_AREG_CR4);
 
-		out[EBX] = (out[EBX] & 0xff00) | (vp->index << 24);
+		out[EBX] = (out[EBX] & 0xff00) | (vp->initial_apic_id << 24);
 		out[ECX] &= leaf1_ecx & host_caps(CPUID_1_ECX);
 		if (cr4 & X86_CR4_OSXSAVE)
 			out[ECX] |= BIT(27);
 		out[ECX] |= BIT(31);	/* running under a hypervisor */
 		out[EDX] &= leaf1_edx & host_caps(CPUID_1_EDX);
 		cpuid_apic_bits(vp, out);
+		out[EDX] |= BIT(12);	/* msrregs.c: MTRRs in software */
 		break;
 	}
 	case 2:
@@ -146,6 +147,10 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		out[EBX] &= leaf7_ebx & host_caps(CPUID_7_0_EBX);
 		out[ECX] &= leaf7_ecx & host_caps(CPUID_7_ECX);
 		out[EDX] &= leaf7_edx & host_caps(CPUID_7_EDX);
+		/* msrregs.c: TSC_ADJUST is software's; RDPID with RDTSCP */
+		out[EBX] |= BIT(1);
+		if (whv_guest_rdtscp() && boot_cpu_has(X86_FEATURE_RDPID))
+			out[ECX] |= BIT(22);
 		break;
 	case 0xb:
 		/* No topology levels; EDX is the x2APIC ID. */
@@ -164,6 +169,11 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		out[EDX] &= ext1_edx & host_caps(CPUID_8000_0001_EDX);
 		if (whv_lapic_enabled(vp))
 			out[EDX] |= BIT(9);
+		/* msrregs.c: TSC_AUX is the guest's while it runs; MTRRs */
+		if (whv_guest_rdtscp())
+			out[EDX] |= BIT(27);
+		if (boot_cpu_data.x86_vendor != X86_VENDOR_INTEL)
+			out[EDX] |= BIT(12);
 		break;
 	case 0x80000002 ... 0x80000006:
 		break;			/* brand string, caches */

@@ -162,6 +162,8 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		ex->rdtsc.virtual_offset =
 			whv_backend->read_reg(vp, WHV_AREG_TSC_OFFSET);
 		ex->rdtsc.tsc = info->rdtsc.host_tsc + ex->rdtsc.virtual_offset;
+		ex->rdtsc.tsc_aux = vp->tsc_aux;
+		ex->rdtsc.info = info->rdtsc.rdtscp;
 		break;
 	case WHV_KEXIT_IRQ_WINDOW:
 		ex->reason = WHV_EXIT_INTERRUPT_WINDOW;

@@ -118,21 +118,35 @@ static bool whv_is_legacy_prefix(u8 b)
 }
 
 /*
+ * Fetch the instruction at CS:RIP into @b (@n bytes); returns the index of
+ * its opcode, past legacy prefixes and, in 64-bit code, a REX prefix whose
+ * value goes to @rex (0 if none).
+ */
+static int whv_insn_opcode(struct whv_vp *vp, u8 b[15], int *n, u8 *rex)
+{
+	struct whv_segment cs;
+	bool lm = whv_long_mode_cs(vp, &cs);
+	int i = 0;
+
+	*n = whv_fetch_insn(vp, b, 15);
+	*rex = 0;
+	while (i < *n && whv_is_legacy_prefix(b[i]))
+		i++;
+	if (lm && i < *n && (b[i] & 0xf0) == 0x40)
+		*rex = b[i++];
+	return i;
+}
+
+/*
  * Length of the instruction at CS:RIP, for the instructions whose exits
  * the kernel completes (CPUID, RDMSR/WRMSR, XSETBV, HLT, MOV DR, INT n,
  * RDTSCP, MONITOR/MWAIT, VMMCALL/VMCALL); -EINVAL for anything else.
  */
 int whv_insn_length(struct whv_vp *vp)
 {
-	u8 b[15];
-	struct whv_segment cs;
-	bool lm = whv_long_mode_cs(vp, &cs);
-	int n = whv_fetch_insn(vp, b, sizeof(b)), i = 0;
+	u8 b[15], rex;
+	int n, i = whv_insn_opcode(vp, b, &n, &rex);
 
-	while (i < n && whv_is_legacy_prefix(b[i]))
-		i++;
-	if (lm && i < n && (b[i] & 0xf0) == 0x40)
-		i++;	/* REX */
 	if (i >= n)
 		return -EINVAL;
 	switch (b[i]) {
@@ -175,18 +189,22 @@ int whv_insn_length(struct whv_vp *vp)
 	}
 }
 
+/* Is the instruction at CS:RIP RDTSCP (0F 01 F9)? */
+bool whv_insn_is_rdtscp(struct whv_vp *vp)
+{
+	u8 b[15], rex;
+	int n, i = whv_insn_opcode(vp, b, &n, &rex);
+
+	return i + 3 <= n && b[i] == 0x0f && b[i + 1] == 0x01 &&
+	       b[i + 2] == 0xf9;
+}
+
 /* MOV to/from DRn: the GPR operand (ModRM.rm, REX.B); returns the length. */
 int whv_decode_mov_dr(struct whv_vp *vp, int *gpr)
 {
-	u8 b[15];
-	struct whv_segment cs;
-	bool lm = whv_long_mode_cs(vp, &cs);
-	int n = whv_fetch_insn(vp, b, sizeof(b)), i = 0, rex = 0;
+	u8 b[15], rex;
+	int n, i = whv_insn_opcode(vp, b, &n, &rex);
 
-	while (i < n && whv_is_legacy_prefix(b[i]))
-		i++;
-	if (lm && i < n && (b[i] & 0xf0) == 0x40)
-		rex = b[i++];
 	if (i + 3 > n || b[i] != 0x0f || (b[i + 1] != 0x21 && b[i + 1] != 0x23))
 		return -EINVAL;
 	*gpr = (b[i + 2] & 7) | ((rex & 1) << 3);
@@ -196,15 +214,9 @@ int whv_decode_mov_dr(struct whv_vp *vp, int *gpr)
 /* MOV to CR8 (REX.R 0F 22 /r): the GPR operand; returns the length. */
 int whv_decode_mov_cr8(struct whv_vp *vp, int *gpr)
 {
-	u8 b[15];
-	struct whv_segment cs;
-	bool lm = whv_long_mode_cs(vp, &cs);
-	int n = whv_fetch_insn(vp, b, sizeof(b)), i = 0, rex = 0;
+	u8 b[15], rex;
+	int n, i = whv_insn_opcode(vp, b, &n, &rex);
 
-	while (i < n && whv_is_legacy_prefix(b[i]))
-		i++;
-	if (lm && i < n && (b[i] & 0xf0) == 0x40)
-		rex = b[i++];
 	if (i + 3 > n || b[i] != 0x0f || b[i + 1] != 0x22 ||
 	    (b[i + 2] & 0xc0) != 0xc0)
 		return -EINVAL;

@@ -15,7 +15,6 @@ static const struct {
 	enum whv_areg reg;
 	bool canonical;
 } whv_msr_aregs[] = {
-	{ MSR_IA32_TSC, WHV_AREG_TSC, false },
 	{ MSR_IA32_SYSENTER_CS, WHV_AREG_SYSENTER_CS, false },
 	{ MSR_IA32_SYSENTER_ESP, WHV_AREG_SYSENTER_ESP, true },
 	{ MSR_IA32_SYSENTER_EIP, WHV_AREG_SYSENTER_EIP, true },
@@ -42,6 +41,9 @@ int whv_msr_read(struct whv_vp *vp, u32 msr, u64 *val)
 	struct whv_segment seg;
 	int i = whv_msr_areg(msr);
 
+	/* msrregs.c: TSC, MTRRs, TSC_AUX, SPEC_CTRL, TSC_ADJUST, MISC_ENABLE */
+	if (whv_msrreg_rdmsr(vp, msr, val) != -ENOENT)
+		return 0;
 	if (i >= 0) {
 		*val = b->read_reg(vp, whv_msr_aregs[i].reg);
 		return 0;
@@ -67,15 +69,8 @@ int whv_msr_read(struct whv_vp *vp, u32 msr, u64 *val)
 			return -ENOENT;
 		*val = READ_ONCE(vp->apic.tsc_deadline);
 		return 0;
-	case MSR_MTRRcap:		/* no MTRRs to program */
 	case MSR_IA32_UCODE_REV:
 		*val = 0;
-		return 0;
-	case MSR_MTRRdefType:
-		*val = vp->mtrr_def_type;
-		return 0;
-	case MSR_IA32_MISC_ENABLE:
-		*val = MSR_IA32_MISC_ENABLE_FAST_STRING;
 		return 0;
 	default:
 		return -ENOENT;
@@ -101,8 +96,12 @@ int whv_msr_write(struct whv_vp *vp, u32 msr, u64 val)
 {
 	const struct whv_backend *b = whv_backend;
 	struct whv_segment seg;
-	int i = whv_msr_areg(msr);
+	int i = whv_msr_areg(msr), ret;
 
+	/* msrregs.c: TSC, MTRRs, TSC_AUX, SPEC_CTRL, TSC_ADJUST, MISC_ENABLE */
+	ret = whv_msrreg_wrmsr(vp, msr, val);
+	if (ret != -ENOENT)
+		return ret;
 	if (i >= 0) {
 		if (whv_msr_aregs[i].canonical && !whv_canonical(val))
 			return -EINVAL;
@@ -135,14 +134,7 @@ int whv_msr_write(struct whv_vp *vp, u32 msr, u64 val)
 		if (!vp->apic.regs)
 			return -ENOENT;
 		return whv_lapic_set_tsc_deadline(vp, val);
-	case MSR_MTRRdefType:
-		if (val & ~(0xffULL | BIT(10) | BIT(11)) ||
-		    !whv_pat_valid(val & 0xff))
-			return -EINVAL;
-		vp->mtrr_def_type = val;
-		return 0;
 	case MSR_IA32_UCODE_REV:
-	case MSR_IA32_MISC_ENABLE:
 		return 0;		/* accepted and ignored */
 	default:
 		return -ENOENT;

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/tsc.h>
 #include "whv.h"
 
 static void whv_partition_free(struct whv_partition *p)
@@ -60,6 +61,9 @@ static int whv_prop_min_size(u32 code)
 		return 0;
 	case WHV_PROP_CPUID_RESULT_LIST:
 		return 0;
+	case WHV_PROP_PROCESSOR_CLOCK_FREQUENCY:
+	case WHV_PROP_INTERRUPT_CLOCK_FREQUENCY:
+		return 8;
 	default:
 		return -1;
 	}
@@ -126,6 +130,9 @@ static int whv_set_property_locked(struct whv_partition *p, u32 code,
 		if (p->setup_done)
 			return -EBADFD;
 		return whv_set_cpuid_results(p, buf, size);
+	case WHV_PROP_PROCESSOR_CLOCK_FREQUENCY:
+	case WHV_PROP_INTERRUPT_CLOCK_FREQUENCY:
+		return -EINVAL;		/* the host's clocks: read only */
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -181,11 +188,19 @@ static int whv_get_property(struct whv_partition *p,
 		v = p->apic_mode;
 		len = 4;
 		break;
-	case WHV_PROP_INTERRUPT_CLOCK_FREQUENCY:
-		v = WHV_APIC_TIMER_HZ;
-		break;
 	case WHV_PROP_EXCEPTION_EXIT_BITMAP:
 		v = p->exception_bitmap;
+		break;
+	case WHV_PROP_PROCESSOR_CLOCK_FREQUENCY:
+		/* The guest's TSC is the host's, offset only. */
+		if (!tsc_khz) {
+			mutex_unlock(&p->lock);
+			return -ENOPROTOOPT;
+		}
+		v = (u64)tsc_khz * 1000;
+		break;
+	case WHV_PROP_INTERRUPT_CLOCK_FREQUENCY:
+		v = WHV_APIC_TIMER_HZ;
 		break;
 	case WHV_PROP_CPUID_EXIT_LIST:
 	case WHV_PROP_CPUID_RESULT_LIST:
@@ -281,34 +296,18 @@ out_names:
  * WHvResetPartition: all VPs are held (none may be running: EBUSY, nothing
  * reset) and reinitialized in place; mappings and properties stay.
  */
+static void whv_reinit_vps(struct whv_partition *p, struct whv_vp **vps,
+			   int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		whv_vp_reinit(vps[i]);
+}
+
 static int whv_reset_partition(struct whv_partition *p)
 {
-	struct whv_vp *held[WHV_MAX_VPS];
-	int i, n = 0, ret = 0;
-
-	mutex_lock(&p->lock);
-	if (!p->setup_done) {
-		mutex_unlock(&p->lock);
-		return -EBADFD;
-	}
-	for (i = 0; i < WHV_MAX_VPS && !ret; i++) {
-		struct whv_vp *vp = rcu_dereference_protected(p->vps[i],
-						lockdep_is_held(&p->lock));
-
-		if (!vp)
-			continue;
-		if (mutex_trylock(&vp->run_lock))
-			held[n++] = vp;
-		else
-			ret = -EBUSY;
-	}
-	for (i = 0; i < n; i++) {
-		if (!ret)
-			whv_vp_reinit(held[i]);
-		mutex_unlock(&held[i]->run_lock);
-	}
-	mutex_unlock(&p->lock);
-	return ret;
+	return whv_with_vps_stopped(p, whv_reinit_vps);
 }
 
 static int whv_translate_ioctl(struct whv_partition *p, void __user *arg)
@@ -427,6 +426,31 @@ static int whv_run_ioctl(struct whv_partition *p, void __user *arg)
 	return ret;
 }
 
+/* WHvGet/SetVirtualProcessorXsaveState (xsave.c) */
+static int whv_xsave_ioctl(struct whv_partition *p, void __user *arg,
+			   bool set)
+{
+	struct whv_xsave x;
+	struct whv_vp *vp;
+	int ret;
+
+	if (copy_from_user(&x, arg, sizeof(x)))
+		return -EFAULT;
+	vp = whv_vp_lock(p, x.vp_index, &ret);
+	if (!vp)
+		return ret;
+	if (set)
+		ret = whv_xsave_set(vp, u64_to_user_ptr(x.buffer), x.size);
+	else
+		ret = whv_xsave_get(vp, u64_to_user_ptr(x.buffer), &x.size);
+	mutex_unlock(&vp->run_lock);
+	/* The size written, or the size needed (ENOBUFS). */
+	if (!set && (!ret || ret == -ENOBUFS) &&
+	    copy_to_user(arg, &x, sizeof(x)))
+		return -EFAULT;
+	return ret;
+}
+
 static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 				unsigned long arg)
 {
@@ -483,6 +507,19 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 	case WHV_GET_LAPIC:
 	case WHV_SET_LAPIC:
 		return whv_lapic_ioctl(p, uarg, cmd == WHV_SET_LAPIC);
+	case WHV_SUSPEND_TIME:
+		return arg ? -EINVAL : whv_time_suspend(p);
+	case WHV_RESUME_TIME:
+		if (arg)
+			return -EINVAL;
+		if (!READ_ONCE(p->setup_done))
+			return -EBADFD;
+		whv_time_resume(p);
+		return 0;
+	case WHV_GET_XSAVE:
+		return whv_xsave_ioctl(p, uarg, false);
+	case WHV_SET_XSAVE:
+		return whv_xsave_ioctl(p, uarg, true);
 	default:
 		return -ENOTTY;
 	}
@@ -512,6 +549,7 @@ int whv_partition_create(void)
 		goto err_hw;
 	mutex_init(&p->lock);
 	spin_lock_init(&p->mmu_lock);
+	spin_lock_init(&p->time_lock);
 	INIT_LIST_HEAD(&p->ranges);
 	p->mm = current->mm;
 	mmgrab(p->mm);

@@ -37,7 +37,6 @@ static enum whv_areg whv_areg_of(u32 name, bool *ok)
 		{ WHV_REG_DR7, WHV_AREG_DR7 },
 		{ WHV_REG_EFER, WHV_AREG_EFER },
 		{ WHV_REG_PAT, WHV_AREG_PAT },
-		{ WHV_REG_TSC, WHV_AREG_TSC },
 		{ WHV_REG_KERNEL_GS_BASE, WHV_AREG_KERNEL_GS_BASE },
 		{ WHV_REG_SYSENTER_CS, WHV_AREG_SYSENTER_CS },
 		{ WHV_REG_SYSENTER_EIP, WHV_AREG_SYSENTER_EIP },
@@ -163,6 +162,9 @@ static int whv_get_one(struct whv_vp *vp, u32 name, struct whv_reg_value *out)
 
 	out->low = 0;
 	out->high = 0;
+	/* msrregs.c: MTRRs, TSC, TSC_AUX, SPEC_CTRL, ... */
+	if (whv_msrreg_name(name))
+		return whv_msrreg_get(vp, name, &out->low);
 	if (name <= WHV_REG_R15) {
 		out->low = vp->gpr[name];
 	} else if (name >= WHV_REG_ES && name <= WHV_REG_GDTR) {
@@ -209,6 +211,9 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 
 	if (whv_fp_reg(name))
 		return whv_fp_set(vp, name, in, apply);
+	/* msrregs.c: MTRRs, TSC, TSC_AUX, SPEC_CTRL, ... */
+	if (whv_msrreg_name(name))
+		return whv_msrreg_set(vp, name, v, apply);
 	if (name <= WHV_REG_R15) {
 		if (apply)
 			vp->gpr[name] = v;
@@ -288,6 +293,7 @@ int whv_get_registers(struct whv_vp *vp, const u32 *names,
 int whv_set_registers(struct whv_vp *vp, const u32 *names,
 		      const struct whv_reg_value *vals, u32 n)
 {
+	bool tsc = false, tsc_adjust = false;
 	u32 i;
 	int ret;
 
@@ -295,7 +301,11 @@ int whv_set_registers(struct whv_vp *vp, const u32 *names,
 		ret = whv_set_one(vp, names[i], &vals[i], false);
 		if (ret)
 			return ret;
+		tsc |= names[i] == WHV_REG_TSC;
+		tsc_adjust |= names[i] == WHV_REG_TSC_ADJUST;
 	}
+	/* Both in one call: a restore, each value taken as given (msrregs.c). */
+	vp->tsc_restore = tsc && tsc_adjust;
 	/* An explicit InterruptState wins over the RIP rule, in any order. */
 	for (i = 0; i < n; i++)
 		if (names[i] != WHV_REG_INTERRUPT_STATE)
@@ -303,5 +313,6 @@ int whv_set_registers(struct whv_vp *vp, const u32 *names,
 	for (i = 0; i < n; i++)
 		if (names[i] == WHV_REG_INTERRUPT_STATE)
 			whv_set_one(vp, names[i], &vals[i], true);
+	vp->tsc_restore = false;
 	return 0;
 }

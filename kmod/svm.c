@@ -251,8 +251,6 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 		return s->efer & ~EFER_SVME;
 	case WHV_AREG_PAT:
 		return s->g_pat;
-	case WHV_AREG_TSC:
-		return rdtsc() + vmcb->control.tsc_offset;
 	case WHV_AREG_TSC_OFFSET:
 		return vmcb->control.tsc_offset;
 	case WHV_AREG_KERNEL_GS_BASE:
@@ -324,11 +322,9 @@ static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 	case WHV_AREG_PAT:
 		s->g_pat = v;
 		break;
-	case WHV_AREG_TSC:
-		vmcb->control.tsc_offset = v - rdtsc();
-		break;
 	case WHV_AREG_TSC_OFFSET:
-		break;		/* read only */
+		vmcb->control.tsc_offset = v;
+		break;
 	case WHV_AREG_KERNEL_GS_BASE:
 		s->kernel_gs_base = v;
 		break;
@@ -388,6 +384,9 @@ static void svm_update_intercepts(struct whv_vp *vp)
 			  READ_ONCE(p->extended_exits) & WHV_EXTEXIT_RDTSC);
 	/* V_TPR is the guest's CR8: see it lowered below a held interrupt. */
 	svm_set_intercept(vmcb, INTERCEPT_CR8_WRITE, vp->apic.tpr_exit);
+	/* RDTSCP runs natively with the guest's TSC_AUX loaded (msrregs.c). */
+	svm_set_intercept(vmcb, INTERCEPT_RDTSCP, !whv_guest_rdtscp() ||
+			  (READ_ONCE(p->extended_exits) & WHV_EXTEXIT_RDTSC));
 	/* A virtual interrupt the guest takes as soon as it can: VINTR exit. */
 	svm_set_intercept(vmcb, INTERCEPT_VINTR, window);
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK);
@@ -414,7 +413,7 @@ static void svm_init_control(struct whv_vp *vp)
 		INTERCEPT_TASK_SWITCH, INTERCEPT_SHUTDOWN, INTERCEPT_VMRUN,
 		INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE,
 		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
-		INTERCEPT_RDTSCP, INTERCEPT_WBINVD, INTERCEPT_MONITOR,
+		INTERCEPT_WBINVD, INTERCEPT_MONITOR,
 		INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND, INTERCEPT_XSETBV,
 		INTERCEPT_RDPRU,
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
@@ -632,7 +631,11 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 		e->insn_len = svm_next_rip_len(vmcb);
 		break;
 	case SVM_EXIT_RDTSC:
-		e->kind = WHV_KEXIT_RDTSC;
+	case SVM_EXIT_RDTSCP:
+		/* RDTSCP is intercepted alone where the guest may not use it. */
+		e->kind = code == SVM_EXIT_RDTSC || whv_guest_rdtscp() ?
+			  WHV_KEXIT_RDTSC : WHV_KEXIT_UD;
+		e->rdtsc.rdtscp = code == SVM_EXIT_RDTSCP;
 		e->insn_len = svm_next_rip_len(vmcb);
 		break;
 	case SVM_EXIT_HLT:
@@ -834,6 +837,7 @@ int whv_svm_probe(void)
 		return -EBUSY;
 	}
 	cpuid(SVM_CPUID_FUNC, &eax, &ebx, &ecx, &edx);
+	whv_guest_has_rdtscp = boot_cpu_has(X86_FEATURE_RDTSCP);
 	svm_max_asid = ebx;
 	svm_features = edx;
 	if (svm_max_asid < 2) {

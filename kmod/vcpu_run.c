@@ -52,6 +52,7 @@ void whv_guest_state_enter(struct whv_vp *vp)
 			  vp->xcr0 != whv_host_xcr0;
 	if (vp->xcr0_loaded)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vp->xcr0);
+	whv_msrregs_enter(vp);		/* TSC_AUX, SPEC_CTRL */
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
 		vp->host_pkru = rdpkru();
 		if ((cr4 & X86_CR4_PKE) && vp->pkru != vp->host_pkru)
@@ -67,6 +68,7 @@ void whv_guest_state_enter(struct whv_vp *vp)
 
 void whv_guest_state_exit(struct whv_vp *vp)
 {
+	whv_msrregs_exit(vp);
 	/* The guest may have turned CR4.PKE on during the run. */
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE) &&
 	    (whv_backend->read_reg(vp, WHV_AREG_CR4) & X86_CR4_PKE)) {
@@ -239,12 +241,20 @@ static int whv_handle_rdtsc(struct whv_vp *vp, struct whv_exit_info *info)
 	u64 tsc;
 
 	info->rdtsc.host_tsc = rdtsc();
+	/*
+	 * QEMU's SVM reports an intercepted RDTSCP as RDTSC when both are
+	 * intercepted; an RDTSC is 2 bytes unless prefixed, so look.
+	 */
+	if (!info->rdtsc.rdtscp && info->insn_len != 2)
+		info->rdtsc.rdtscp = whv_insn_is_rdtscp(vp);
 	if (READ_ONCE(vp->part->extended_exits) & WHV_EXTEXIT_RDTSC)
 		return whv_insn_to_user(vp, info);
 	tsc = info->rdtsc.host_tsc +
 	      whv_backend->read_reg(vp, WHV_AREG_TSC_OFFSET);
 	vp->gpr[WHV_REG_RAX] = (u32)tsc;
 	vp->gpr[WHV_REG_RDX] = tsc >> 32;
+	if (info->rdtsc.rdtscp)
+		vp->gpr[WHV_REG_RCX] = vp->tsc_aux;
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
 
@@ -487,6 +497,9 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit)
 	if (ret)
 		return ret;
 	whv_vp_load(vp);
+	/* Running resumes partition time (time.c). */
+	whv_time_resume(vp->part);
+	whv_time_sync(vp);
 	for (;;) {
 		if (whv_nmi_window_open(vp)) {
 			ret = whv_encode_window(vp, &ex, WHV_PENDING_NMI);

@@ -678,7 +678,9 @@ static void vmx_decode_exit(struct whv_vp *vp, u32 reason,
 		e->kind = WHV_KEXIT_XSETBV;
 		break;
 	case EXIT_REASON_RDTSC:
+	case EXIT_REASON_RDTSCP:	/* RDTSC exiting covers RDTSCP too */
 		e->kind = WHV_KEXIT_RDTSC;
+		e->rdtsc.rdtscp = reason == EXIT_REASON_RDTSCP;
 		break;
 	case EXIT_REASON_HLT:
 		e->kind = WHV_KEXIT_HLT;
@@ -856,7 +858,9 @@ static int vmx_setup_controls(void)
 		       SECONDARY_EXEC_UNRESTRICTED_GUEST |
 		       SECONDARY_EXEC_WBINVD_EXITING,
 		       SECONDARY_EXEC_ENABLE_VPID |
-		       SECONDARY_EXEC_ENABLE_INVPCID, &vmx_cpu_ctls2) ||
+		       SECONDARY_EXEC_ENABLE_INVPCID |
+		       (boot_cpu_has(X86_FEATURE_RDTSCP) ?
+			SECONDARY_EXEC_ENABLE_RDTSCP : 0), &vmx_cpu_ctls2) ||
 	    vmx_adjust(true_msrs ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 		       MSR_IA32_VMX_EXIT_CTLS,
 		       VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT |
@@ -898,6 +902,8 @@ static int vmx_setup_controls(void)
 	}
 	if (!(vmx_ept_caps & (CAP_INVVPID_SINGLE | CAP_INVVPID_ALL)))
 		vmx_cpu_ctls2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+	/* RDTSCP and RDPID with the guest's TSC_AUX (msrregs.c). */
+	whv_guest_has_rdtscp = vmx_cpu_ctls2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx_cr4_fixed0);

@@ -210,8 +210,6 @@ u64 vmx_read_reg(struct whv_vp *vp, enum whv_areg reg)
 		return vmcs_read(GUEST_IA32_EFER);
 	case WHV_AREG_PAT:
 		return vmcs_read(GUEST_IA32_PAT);
-	case WHV_AREG_TSC:
-		return rdtsc() + vmcs_read(TSC_OFFSET);
 	case WHV_AREG_TSC_OFFSET:
 		return vmcs_read(TSC_OFFSET);
 	case WHV_AREG_KERNEL_GS_BASE:
@@ -288,11 +286,9 @@ void vmx_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 	case WHV_AREG_PAT:
 		vmcs_write(GUEST_IA32_PAT, v);
 		break;
-	case WHV_AREG_TSC:
-		vmcs_write(TSC_OFFSET, v - rdtsc());
-		break;
 	case WHV_AREG_TSC_OFFSET:
-		break;		/* read only */
+		vmcs_write(TSC_OFFSET, v);
+		break;
 	case WHV_AREG_KERNEL_GS_BASE:
 		vmx->guest_msrs[VMX_MSR_KERNEL_GS_BASE].value = v;
 		break;

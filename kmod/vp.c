@@ -76,21 +76,20 @@ void whv_vp_reinit(struct whv_vp *vp)
 {
 	whv_vp_load(vp);
 	whv_vp_reset_regs(vp);
-	whv_backend->write_reg(vp, WHV_AREG_TSC, 0);
+	whv_msrregs_reset(vp);		/* TSC 0, MTRRs, TSC_AUX, ... */
 	vp->apic_base = whv_default_apic_base(vp);
 	vp->apic.events = 0;
 	whv_lapic_reset(vp, false);
 	whv_vp_put(vp);
 	vp->deliverability = 0;
-	vp->mtrr_def_type = 0;
 	WRITE_ONCE(vp->cancel, false);
 	whv_fp_reset(vp);
 }
 
 /*
  * INIT from another APIC, taken by the running VP itself (loaded, guest
- * FPU live): registers and the APIC reset; the APIC base, MTRRs and the
- * x87/SSE state stay, as on hardware.
+ * FPU live): registers and the APIC reset; the APIC base, the TSC, MTRRs
+ * and the other software MSRs, and the x87/SSE state stay, as on hardware.
  */
 void whv_vp_init(struct whv_vp *vp)
 {
@@ -137,7 +136,7 @@ int whv_vp_create(struct whv_partition *p, u32 index)
 	}
 	whv_vp_load(vp);
 	whv_vp_reset(vp);
-	whv_backend->write_reg(vp, WHV_AREG_TSC, 0);
+	whv_msrregs_reset(vp);		/* TSC 0, MTRRs, TSC_AUX, ... */
 	vp->apic_base = whv_default_apic_base(vp);
 	whv_lapic_reset(vp, false);
 	whv_vp_put(vp);
@@ -219,6 +218,41 @@ struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err)
 	}
 	rcu_read_unlock();
 	return vp;
+}
+
+/*
+ * Call @fn with every VP of the set-up partition @p held (run_lock taken),
+ * so none runs meanwhile. -EBADFD before setup; -EBUSY, @fn not called,
+ * when a VP is running.
+ */
+int whv_with_vps_stopped(struct whv_partition *p,
+			 void (*fn)(struct whv_partition *p,
+				    struct whv_vp **vps, int n))
+{
+	struct whv_vp *held[WHV_MAX_VPS];
+	int i, n = 0, ret = 0;
+
+	mutex_lock(&p->lock);
+	if (!p->setup_done) {
+		mutex_unlock(&p->lock);
+		return -EBADFD;
+	}
+	for (i = 0; i < WHV_MAX_VPS && !ret; i++) {
+		struct whv_vp *vp = whv_vp_deref(p, i);
+
+		if (!vp)
+			continue;
+		if (mutex_trylock(&vp->run_lock))
+			held[n++] = vp;
+		else
+			ret = -EBUSY;
+	}
+	if (!ret)
+		fn(p, held, n);
+	for (i = 0; i < n; i++)
+		mutex_unlock(&held[i]->run_lock);
+	mutex_unlock(&p->lock);
+	return ret;
 }
 
 static void whv_kick_noop(void *unused)

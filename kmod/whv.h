@@ -92,6 +92,7 @@ struct whv_exit_info {
 		} invalid;
 		struct {
 			u64 host_tsc;	/* read at the exit */
+			bool rdtscp;
 		} rdtsc;
 		struct {
 			s8 gpr;		/* -1: the core decodes it */
@@ -108,8 +109,8 @@ enum whv_areg {
 	WHV_AREG_RIP, WHV_AREG_RFLAGS,
 	WHV_AREG_CR0, WHV_AREG_CR2, WHV_AREG_CR3, WHV_AREG_CR4, WHV_AREG_CR8,
 	WHV_AREG_DR6, WHV_AREG_DR7,
-	WHV_AREG_EFER, WHV_AREG_PAT, WHV_AREG_TSC,
-	WHV_AREG_TSC_OFFSET,	/* read only: guest TSC - host TSC */
+	WHV_AREG_EFER, WHV_AREG_PAT,
+	WHV_AREG_TSC_OFFSET,	/* guest TSC - host TSC (the TSC: time.c) */
 	WHV_AREG_KERNEL_GS_BASE, WHV_AREG_SYSENTER_CS, WHV_AREG_SYSENTER_EIP,
 	WHV_AREG_SYSENTER_ESP, WHV_AREG_STAR, WHV_AREG_LSTAR, WHV_AREG_CSTAR,
 	WHV_AREG_SFMASK,
@@ -185,6 +186,10 @@ struct whv_range {
 	u32 flags;
 };
 
+/* Variable-range MTRR pairs and fixed-range MTRR MSRs the guest has. */
+#define WHV_MTRR_VAR	16
+#define WHV_MTRR_FIXED	11
+
 /* DeliverabilityNotifications bits */
 #define WHV_DELIVER_NMI		BIT(0)
 #define WHV_DELIVER_INTERRUPT	BIT(1)
@@ -212,7 +217,24 @@ struct whv_vp {
 	u32 pkru, host_pkru;
 	u32 deliverability;		/* DeliverabilityNotifications bits */
 	u64 apic_base;
+
+	/* ---- msrregs.c: MSRs kept in software (whv_msrregs) ---- */
+	u32 initial_apic_id;
+	u32 tsc_aux;
+	u64 host_tsc_aux;		/* this entry's, when switched */
+	bool tsc_aux_loaded;
+	u64 spec_ctrl, host_spec_ctrl;
+	bool spec_ctrl_loaded;
+	u64 tsc_adjust;
+	u64 misc_enable;
 	u64 mtrr_def_type;
+	u64 mtrr_var[WHV_MTRR_VAR * 2];	/* PhysBase0, PhysMask0, ... */
+	u64 mtrr_fixed[WHV_MTRR_FIXED];
+	bool tsc_restore;		/* Tsc and TscAdjust set in one call */
+	/* time.c: the partition's suspended time already in the TSC offset */
+	u64 time_applied;
+	/* ---- end msrregs.c ---- */
+
 	enum whv_activity activity;	/* halted, waiting for SIPI */
 	struct rcuwait wait;		/* the runner, while it blocks */
 	struct whv_lapic apic;
@@ -244,6 +266,12 @@ struct whv_partition {
 	u64 *npt_root;
 	unsigned long mmu_invalidating;	/* invalidations in flight */
 	unsigned long mmu_seq;		/* bumped by every invalidation */
+
+	/* Partition time (time.c), under time_lock. */
+	spinlock_t time_lock;
+	bool time_suspended;
+	u64 time_suspend_tsc;		/* host TSC when suspended */
+	u64 time_shift;			/* host TSC ticks spent suspended */
 };
 
 /* hwenable.c */
@@ -293,6 +321,9 @@ void whv_vp_free(struct whv_vp *vp);
 struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err);
 int whv_vp_cancel(struct whv_partition *p, u32 index);
 void whv_vp_kick(struct whv_vp *vp, bool wait);
+int whv_with_vps_stopped(struct whv_partition *p,
+			 void (*fn)(struct whv_partition *p,
+				    struct whv_vp **vps, int n));
 void whv_kick_all_vps(struct whv_partition *p, int request);
 void whv_vp_notify(struct whv_vp *vp);
 void whv_vp_init(struct whv_vp *vp);
@@ -339,6 +370,30 @@ u32 whv_guest_phys_bits(void);
 int whv_msr_read(struct whv_vp *vp, u32 msr, u64 *val);
 int whv_msr_write(struct whv_vp *vp, u32 msr, u64 val);
 
+/* msrregs.c: MSR-backed registers, for regs.c and msr.c */
+bool whv_msrreg_name(u32 name);
+int whv_msrreg_get(struct whv_vp *vp, u32 name, u64 *val);
+int whv_msrreg_set(struct whv_vp *vp, u32 name, u64 val, bool apply);
+int whv_msrreg_rdmsr(struct whv_vp *vp, u32 msr, u64 *val);
+int whv_msrreg_wrmsr(struct whv_vp *vp, u32 msr, u64 val);
+void whv_msrregs_reset(struct whv_vp *vp);
+void whv_msrregs_enter(struct whv_vp *vp);
+void whv_msrregs_exit(struct whv_vp *vp);
+extern bool whv_guest_has_rdtscp;	/* set by the backend's probe */
+bool whv_guest_rdtscp(void);
+bool whv_spec_ctrl_supported(void);
+
+/* time.c */
+int whv_time_suspend(struct whv_partition *p);
+void whv_time_resume(struct whv_partition *p);
+void whv_time_sync(struct whv_vp *vp);
+u64 whv_time_get_tsc(struct whv_vp *vp);
+void whv_time_set_tsc(struct whv_vp *vp, u64 tsc);
+
+/* xsave.c */
+int whv_xsave_get(struct whv_vp *vp, void __user *buf, u32 *size);
+int whv_xsave_set(struct whv_vp *vp, const void __user *buf, u32 size);
+
 /* insn.c */
 int whv_fetch_insn(struct whv_vp *vp, u8 *bytes, int max);
 int whv_insn_length(struct whv_vp *vp);
@@ -346,6 +401,7 @@ int whv_decode_mov_dr(struct whv_vp *vp, int *gpr);
 int whv_decode_mov_cr8(struct whv_vp *vp, int *gpr);
 int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,
 			int *size);
+bool whv_insn_is_rdtscp(struct whv_vp *vp);
 bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa);
 
 /* Capabilities the partition can enable. */

@@ -948,7 +948,7 @@ TEST(registers_unknown_name_all_or_nothing)
 	WHV_REGISTER_NAME names[3];
 	WHV_REGISTER_VALUE vals[3];
 	struct test_vm vm;
-	UINT32 bad[] = { WHvX64RegisterTscAux, WHvX64RegisterInitialApicId,
+	UINT32 bad[] = { WHvX64RegisterBndcfgs, WHvRegisterSint0,
 			 WHvRegisterPendingEvent, 0x12345, 0x7fffffff, 0xffffffff };
 	unsigned int i;
 
@@ -1027,6 +1027,58 @@ TEST(translate_and_reset_raw_errors)
 	close(dev);
 }
 
+/* Partition time and XSAVE state, below libwhv. */
+TEST(time_and_xsave_raw_errors)
+{
+	int dev = dev_open(), pfd, unset;
+	void *bad = bad_page();
+	struct whv_xsave x = { 0 };
+	static char buf[65536];
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, bad);
+	pfd = raw_partition(dev, 1, true);
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	EXPECT_EQ(-EINVAL, xioctl_ul(pfd, WHV_SUSPEND_TIME, 1));
+	EXPECT_EQ(-EINVAL, xioctl_ul(pfd, WHV_RESUME_TIME, 1));
+	EXPECT_EQ(0, xioctl_ul(pfd, WHV_SUSPEND_TIME, 0));
+	EXPECT_EQ(0, xioctl_ul(pfd, WHV_RESUME_TIME, 0));
+	/* Too small: ENOBUFS, and the size needed. */
+	EXPECT_EQ(-ENOBUFS, xioctl(pfd, WHV_GET_XSAVE, &x));
+	EXPECT_LE(576, x.size);
+	EXPECT_GE(sizeof(buf), x.size);
+	x.buffer = (uintptr_t)buf;
+	EXPECT_EQ(0, xioctl(pfd, WHV_GET_XSAVE, &x));
+	EXPECT_EQ(0, xioctl(pfd, WHV_SET_XSAVE, &x));
+	x.size = 575;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_SET_XSAVE, &x));
+	x.size = sizeof(buf);
+	x.buffer = (uintptr_t)bad;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_XSAVE, &x));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_XSAVE, &x));
+	x.buffer = (uintptr_t)KERNEL_PTR;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_XSAVE, &x));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_XSAVE, &x));
+	x.buffer = (uintptr_t)buf;
+	x.vp_index = 1;
+	EXPECT_EQ(-ENOENT, xioctl(pfd, WHV_GET_XSAVE, &x));
+	EXPECT_EQ(-ENOENT, xioctl(pfd, WHV_SET_XSAVE, &x));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_XSAVE, NULL));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_XSAVE, bad));
+	/* Before setup: no time to suspend, no VP. */
+	unset = raw_partition(dev, 1, false);
+	ASSERT_LE(0, unset);
+	x.vp_index = 0;
+	EXPECT_EQ(-EBADFD, xioctl_ul(unset, WHV_SUSPEND_TIME, 0));
+	EXPECT_EQ(-EBADFD, xioctl_ul(unset, WHV_RESUME_TIME, 0));
+	EXPECT_EQ(-EBADFD, xioctl(unset, WHV_GET_XSAVE, &x));
+	EXPECT_EQ(-EBADFD, xioctl(unset, WHV_SET_XSAVE, &x));
+	close(unset);
+	close(pfd);
+	close(dev);
+}
+
 TEST(registers_raw_errors)
 {
 	int dev = dev_open(), pfd;
@@ -1059,7 +1111,7 @@ TEST(registers_raw_errors)
 	r.vp_index = 1;
 	EXPECT_EQ(-ENOENT, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
 	r.vp_index = 0;
-	names[0] = 0x207b;	/* TscAux: not handled by the kernel */
+	names[0] = 0x207c;	/* Bndcfgs: not handled by the kernel */
 	EXPECT_EQ(-ENOPROTOOPT, xioctl(pfd, WHV_GET_VP_REGISTERS, &r));
 	EXPECT_EQ(-ENOPROTOOPT, xioctl(pfd, WHV_SET_VP_REGISTERS, &r));
 	names[0] = WHV_REG_RAX;

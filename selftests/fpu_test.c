@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <cpuid.h>
 #include <sched.h>
 #include <stdint.h>
 #include "kselftest_harness.h"
@@ -182,6 +183,166 @@ TEST(xmm_isolated_under_preemption)
 	pthread_join(t, NULL);
 	EXPECT_GT(s.rounds, 0);
 	EXPECT_EQ(0, s.bad);
+	restore_default_fpu();
+	vm_destroy(&vm);
+}
+
+/*
+ * x87, SSE and AVX state at once: ST0 = 1.0, ST1 = pi, XMM9, and YMM10's
+ * upper half when R10 says the guest has AVX; each checked after every one
+ * of RCX exits. RDX = 1 if they all held, 2 if not.
+ */
+GUEST_CODE(fpu_all, ".code64",
+	"	mov $0x1234567890abcdef, %rax\n"
+	"	movq %rax, %xmm9\n"
+	"	fninit\n"
+	"	fldpi\n"
+	"	fld1\n"
+	"	mov $0x0badc0ffee0df00d, %rdi\n"
+	"	test %r10, %r10\n"
+	"	jz 1f\n"
+	"	movq %rdi, %xmm0\n"
+	"	vinsertf128 $1, %xmm0, %ymm10, %ymm10\n"
+	"1:	movq %xmm9, %rbx\n"
+	"	cmp %rax, %rbx\n"
+	"	jne 9f\n"
+	"	fstl 0x3000\n"
+	"	mov $0x3ff0000000000000, %rbx\n"
+	"	cmp 0x3000, %rbx\n"
+	"	jne 9f\n"
+	"	fld %st(1)\n"
+	"	fstpl 0x3008\n"
+	"	mov $0x400921fb54442d18, %rbx\n"
+	"	cmp 0x3008, %rbx\n"
+	"	jne 9f\n"
+	"	test %r10, %r10\n"
+	"	jz 2f\n"
+	"	vextractf128 $1, %ymm10, %xmm0\n"
+	"	movq %xmm0, %rbx\n"
+	"	cmp %rdi, %rbx\n"
+	"	jne 9f\n"
+	"2:	out %al, $0x80\n"
+	"	dec %rcx\n"
+	"	jnz 1b\n"
+	"	mov $1, %rdx\n"
+	"	hlt\n"
+	"9:	mov $2, %rdx\n"
+	"	hlt\n");
+
+#define HOST_YMM_HI	0x5a5a5a5aa5a5a5a5ULL
+#define PI_BITS		0x400921fb54442d18ULL
+
+static bool have_avx(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 28)) ||
+	    !(c & (1u << 27)))
+		return false;
+	asm volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+	return (a & 6) == 6;
+}
+
+struct fp_spinner {
+	volatile int stop;
+	volatile uint64_t rounds;
+	uint64_t bad;
+	bool avx;
+};
+
+/*
+ * The host's floating point beside the guest: XMM5, x87 ST0 = pi and (with
+ * AVX) YMM6's upper half held and checked, without calls, in one block.
+ */
+static void *fp_spinner(void *arg)
+{
+	struct fp_spinner *s = arg;
+	uint64_t bad = 0, rounds = 0;
+
+	while (!s->stop) {
+		uint64_t out, mem;
+
+		asm volatile("movq %[v], %%xmm5\n"
+			     "fninit\n"
+			     "fldpi\n"
+			     "test %[avx], %[avx]\n"
+			     "jz 1f\n"
+			     "movq %[h], %%xmm0\n"
+			     "vinsertf128 $1, %%xmm0, %%ymm6, %%ymm6\n"
+			     "1: mov $20000, %%ecx\n"
+			     "2: movq %%xmm5, %[o]\n"
+			     "cmp %[v], %[o]\n"
+			     "jne 3f\n"
+			     "fstl %[m]\n"
+			     "mov %[m], %[o]\n"
+			     "cmp %[p], %[o]\n"
+			     "jne 3f\n"
+			     "test %[avx], %[avx]\n"
+			     "jz 4f\n"
+			     "vextractf128 $1, %%ymm6, %%xmm0\n"
+			     "movq %%xmm0, %[o]\n"
+			     "cmp %[h], %[o]\n"
+			     "jne 3f\n"
+			     "4: dec %%ecx\n"
+			     "jnz 2b\n"
+			     "mov %[v], %[o]\n"
+			     "3: fninit\n"
+			     "test %[avx], %[avx]\n"
+			     "jz 5f\n"
+			     "vzeroupper\n"
+			     "5:\n"
+			     : [o] "=&r"(out), [m] "=m"(mem)
+			     : [v] "r"(HOST_XMM), [h] "r"(HOST_YMM_HI),
+			       [p] "r"(PI_BITS), [avx] "r"((uint64_t)s->avx)
+			     : "rcx", "xmm0", "xmm5", "xmm6", "cc", "memory");
+		if (out != HOST_XMM)
+			bad++;
+		s->rounds = ++rounds;
+	}
+	s->bad = bad;
+	return NULL;
+}
+
+/* 10k exits with x87, SSE and AVX live in the guest and in a host thread. */
+TEST(x87_sse_avx_survive_10k_exits_beside_host_fp)
+{
+	/* Bochs loses AVX state in the host's own context switches. */
+	struct fp_spinner s = { .avx = have_avx() && !host_is_bochs() };
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	struct test_vm vm;
+	pthread_t t;
+	int exits = 0;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	pin_to_cpu0();
+	set_host_fpu();
+	ASSERT_EQ(0, pthread_create(&t, NULL, fp_spinner, &s));
+	vm_load_long(&vm, 0, fpu_all_start, fpu_all_end);
+	if (s.avx) {
+		vm_set(&vm, 0, WHvX64RegisterCr4, 0x20 | 0x200 | 0x40000);
+		vm_set(&vm, 0, WHvX64RegisterXCr0, 7);
+	}
+	vm_set(&vm, 0, WHvX64RegisterR10, s.avx);
+	vm_set(&vm, 0, WHvX64RegisterRcx, 10000);
+	for (;;) {
+		ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+		if (exit.ExitReason != WHvRunVpExitReasonX64IoPortAccess)
+			break;
+		vm_skip(&vm, 0, &exit);
+		if (++exits > 10000)
+			break;
+	}
+	s.stop = 1;
+	pthread_join(t, NULL);
+	EXPECT_EQ(HOST_MXCSR, get_mxcsr());
+	EXPECT_EQ(HOST_FCW, get_fcw());
+	EXPECT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	EXPECT_EQ(10000, exits);
+	EXPECT_EQ(1, vm_get(&vm, 0, WHvX64RegisterRdx));
+	EXPECT_GT(s.rounds, 0);
+	EXPECT_EQ(0, s.bad);
+	TH_LOG("avx %d, host spinner rounds %llu", s.avx,
+	       (unsigned long long)s.rounds);
 	restore_default_fpu();
 	vm_destroy(&vm);
 }

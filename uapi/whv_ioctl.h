@@ -54,13 +54,13 @@
 #define WHV_CAP_PROCESSOR_FEATURES	0x1001
 #define WHV_CAP_PROCESSOR_CLFLUSH_SIZE	0x1002
 #define WHV_CAP_PROCESSOR_CLOCK_FREQUENCY	0x1004	/* u64 Hz: the guest's TSC */
+#define WHV_CAP_INTERRUPT_CLOCK_FREQUENCY	0x1005	/* u64 Hz: the APIC timer */
 #define WHV_CAP_PHYSICAL_ADDRESS_WIDTH	0x100a	/* u32 bits of guest-physical space */
-#define WHV_CAP_INTERRUPT_CLOCK_FREQUENCY	0x1005	/* u64 Hz: APIC timer */
 
 /* WHV_CAPABILITY_FEATURES bits */
 #define WHV_FEATURE_LOCAL_APIC_EMULATION	(1ULL << 1)
 
-/* The in-kernel local APIC's timer clock (before the divide register). */
+/* The local APIC timer's input clock (InterruptClockFrequency), in Hz. */
 #define WHV_APIC_TIMER_HZ	200000000ULL
 
 /* WHV_PROCESSOR_VENDOR */
@@ -80,7 +80,8 @@ struct whv_capability {
 #define WHV_PROP_CPUID_EXIT_LIST	0x00001003
 #define WHV_PROP_CPUID_RESULT_LIST	0x00001004
 #define WHV_PROP_LOCAL_APIC_EMULATION_MODE 0x00001005	/* u32, before setup */
-#define WHV_PROP_INTERRUPT_CLOCK_FREQUENCY 0x00001008	/* u64, read only */
+#define WHV_PROP_PROCESSOR_CLOCK_FREQUENCY	0x00001007	/* get only */
+#define WHV_PROP_INTERRUPT_CLOCK_FREQUENCY	0x00001008	/* get only */
 #define WHV_PROP_PROCESSOR_COUNT	0x00001fff
 
 /* WHV_EXTENDED_VM_EXITS bits */
@@ -164,13 +165,38 @@ enum whv_reg_name {
 	WHV_REG_APIC_BASE, WHV_REG_PAT, WHV_REG_SYSENTER_CS,
 	WHV_REG_SYSENTER_EIP, WHV_REG_SYSENTER_ESP, WHV_REG_STAR,
 	WHV_REG_LSTAR, WHV_REG_CSTAR, WHV_REG_SFMASK,
+	WHV_REG_INITIAL_APIC_ID = 0x200c,	/* x2APIC ID; default: VP index */
+	WHV_REG_MTRR_CAP = 0x200d,		/* read only */
+	WHV_REG_MTRR_DEF_TYPE = 0x200e,
+	WHV_REG_MTRR_PHYS_BASE0 = 0x2010,	/* ... PhysBaseF = 0x201f */
+	WHV_REG_MTRR_PHYS_MASK0 = 0x2040,	/* ... PhysMaskF = 0x204f */
+	WHV_REG_MTRR_FIX64K_00000 = 0x2070,	/* ... Fix4kF8000 = 0x207a */
+	WHV_REG_TSC_AUX = 0x207b,
+	WHV_REG_SPEC_CTRL = 0x2084,		/* only where the host has it */
 	WHV_REG_TSC_DEADLINE = 0x2095,
+	WHV_REG_TSC_ADJUST = 0x2096,
+	WHV_REG_MISC_ENABLE = 0x20a0,
 	WHV_REG_APIC_FIRST = 0x3000,		/* + xAPIC register offset / 16 */
 	WHV_REG_APIC_LAST = 0x303f,
 	WHV_REG_PENDING_INTERRUPTION = 0x80000000,
 	WHV_REG_INTERRUPT_STATE = 0x80000001,
 	WHV_REG_DELIVERABILITY_NOTIFICATIONS = 0x80000004,
 	WHV_REG_INTERNAL_ACTIVITY_STATE = 0x80000005,
+};
+
+/*
+ * WHvGet/SetVirtualProcessorXsaveState: the standard (non-compacted) XSAVE
+ * layout, XSTATE_BV saying which components are not in their initial state.
+ * Get: size is the buffer's size in, the bytes written out; ENOBUFS with the
+ * size needed when it is too small. Set: XCOMP_BV and the header's reserved
+ * bytes zero, XSTATE_BV within the guest's permitted features, MXCSR within
+ * the CPU's mask, every component XSTATE_BV names inside the buffer, else
+ * EINVAL.
+ */
+struct whv_xsave {
+	__u32 vp_index;
+	__u32 size;
+	__u64 buffer;		/* user pointer */
 };
 
 /* WHV_X64_SEGMENT_REGISTER: attributes in VMX access-rights layout. */
@@ -308,7 +334,7 @@ struct whv_exit_unsupported {
 /* WHV_RUN_VP_CANCEL_REASON */
 #define WHV_CANCEL_USER			0
 
-/* RDTSC (RDTSCP is not offered to guests): what the guest would have read. */
+/* RDTSC or RDTSCP: what the guest would have read. */
 struct whv_exit_rdtsc {
 	__u64 tsc_aux;
 	__u64 virtual_offset;	/* guest TSC - host TSC */
@@ -462,5 +488,15 @@ struct whv_run_vp {
 					struct whv_interrupt_targets)
 #define WHV_GET_LAPIC		_IOW(WHV_IOCTL_MAGIC, 0x2a, struct whv_lapic_state)
 #define WHV_SET_LAPIC		_IOW(WHV_IOCTL_MAGIC, 0x2b, struct whv_lapic_state)
+
+/*
+ * Partition time: while suspended no VP's TSC advances. Suspending needs
+ * every VP stopped (EBUSY); both are no-ops when already in that state.
+ * Running a VP resumes time, as WHvRunVirtualProcessor does on Windows.
+ */
+#define WHV_SUSPEND_TIME	_IO(WHV_IOCTL_MAGIC, 0x16)
+#define WHV_RESUME_TIME		_IO(WHV_IOCTL_MAGIC, 0x17)
+#define WHV_GET_XSAVE		_IOWR(WHV_IOCTL_MAGIC, 0x28, struct whv_xsave)
+#define WHV_SET_XSAVE		_IOW(WHV_IOCTL_MAGIC, 0x29, struct whv_xsave)
 
 #endif /* _UAPI_WHV_IOCTL_H */

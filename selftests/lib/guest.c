@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <stdio.h>
 #include "guest.h"
 
 static HRESULT vm_set_u64_property(WHV_PARTITION_HANDLE part,
@@ -382,4 +383,17 @@ bool host_is_tcg(void)
 	sig[12] = 0;
 	(void)a;
 	return !strcmp(sig, "TCGTCGTCGTCG");
+}
+
+bool host_is_bochs(void)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/sys/class/dmi/id/bios_version", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return !strncmp(buf, "Bochs", 5);
 }

@@ -143,4 +143,12 @@ UINT64 vm_u64(struct test_vm *vm, UINT64 gpa);
  */
 bool host_is_tcg(void);
 
+/*
+ * Is this machine Bochs (the VMX test VM)? Its XSAVES/XRSTORS lose AVX
+ * state: the host kernel's own context switches drop YMM upper halves
+ * (and XRSTORS faults, "Bad FPU state detected"), with no guest involved.
+ * Tests leave AVX out there.
+ */
+bool host_is_bochs(void);
+
 #endif

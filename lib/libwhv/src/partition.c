@@ -64,6 +64,32 @@ HRESULT WINAPI WHvResetPartition(WHV_PARTITION_HANDLE Partition)
 	return S_OK;
 }
 
+/*
+ * Partition time (see uapi/whv_ioctl.h): suspending needs every VP stopped
+ * (WHV_E_INVALID_VP_STATE otherwise); a run resumes time as well.
+ */
+HRESULT WINAPI WHvSuspendPartitionTime(WHV_PARTITION_HANDLE Partition)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+
+	if (!p)
+		return E_HANDLE;
+	if (ioctl(p->fd, WHV_SUSPEND_TIME, 0) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	return S_OK;
+}
+
+HRESULT WINAPI WHvResumePartitionTime(WHV_PARTITION_HANDLE Partition)
+{
+	struct whv_partition_handle *p = whv_handle(Partition);
+
+	if (!p)
+		return E_HANDLE;
+	if (ioctl(p->fd, WHV_RESUME_TIME, 0) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	return S_OK;
+}
+
 HRESULT WINAPI WHvDeletePartition(WHV_PARTITION_HANDLE Partition)
 {
 	struct whv_partition_handle *p = whv_handle(Partition);

@@ -16,20 +16,6 @@
 #define WHV_ABSENT(name) \
 	BOOLEAN WINAPI Is##name##Present(VOID) { return FALSE; }
 
-/* Partition time: no kernel support yet. */
-
-HRESULT WINAPI WHvSuspendPartitionTime(WHV_PARTITION_HANDLE Partition)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvSuspendPartitionTime)
-
-HRESULT WINAPI WHvResumePartitionTime(WHV_PARTITION_HANDLE Partition)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvResumePartitionTime)
-
 /* Guest memory beyond map/unmap: another process's memory, advice, small
  * reads and writes through the hypervisor. */
 
@@ -103,46 +89,6 @@ HRESULT WINAPI WHvGetVirtualProcessorCpuidOutput(WHV_PARTITION_HANDLE Partition,
 	return E_NOTIMPL;
 }
 WHV_ABSENT(WHvGetVirtualProcessorCpuidOutput)
-
-/* Processor state blobs: XSAVE area, SynIC pages, nested state. */
-
-HRESULT WINAPI WHvGetVirtualProcessorXsaveState(WHV_PARTITION_HANDLE Partition,
-						UINT32 VpIndex, VOID *Buffer,
-						UINT32 BufferSizeInBytes,
-						UINT32 *BytesWritten)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvGetVirtualProcessorXsaveState)
-
-HRESULT WINAPI WHvSetVirtualProcessorXsaveState(WHV_PARTITION_HANDLE Partition,
-						UINT32 VpIndex,
-						const VOID *Buffer,
-						UINT32 BufferSizeInBytes)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvSetVirtualProcessorXsaveState)
-
-HRESULT WINAPI WHvGetVirtualProcessorState(WHV_PARTITION_HANDLE Partition,
-					   UINT32 VpIndex,
-					   WHV_VIRTUAL_PROCESSOR_STATE_TYPE StateType,
-					   VOID *Buffer, UINT32 BufferSizeInBytes,
-					   UINT32 *BytesWritten)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvGetVirtualProcessorState)
-
-HRESULT WINAPI WHvSetVirtualProcessorState(WHV_PARTITION_HANDLE Partition,
-					   UINT32 VpIndex,
-					   WHV_VIRTUAL_PROCESSOR_STATE_TYPE StateType,
-					   const VOID *Buffer,
-					   UINT32 BufferSizeInBytes)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvSetVirtualProcessorState)
 
 /* Statistics counters. */
 
