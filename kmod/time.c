@@ -22,7 +22,7 @@ static void whv_time_stop(struct whv_partition *p, struct whv_vp **vps,
 	spin_lock(&p->time_lock);
 	if (!p->time_suspended) {
 		p->time_suspend_tsc = rdtsc_ordered();
-		p->time_suspended = true;
+		WRITE_ONCE(p->time_suspended, true);
 	}
 	spin_unlock(&p->time_lock);
 }
@@ -34,10 +34,13 @@ int whv_time_suspend(struct whv_partition *p)
 
 void whv_time_resume(struct whv_partition *p)
 {
+	if (!READ_ONCE(p->time_suspended))
+		return;			/* every run asks: no lock then */
 	spin_lock(&p->time_lock);
 	if (p->time_suspended) {
-		p->time_shift += rdtsc_ordered() - p->time_suspend_tsc;
-		p->time_suspended = false;
+		WRITE_ONCE(p->time_shift, p->time_shift + rdtsc_ordered() -
+			   p->time_suspend_tsc);
+		WRITE_ONCE(p->time_suspended, false);
 	}
 	spin_unlock(&p->time_lock);
 }
@@ -59,6 +62,8 @@ static void whv_time_sync_locked(struct whv_vp *vp)
 /* For a held, loaded VP. */
 void whv_time_sync(struct whv_vp *vp)
 {
+	if (READ_ONCE(vp->part->time_shift) == vp->time_applied)
+		return;
 	spin_lock(&vp->part->time_lock);
 	whv_time_sync_locked(vp);
 	spin_unlock(&vp->part->time_lock);
