@@ -869,6 +869,28 @@ TEST(interrupt_target_vp_set)
 	vm_destroy(&vm);
 }
 
+/* x2APIC: 32-bit IDs, logical cluster (ID / 16) << 16 | 1 << (ID % 16). */
+TEST(interrupt_target_vp_set_x2apic)
+{
+	struct test_vm vm;
+	UINT32 vp;
+
+	apic_vm(_metadata, &vm, 4, WHvX64LocalApicEmulationModeX2Apic,
+		far_start, far_end);
+	for (vp = 0; vp < 4; vp++) {
+		ASSERT_EQ(S_OK, vm_set(&vm, vp, WHvX64RegisterApicBase,
+				       0xfee00c00 | (vp ? 0 : 0x100)));
+		EXPECT_EQ(vp, vm_get(&vm, vp, WHvX64RegisterApicId));
+		EXPECT_EQ(1U << vp, vm_get(&vm, vp, WHvX64RegisterApicLdr));
+	}
+	expect_targets(_metadata, &vm, 2, false, 0x4);
+	expect_targets(_metadata, &vm, 0xff, false, 0);	/* not broadcast */
+	expect_targets(_metadata, &vm, 0xffffffff, false, 0xf);
+	expect_targets(_metadata, &vm, 0x0000000a, true, 0xa);
+	expect_targets(_metadata, &vm, 0x0001000f, true, 0);	/* cluster 1 */
+	vm_destroy(&vm);
+}
+
 TEST(bad_arguments)
 {
 	static uint8_t page[APIC_PAGE];
