@@ -86,6 +86,8 @@ struct whv_lapic {
 	struct hrtimer timer;
 	u64 period_ns;			/* periodic mode; 0 otherwise */
 	u64 tsc_deadline;		/* guest TSC; 0: disarmed */
+	bool frozen;			/* partition time suspended ... */
+	u64 frozen_left_ns;		/* ... with this much left */
 };
 
 /* lapic.c */
@@ -131,5 +133,7 @@ void whv_lapic_timer_restart_from(struct whv_vp *vp, u32 count);
 void whv_lapic_timer_set_period(struct whv_vp *vp);
 u32 whv_lapic_timer_current(struct whv_vp *vp);
 int whv_lapic_set_tsc_deadline(struct whv_vp *vp, u64 deadline);
+void whv_lapic_timer_freeze(struct whv_vp *vp);
+void whv_lapic_timer_thaw(struct whv_vp *vp);
 
 #endif /* WHV_LAPIC_H */

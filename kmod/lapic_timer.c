@@ -51,6 +51,7 @@ void whv_lapic_timer_cancel(struct whv_vp *vp)
 {
 	hrtimer_cancel(&vp->apic.timer);
 	vp->apic.period_ns = 0;
+	vp->apic.frozen = false;
 }
 
 static u64 apic_period_ns(struct whv_vp *vp)
@@ -119,10 +120,14 @@ u32 whv_lapic_timer_current(struct whv_vp *vp)
 {
 	s64 left;
 
-	if (apic_timer_mode(vp) == WHV_TIMER_TSC_DEADLINE ||
-	    !hrtimer_active(&vp->apic.timer))
+	if (apic_timer_mode(vp) == WHV_TIMER_TSC_DEADLINE)
 		return 0;
-	left = ktime_to_ns(hrtimer_get_remaining(&vp->apic.timer));
+	if (vp->apic.frozen)
+		left = vp->apic.frozen_left_ns;
+	else if (hrtimer_active(&vp->apic.timer))
+		left = ktime_to_ns(hrtimer_get_remaining(&vp->apic.timer));
+	else
+		return 0;
 	if (left <= 0)
 		return 0;
 	return min_t(u64, div64_u64(left, apic_ns_per_count(vp)),
@@ -142,4 +147,32 @@ int whv_lapic_set_tsc_deadline(struct whv_vp *vp, u64 deadline)
 	if (deadline)
 		apic_arm_deadline(vp, deadline);
 	return 0;
+}
+
+/*
+ * Partition time suspended (the VP is held): the timer stops with what is
+ * left; the VP's next run restarts it from there (the TSC, and so a
+ * TSC deadline, is frozen alike).
+ */
+void whv_lapic_timer_freeze(struct whv_vp *vp)
+{
+	s64 left;
+
+	if (!vp->apic.regs || vp->apic.frozen ||
+	    !hrtimer_active(&vp->apic.timer))
+		return;
+	left = ktime_to_ns(hrtimer_get_remaining(&vp->apic.timer));
+	hrtimer_cancel(&vp->apic.timer);
+	vp->apic.frozen_left_ns = max_t(s64, left, 0);
+	vp->apic.frozen = true;
+}
+
+void whv_lapic_timer_thaw(struct whv_vp *vp)
+{
+	if (!vp->apic.frozen)
+		return;
+	vp->apic.frozen = false;
+	hrtimer_start(&vp->apic.timer,
+		      ktime_add_ns(ktime_get(), vp->apic.frozen_left_ns),
+		      HRTIMER_MODE_ABS);
 }

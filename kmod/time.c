@@ -2,7 +2,7 @@
 /*
  * Partition time: WHvSuspendPartitionTime and WHvResumePartitionTime.
  *
- * While the partition is suspended no VP's TSC advances. Resuming adds the
+ * While the partition is suspended no VP's TSC or APIC timer advances. Resuming adds the
  * host-TSC ticks spent suspended to the partition's time_shift; each VP
  * takes what it has not seen of that out of its TSC offset before it runs
  * again or its TSC is read or written, so resume never touches a VP another
@@ -19,6 +19,10 @@
 static void whv_time_stop(struct whv_partition *p, struct whv_vp **vps,
 			  int n)
 {
+	int i;
+
+	for (i = 0; i < n; i++)
+		whv_lapic_timer_freeze(vps[i]);
 	spin_lock(&p->time_lock);
 	if (!p->time_suspended) {
 		p->time_suspend_tsc = rdtsc_ordered();

@@ -500,6 +500,7 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit)
 	/* Running resumes partition time (time.c). */
 	whv_time_resume(vp->part);
 	whv_time_sync(vp);
+	whv_lapic_timer_thaw(vp);
 	for (;;) {
 		if (whv_nmi_window_open(vp)) {
 			ret = whv_encode_window(vp, &ex, WHV_PENDING_NMI);

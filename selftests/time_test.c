@@ -221,4 +221,45 @@ TEST(clock_frequencies)
 	vm_destroy(&vm);
 }
 
+GUEST_CODE(out80, ".code64", "	out %al, $0x80\n	hlt\n");
+
+/*
+ * The APIC timer stands still while time is suspended too: a one-shot
+ * timer armed for 300 ms does not expire during a 500 ms suspension, keeps
+ * its count, and expires once a run has resumed time.
+ */
+TEST(apic_timer_frozen_while_suspended)
+{
+	struct vm_config cfg = {
+		.nvps = 1,
+		.apic_mode = WHvX64LocalApicEmulationModeXApic,
+	};
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	struct test_vm vm;
+	UINT64 count, left;
+	int ms;
+
+	ASSERT_EQ(S_OK, vm_create_config(&vm, &cfg));
+	vm_load_long(&vm, 0, out80_start, out80_end);
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterApicSpurious, 0x1ff));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterApicDivide, 0xb));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterApicLvtTimer, 0x40));
+	count = APIC_TIMER_HZ * 3 / 10;
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterApicInitCount, count));
+	ASSERT_EQ(S_OK, WHvSuspendPartitionTime(vm.part));
+	left = vm_get(&vm, 0, WHvX64RegisterApicCurrentCount);
+	EXPECT_LT(0, left);
+	sleep_ms(500);
+	EXPECT_EQ(0, vm_get(&vm, 0, WHvX64RegisterApicIrr2));
+	EXPECT_EQ(left, vm_get(&vm, 0, WHvX64RegisterApicCurrentCount));
+
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));	/* resumes time */
+	ASSERT_EQ(WHvRunVpExitReasonX64IoPortAccess, exit.ExitReason);
+	for (ms = 0; ms < 10000 && !vm_get(&vm, 0, WHvX64RegisterApicIrr2); ms += 10)
+		sleep_ms(10);
+	EXPECT_EQ(1, vm_get(&vm, 0, WHvX64RegisterApicIrr2));
+	EXPECT_EQ(0, vm_get(&vm, 0, WHvX64RegisterApicCurrentCount));
+	vm_destroy(&vm);
+}
+
 TEST_HARNESS_MAIN
