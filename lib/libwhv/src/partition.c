@@ -41,27 +41,28 @@ HRESULT WINAPI WHvCreatePartition(WHV_PARTITION_HANDLE *Partition)
 	return S_OK;
 }
 
-HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
+/* A partition ioctl without argument. */
+static HRESULT whv_partition_do(WHV_PARTITION_HANDLE Partition,
+				unsigned long cmd, enum whv_call call)
 {
 	struct whv_partition_handle *p = whv_handle(Partition);
 
 	if (!p)
 		return E_HANDLE;
-	if (ioctl(p->fd, WHV_SETUP_PARTITION, 0) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	if (ioctl(p->fd, cmd, 0) < 0)
+		return whv_hresult_from_errno(errno, call);
 	return S_OK;
+}
+
+HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
+{
+	return whv_partition_do(Partition, WHV_SETUP_PARTITION, WHV_CALL_GENERIC);
 }
 
 /* Every VP back to its initial state; not while one runs (docs: invalid state). */
 HRESULT WINAPI WHvResetPartition(WHV_PARTITION_HANDLE Partition)
 {
-	struct whv_partition_handle *p = whv_handle(Partition);
-
-	if (!p)
-		return E_HANDLE;
-	if (ioctl(p->fd, WHV_RESET_PARTITION, 0) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_RESET);
-	return S_OK;
+	return whv_partition_do(Partition, WHV_RESET_PARTITION, WHV_CALL_RESET);
 }
 
 /*
@@ -70,24 +71,12 @@ HRESULT WINAPI WHvResetPartition(WHV_PARTITION_HANDLE Partition)
  */
 HRESULT WINAPI WHvSuspendPartitionTime(WHV_PARTITION_HANDLE Partition)
 {
-	struct whv_partition_handle *p = whv_handle(Partition);
-
-	if (!p)
-		return E_HANDLE;
-	if (ioctl(p->fd, WHV_SUSPEND_TIME, 0) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
-	return S_OK;
+	return whv_partition_do(Partition, WHV_SUSPEND_TIME, WHV_CALL_GENERIC);
 }
 
 HRESULT WINAPI WHvResumePartitionTime(WHV_PARTITION_HANDLE Partition)
 {
-	struct whv_partition_handle *p = whv_handle(Partition);
-
-	if (!p)
-		return E_HANDLE;
-	if (ioctl(p->fd, WHV_RESUME_TIME, 0) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
-	return S_OK;
+	return whv_partition_do(Partition, WHV_RESUME_TIME, WHV_CALL_GENERIC);
 }
 
 HRESULT WINAPI WHvDeletePartition(WHV_PARTITION_HANDLE Partition)
