@@ -14,7 +14,8 @@
 #include <linux/uaccess.h>
 #include "whv.h"
 
-#define WHV_MAP_FLAGS (WHV_MAP_READ | WHV_MAP_WRITE | WHV_MAP_EXECUTE)
+#define WHV_MAP_FLAGS (WHV_MAP_READ | WHV_MAP_WRITE | WHV_MAP_EXECUTE | \
+		       WHV_MAP_TRACK_DIRTY)
 
 static struct whv_range *whv_range_find(struct whv_partition *p, u64 gpa)
 {
@@ -116,10 +117,18 @@ int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *rg)
 		kfree(spare);
 		return -ENOSPC;
 	}
+	ret = whv_dirty_prepare(p, rg->gpa, rg->size, rg->flags);
+	if (ret) {
+		mutex_unlock(&p->lock);
+		kfree(r);
+		kfree(spare);
+		return ret;
+	}
 	spin_lock(&p->mmu_lock);
 	whv_range_punch(p, rg->gpa, rg->size, &spare);
 	list_add(&r->link, &p->ranges);
 	p->n_ranges++;
+	whv_dirty_map(p, rg->gpa, rg->size, rg->flags);
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
 	mutex_unlock(&p->lock);
@@ -144,6 +153,7 @@ int whv_unmap_gpa_range(struct whv_partition *p,
 	mutex_lock(&p->lock);
 	spin_lock(&p->mmu_lock);
 	found = whv_range_punch(p, rg->gpa, rg->size, &spare);
+	whv_dirty_map(p, rg->gpa, rg->size, 0);
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
 	mutex_unlock(&p->lock);
@@ -213,6 +223,7 @@ retry:
 		cond_resched();
 		goto retry;
 	}
+	flags = whv_dirty_fault(p, gpa, access, flags);
 	ret = whv_npt_map(p, gpa, whv_backend->npt_leaf(page_to_phys(page),
 							flags), spare, 3);
 	spin_unlock(&p->mmu_lock);

@@ -14,6 +14,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <linux/rcuwait.h>
+#include <linux/xarray.h>
 #include "../uapi/whv_ioctl.h"
 #include "lapic.h"
 
@@ -266,6 +267,7 @@ struct whv_partition {
 	u64 *npt_root;
 	unsigned long mmu_invalidating;	/* invalidations in flight */
 	unsigned long mmu_seq;		/* bumped by every invalidation */
+	struct xarray dirty;		/* dirty.c: per-page tracking bits */
 
 	/* Partition time (time.c), under time_lock. */
 	spinlock_t time_lock;
@@ -294,6 +296,16 @@ int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len);
 bool whv_gpa_mapped(struct whv_partition *p, u64 gpa);
 bool whv_gpa_hva(struct whv_partition *p, u64 gpa, unsigned long *hva,
 		 u32 *flags);
+
+/* dirty.c */
+void whv_dirty_init(struct whv_partition *p);
+void whv_dirty_destroy(struct whv_partition *p);
+int whv_dirty_prepare(struct whv_partition *p, u64 gpa, u64 size, u32 flags);
+void whv_dirty_map(struct whv_partition *p, u64 gpa, u64 size, u32 flags);
+u32 whv_dirty_fault(struct whv_partition *p, u64 gpa, u8 access, u32 flags);
+void whv_dirty_mark(struct whv_partition *p, u64 gpa, u64 len);
+int whv_dirty_query_ioctl(struct whv_partition *p,
+			  struct whv_dirty_bitmap __user *arg);
 
 /* fpregs.c */
 bool whv_fp_reg(u32 name);

@@ -24,6 +24,7 @@ WHV_PRESENT(WHvResumePartitionTime)
 WHV_PRESENT(WHvMapGpaRange)
 WHV_PRESENT(WHvUnmapGpaRange)
 WHV_PRESENT(WHvTranslateGva)
+WHV_PRESENT(WHvQueryGpaRangeDirtyBitmap)
 
 WHV_PRESENT(WHvCreateVirtualProcessor)
 WHV_PRESENT(WHvDeleteVirtualProcessor)
