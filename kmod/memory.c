@@ -8,6 +8,7 @@
  */
 #include <linux/mm.h>
 #include <linux/io.h>
+#include <linux/interval_tree_generic.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -16,35 +17,55 @@
 
 #define WHV_MAP_FLAGS (WHV_MAP_READ | WHV_MAP_WRITE | WHV_MAP_EXECUTE)
 
+/* Interval-tree keys: a range's first and last GPA, first and last HVA. */
+#define WHV_RANGE_GPA(r)	((r)->gpa)
+#define WHV_RANGE_LAST(r)	((r)->gpa + (r)->size - 1)
+#define WHV_RANGE_HVA(r)	((r)->uaddr)
+#define WHV_RANGE_HVA_LAST(r)	((r)->uaddr + (r)->size - 1)
+
+INTERVAL_TREE_DEFINE(struct whv_range, gpa_rb, u64, gpa_subtree_last,
+		     WHV_RANGE_GPA, WHV_RANGE_LAST, static inline, whv_gpa_it)
+INTERVAL_TREE_DEFINE(struct whv_range, hva_rb, unsigned long,
+		     hva_subtree_last, WHV_RANGE_HVA, WHV_RANGE_HVA_LAST,
+		     static inline, whv_hva_it)
+
 static struct whv_range *whv_range_find(struct whv_partition *p, u64 gpa)
 {
-	struct whv_range *r;
+	return whv_gpa_it_iter_first(&p->gpa_ranges, gpa, gpa);
+}
 
-	list_for_each_entry(r, &p->ranges, link)
-		if (gpa >= r->gpa && gpa - r->gpa < r->size)
-			return r;
-	return NULL;
+static void whv_range_link(struct whv_partition *p, struct whv_range *r)
+{
+	whv_gpa_it_insert(r, &p->gpa_ranges);
+	whv_hva_it_insert(r, &p->hva_ranges);
+}
+
+static void whv_range_unlink(struct whv_partition *p, struct whv_range *r)
+{
+	whv_gpa_it_remove(r, &p->gpa_ranges);
+	whv_hva_it_remove(r, &p->hva_ranges);
 }
 
 /*
- * Remove [gpa, gpa+size) from the range list, splitting a range that
+ * Remove [gpa, gpa+size) from the range trees, splitting a range that
  * straddles it (using @spare). Returns whether anything was mapped there.
+ * Each range met is taken out of the trees, trimmed and put back, so the
+ * cost is O(k log n) for k ranges touched.
  */
 static bool whv_range_punch(struct whv_partition *p, u64 gpa, u64 size,
 			    struct whv_range **spare)
 {
-	struct whv_range *r, *tmp;
+	struct whv_range *r;
 	u64 end = gpa + size;
 	bool found = false;
 
 	/* A fault that looked the range up before this must not install it. */
 	p->mmu_seq++;
-	list_for_each_entry_safe(r, tmp, &p->ranges, link) {
+	while ((r = whv_gpa_it_iter_first(&p->gpa_ranges, gpa, end - 1))) {
 		u64 r_end = r->gpa + r->size;
 
-		if (r_end <= gpa || r->gpa >= end)
-			continue;
 		found = true;
+		whv_range_unlink(p, r);
 		if (r->gpa < gpa && r_end > end) {
 			/* Split: keep the head in r, the tail in the spare. */
 			struct whv_range *tail = *spare;
@@ -54,7 +75,7 @@ static bool whv_range_punch(struct whv_partition *p, u64 gpa, u64 size,
 			tail->gpa = end;
 			tail->size = r_end - end;
 			tail->uaddr = r->uaddr + (end - r->gpa);
-			list_add(&tail->link, &r->link);
+			whv_range_link(p, tail);
 			p->n_ranges++;
 			r->size = gpa - r->gpa;
 		} else if (r->gpa < gpa) {
@@ -64,10 +85,11 @@ static bool whv_range_punch(struct whv_partition *p, u64 gpa, u64 size,
 			r->size = r_end - end;
 			r->gpa = end;
 		} else {
-			list_del(&r->link);
 			p->n_ranges--;
 			kfree(r);
+			continue;
 		}
+		whv_range_link(p, r);
 	}
 	whv_npt_zap(p, gpa, size);
 	return found;
@@ -118,7 +140,7 @@ int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *rg)
 	}
 	spin_lock(&p->mmu_lock);
 	whv_range_punch(p, rg->gpa, rg->size, &spare);
-	list_add(&r->link, &p->ranges);
+	whv_range_link(p, r);
 	p->n_ranges++;
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
@@ -287,7 +309,10 @@ static void whv_zap_hva(struct whv_partition *p, unsigned long start,
 {
 	struct whv_range *r;
 
-	list_for_each_entry(r, &p->ranges, link) {
+	if (start >= end)
+		return;
+	for (r = whv_hva_it_iter_first(&p->hva_ranges, start, end - 1); r;
+	     r = whv_hva_it_iter_next(r, start, end - 1)) {
 		unsigned long r_end = r->uaddr + r->size;
 		unsigned long lo = max(start, r->uaddr), hi = min(end, r_end);
 
@@ -359,7 +384,8 @@ void whv_mem_destroy(struct whv_partition *p)
 	struct whv_range *r, *tmp;
 
 	mmu_notifier_unregister(&p->mmu_notifier, p->mm);
-	list_for_each_entry_safe(r, tmp, &p->ranges, link)
+	rbtree_postorder_for_each_entry_safe(r, tmp, &p->gpa_ranges.rb_root,
+					     gpa_rb)
 		kfree(r);
 	whv_npt_free(p);
 }

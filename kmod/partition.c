@@ -550,7 +550,9 @@ int whv_partition_create(void)
 	mutex_init(&p->lock);
 	spin_lock_init(&p->mmu_lock);
 	spin_lock_init(&p->time_lock);
-	INIT_LIST_HEAD(&p->ranges);
+	p->gpa_ranges = RB_ROOT_CACHED;
+	p->hva_ranges = RB_ROOT_CACHED;
+	xa_init_flags(&p->pins, XA_FLAGS_ACCOUNT);
 	p->mm = current->mm;
 	mmgrab(p->mm);
 	ret = whv_mem_init(p);
