@@ -144,6 +144,7 @@ int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *rg)
 	p->n_ranges++;
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
+	whv_gpa_unpin(p, rg->gpa, rg->size);
 	mutex_unlock(&p->lock);
 	kfree(spare);
 	return 0;
@@ -168,6 +169,7 @@ int whv_unmap_gpa_range(struct whv_partition *p,
 	found = whv_range_punch(p, rg->gpa, rg->size, &spare);
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
+	whv_gpa_unpin(p, rg->gpa, rg->size);
 	mutex_unlock(&p->lock);
 	kfree(spare);
 	return found ? 0 : -ESRCH;
@@ -185,16 +187,18 @@ static bool whv_access_allowed(u32 flags, u8 access)
 }
 
 /*
- * Resolve a nested page fault. *handled is false when the access must go to
- * userspace as a MemoryAccess exit (unmapped, forbidden, or no backing).
+ * Install the nested entry of @gpa for @access, faulting the page in
+ * unless @nofault (then only a resident page is used). *handled is false
+ * when the access cannot be satisfied (unmapped, forbidden, or no backing).
  */
-int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled)
+static int whv_gpa_fault(struct whv_partition *p, u64 gpa, u8 access,
+			 bool nofault, bool *handled)
 {
-	struct whv_partition *p = vp->part;
 	u64 *spare[3] = { NULL, NULL, NULL };
 	unsigned long hva, seq;
 	struct whv_range *r;
 	struct page *page;
+	unsigned int gup;
 	u32 flags;
 	int i, ret = 0;
 
@@ -212,8 +216,9 @@ retry:
 	seq = p->mmu_seq;
 	spin_unlock(&p->mmu_lock);
 
-	if (get_user_pages_unlocked(hva, 1, &page, (flags & WHV_MAP_WRITE) ?
-				    FOLL_WRITE : 0) != 1)
+	gup = (flags & WHV_MAP_WRITE) ? FOLL_WRITE : 0;
+	if ((nofault ? get_user_pages_fast_only(hva, 1, gup, &page) :
+	     get_user_pages_unlocked(hva, 1, &page, gup)) != 1)
 		goto out;	/* no backing: userspace decides */
 	for (i = 0; i < ARRAY_SIZE(spare); i++) {
 		if (!spare[i])
@@ -251,6 +256,109 @@ out:
 		if (spare[i])
 			free_page((unsigned long)spare[i]);
 	return ret;
+}
+
+/*
+ * Resolve a nested page fault. *handled is false when the access must go to
+ * userspace as a MemoryAccess exit (unmapped, forbidden, or no backing).
+ */
+int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled)
+{
+	return whv_gpa_fault(vp->part, gpa, access, false, handled);
+}
+
+/*
+ * WHvAdviseGpaRange Populate of one page: 0 once its entry is installed (or,
+ * with @nofault, when it is not resident), -ESRCH if unmapped, -EACCES if
+ * the mapping forbids @access, -EFAULT if it has no backing.
+ */
+int whv_gpa_populate(struct whv_partition *p, u64 gpa, u8 access,
+		     bool nofault)
+{
+	unsigned long hva;
+	bool handled;
+	u32 flags;
+	int ret;
+
+	if (!whv_gpa_hva(p, gpa, &hva, &flags))
+		return -ESRCH;
+	if (!whv_access_allowed(flags, access))
+		return -EACCES;
+	ret = whv_gpa_fault(p, gpa, access, nofault, &handled);
+	if (ret || handled || nofault)
+		return ret;
+	/* The mapping changed meanwhile, or the memory is not there. */
+	if (!whv_gpa_hva(p, gpa, &hva, &flags))
+		return -ESRCH;
+	return whv_access_allowed(flags, access) ? -EFAULT : -EACCES;
+}
+
+/* Charge @n pinned pages to the owner (RLIMIT_MEMLOCK), or uncharge. */
+static int whv_pin_charge(struct whv_partition *p, long n)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+
+	if (atomic64_add_return(n, &p->mm->pinned_vm) > limit && n > 0 &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(n, &p->mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * WHvAdviseGpaRange Pin of one page, under p->lock: the page backing @gpa
+ * now is pinned (long-term) until Unpin, an unmap or remap of @gpa, or the
+ * partition's end; its entry is installed. Pinning twice is pinning once.
+ */
+int whv_gpa_pin(struct whv_partition *p, u64 gpa)
+{
+	unsigned long hva, gfn = gpa >> PAGE_SHIFT;
+	struct page *page;
+	u32 flags;
+	int ret;
+
+	lockdep_assert_held(&p->lock);
+	if (!whv_gpa_hva(p, gpa, &hva, &flags))
+		return -ESRCH;
+	if (!xa_load(&p->pins, gfn)) {
+		ret = whv_pin_charge(p, 1);
+		if (ret)
+			return ret;
+		if (pin_user_pages_unlocked(hva, 1, &page, FOLL_LONGTERM |
+					    ((flags & WHV_MAP_WRITE) ?
+					     FOLL_WRITE : 0)) != 1) {
+			whv_pin_charge(p, -1);
+			return -EFAULT;
+		}
+		ret = xa_err(xa_store(&p->pins, gfn, page,
+				      GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			unpin_user_page(page);
+			whv_pin_charge(p, -1);
+			return ret;
+		}
+	}
+	return whv_gpa_populate(p, gpa, (flags & WHV_MAP_WRITE) ?
+				WHV_MEM_ACCESS_WRITE : WHV_MEM_ACCESS_READ,
+				false);
+}
+
+/* Release the pins of [gpa, gpa+size), under p->lock. */
+void whv_gpa_unpin(struct whv_partition *p, u64 gpa, u64 size)
+{
+	unsigned long gfn;
+	struct page *page;
+	long n = 0;
+
+	xa_for_each_range(&p->pins, gfn, page, gpa >> PAGE_SHIFT,
+			  (gpa + size - 1) >> PAGE_SHIFT) {
+		xa_erase(&p->pins, gfn);
+		unpin_user_page(page);
+		n++;
+	}
+	if (n)
+		whv_pin_charge(p, -n);
 }
 
 bool whv_gpa_mapped(struct whv_partition *p, u64 gpa)
@@ -291,6 +399,40 @@ int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len)
 		if (!whv_gpa_hva(p, gpa, &hva, &flags) ||
 		    copy_from_user(buf, (void __user *)hva, n))
 			return -EFAULT;
+		buf += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Write guest-physical memory through the owner's mapping (process
+ * context): the one path for the VMM's writes (WHvWriteGpaRange). Nothing
+ * is written unless every page is mapped (-ESRCH) and writable (-EACCES);
+ * -EFAULT if the backing memory cannot be written.
+ */
+int whv_write_gpa(struct whv_partition *p, u64 gpa, const void *buf,
+		  size_t len)
+{
+	u64 pos = gpa & ~(WHV_PAGE_SIZE - 1);
+	unsigned long hva;
+	u32 flags;
+
+	for (; pos < gpa + len; pos += WHV_PAGE_SIZE) {
+		if (!whv_gpa_hva(p, pos, &hva, &flags))
+			return -ESRCH;
+		if (!(flags & WHV_MAP_WRITE))
+			return -EACCES;
+	}
+	while (len) {
+		size_t n = min_t(size_t, len, WHV_PAGE_SIZE -
+				 (gpa & (WHV_PAGE_SIZE - 1)));
+
+		if (!whv_gpa_hva(p, gpa, &hva, &flags) ||
+		    copy_to_user((void __user *)hva, buf, n))
+			return -EFAULT;
+		/* dirty: mark the page of @gpa dirty (TrackDirtyPages) here. */
 		buf += n;
 		gpa += n;
 		len -= n;
@@ -387,5 +529,7 @@ void whv_mem_destroy(struct whv_partition *p)
 	rbtree_postorder_for_each_entry_safe(r, tmp, &p->gpa_ranges.rb_root,
 					     gpa_rb)
 		kfree(r);
+	whv_gpa_unpin(p, 0, 1ULL << WHV_GPA_BITS);
+	xa_destroy(&p->pins);
 	whv_npt_free(p);
 }

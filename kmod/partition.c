@@ -520,6 +520,13 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 		return whv_xsave_ioctl(p, uarg, false);
 	case WHV_SET_XSAVE:
 		return whv_xsave_ioctl(p, uarg, true);
+	case WHV_READ_GPA:
+	case WHV_WRITE_GPA:
+		return whv_gpa_access_ioctl(p, uarg, cmd == WHV_WRITE_GPA);
+	case WHV_ADVISE_GPA:
+		return whv_advise_ioctl(p, uarg);
+	case WHV_GET_PARTITION_COUNTERS:
+		return whv_counters_ioctl(p, uarg);
 	default:
 		return -ENOTTY;
 	}
