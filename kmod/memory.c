@@ -325,9 +325,9 @@ int whv_gpa_pin(struct whv_partition *p, u64 gpa)
 		ret = whv_pin_charge(p, 1);
 		if (ret)
 			return ret;
-		if (pin_user_pages_unlocked(hva, 1, &page, FOLL_LONGTERM |
-					    ((flags & WHV_MAP_WRITE) ?
-					     FOLL_WRITE : 0)) != 1) {
+		if (pin_user_pages_fast(hva, 1, FOLL_LONGTERM |
+					((flags & WHV_MAP_WRITE) ?
+					 FOLL_WRITE : 0), &page) != 1) {
 			whv_pin_charge(p, -1);
 			return -EFAULT;
 		}
