@@ -30,7 +30,10 @@ static bool whv_controls_valid(u64 c)
 	return !WHV_CTL_RESERVED(c);
 }
 
-/* Every page of [gpa, gpa+len) mapped (-ESRCH) and allowing @need. */
+/*
+ * Every page of [gpa, gpa+len) mapped (-ESRCH) and allowing @need. An
+ * advice may name terabytes: the walk yields and stops for a fatal signal.
+ */
 static int whv_gpa_check(struct whv_partition *p, u64 gpa, u64 len, u32 need)
 {
 	u64 pos = gpa & ~(WHV_PAGE_SIZE - 1);
@@ -42,6 +45,11 @@ static int whv_gpa_check(struct whv_partition *p, u64 gpa, u64 len, u32 need)
 			return -ESRCH;
 		if ((flags & need) != need)
 			return -EACCES;
+		if (!(pos & (SZ_2M - 1))) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
 	}
 	return 0;
 }
