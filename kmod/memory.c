@@ -8,6 +8,7 @@
  */
 #include <linux/mm.h>
 #include <linux/io.h>
+#include <linux/interval_tree_generic.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -17,35 +18,55 @@
 #define WHV_MAP_FLAGS (WHV_MAP_READ | WHV_MAP_WRITE | WHV_MAP_EXECUTE | \
 		       WHV_MAP_TRACK_DIRTY)
 
+/* Interval-tree keys: a range's first and last GPA, first and last HVA. */
+#define WHV_RANGE_GPA(r)	((r)->gpa)
+#define WHV_RANGE_LAST(r)	((r)->gpa + (r)->size - 1)
+#define WHV_RANGE_HVA(r)	((r)->uaddr)
+#define WHV_RANGE_HVA_LAST(r)	((r)->uaddr + (r)->size - 1)
+
+INTERVAL_TREE_DEFINE(struct whv_range, gpa_rb, u64, gpa_subtree_last,
+		     WHV_RANGE_GPA, WHV_RANGE_LAST, static inline, whv_gpa_it)
+INTERVAL_TREE_DEFINE(struct whv_range, hva_rb, unsigned long,
+		     hva_subtree_last, WHV_RANGE_HVA, WHV_RANGE_HVA_LAST,
+		     static inline, whv_hva_it)
+
 static struct whv_range *whv_range_find(struct whv_partition *p, u64 gpa)
 {
-	struct whv_range *r;
+	return whv_gpa_it_iter_first(&p->gpa_ranges, gpa, gpa);
+}
 
-	list_for_each_entry(r, &p->ranges, link)
-		if (gpa >= r->gpa && gpa - r->gpa < r->size)
-			return r;
-	return NULL;
+static void whv_range_link(struct whv_partition *p, struct whv_range *r)
+{
+	whv_gpa_it_insert(r, &p->gpa_ranges);
+	whv_hva_it_insert(r, &p->hva_ranges);
+}
+
+static void whv_range_unlink(struct whv_partition *p, struct whv_range *r)
+{
+	whv_gpa_it_remove(r, &p->gpa_ranges);
+	whv_hva_it_remove(r, &p->hva_ranges);
 }
 
 /*
- * Remove [gpa, gpa+size) from the range list, splitting a range that
+ * Remove [gpa, gpa+size) from the range trees, splitting a range that
  * straddles it (using @spare). Returns whether anything was mapped there.
+ * Each range met is taken out of the trees, trimmed and put back, so the
+ * cost is O(k log n) for k ranges touched.
  */
 static bool whv_range_punch(struct whv_partition *p, u64 gpa, u64 size,
 			    struct whv_range **spare)
 {
-	struct whv_range *r, *tmp;
+	struct whv_range *r;
 	u64 end = gpa + size;
 	bool found = false;
 
 	/* A fault that looked the range up before this must not install it. */
 	p->mmu_seq++;
-	list_for_each_entry_safe(r, tmp, &p->ranges, link) {
+	while ((r = whv_gpa_it_iter_first(&p->gpa_ranges, gpa, end - 1))) {
 		u64 r_end = r->gpa + r->size;
 
-		if (r_end <= gpa || r->gpa >= end)
-			continue;
 		found = true;
+		whv_range_unlink(p, r);
 		if (r->gpa < gpa && r_end > end) {
 			/* Split: keep the head in r, the tail in the spare. */
 			struct whv_range *tail = *spare;
@@ -55,7 +76,7 @@ static bool whv_range_punch(struct whv_partition *p, u64 gpa, u64 size,
 			tail->gpa = end;
 			tail->size = r_end - end;
 			tail->uaddr = r->uaddr + (end - r->gpa);
-			list_add(&tail->link, &r->link);
+			whv_range_link(p, tail);
 			p->n_ranges++;
 			r->size = gpa - r->gpa;
 		} else if (r->gpa < gpa) {
@@ -65,10 +86,11 @@ static bool whv_range_punch(struct whv_partition *p, u64 gpa, u64 size,
 			r->size = r_end - end;
 			r->gpa = end;
 		} else {
-			list_del(&r->link);
 			p->n_ranges--;
 			kfree(r);
+			continue;
 		}
+		whv_range_link(p, r);
 	}
 	whv_npt_zap(p, gpa, size);
 	return found;
@@ -126,11 +148,12 @@ int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *rg)
 	}
 	spin_lock(&p->mmu_lock);
 	whv_range_punch(p, rg->gpa, rg->size, &spare);
-	list_add(&r->link, &p->ranges);
+	whv_range_link(p, r);
 	p->n_ranges++;
 	whv_dirty_map(p, rg->gpa, rg->size, rg->flags);
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
+	whv_gpa_unpin(p, rg->gpa, rg->size);
 	mutex_unlock(&p->lock);
 	kfree(spare);
 	return 0;
@@ -156,6 +179,7 @@ int whv_unmap_gpa_range(struct whv_partition *p,
 	whv_dirty_map(p, rg->gpa, rg->size, 0);
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
+	whv_gpa_unpin(p, rg->gpa, rg->size);
 	mutex_unlock(&p->lock);
 	kfree(spare);
 	return found ? 0 : -ESRCH;
@@ -173,16 +197,18 @@ static bool whv_access_allowed(u32 flags, u8 access)
 }
 
 /*
- * Resolve a nested page fault. *handled is false when the access must go to
- * userspace as a MemoryAccess exit (unmapped, forbidden, or no backing).
+ * Install the nested entry of @gpa for @access, faulting the page in
+ * unless @nofault (then only a resident page is used). *handled is false
+ * when the access cannot be satisfied (unmapped, forbidden, or no backing).
  */
-int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled)
+static int whv_gpa_fault(struct whv_partition *p, u64 gpa, u8 access,
+			 bool nofault, bool *handled)
 {
-	struct whv_partition *p = vp->part;
 	u64 *spare[3] = { NULL, NULL, NULL };
 	unsigned long hva, seq;
 	struct whv_range *r;
 	struct page *page;
+	unsigned int gup;
 	u32 flags;
 	int i, ret = 0;
 
@@ -200,8 +226,9 @@ retry:
 	seq = p->mmu_seq;
 	spin_unlock(&p->mmu_lock);
 
-	if (get_user_pages_unlocked(hva, 1, &page, (flags & WHV_MAP_WRITE) ?
-				    FOLL_WRITE : 0) != 1)
+	gup = (flags & WHV_MAP_WRITE) ? FOLL_WRITE : 0;
+	if ((nofault ? get_user_pages_fast_only(hva, 1, gup, &page) :
+	     get_user_pages_unlocked(hva, 1, &page, gup)) != 1)
 		goto out;	/* no backing: userspace decides */
 	for (i = 0; i < ARRAY_SIZE(spare); i++) {
 		if (!spare[i])
@@ -240,6 +267,109 @@ out:
 		if (spare[i])
 			free_page((unsigned long)spare[i]);
 	return ret;
+}
+
+/*
+ * Resolve a nested page fault. *handled is false when the access must go to
+ * userspace as a MemoryAccess exit (unmapped, forbidden, or no backing).
+ */
+int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled)
+{
+	return whv_gpa_fault(vp->part, gpa, access, false, handled);
+}
+
+/*
+ * WHvAdviseGpaRange Populate of one page: 0 once its entry is installed (or,
+ * with @nofault, when it is not resident), -ESRCH if unmapped, -EACCES if
+ * the mapping forbids @access, -EFAULT if it has no backing.
+ */
+int whv_gpa_populate(struct whv_partition *p, u64 gpa, u8 access,
+		     bool nofault)
+{
+	unsigned long hva;
+	bool handled;
+	u32 flags;
+	int ret;
+
+	if (!whv_gpa_hva(p, gpa, &hva, &flags))
+		return -ESRCH;
+	if (!whv_access_allowed(flags, access))
+		return -EACCES;
+	ret = whv_gpa_fault(p, gpa, access, nofault, &handled);
+	if (ret || handled || nofault)
+		return ret;
+	/* The mapping changed meanwhile, or the memory is not there. */
+	if (!whv_gpa_hva(p, gpa, &hva, &flags))
+		return -ESRCH;
+	return whv_access_allowed(flags, access) ? -EFAULT : -EACCES;
+}
+
+/* Charge @n pinned pages to the owner (RLIMIT_MEMLOCK), or uncharge. */
+static int whv_pin_charge(struct whv_partition *p, long n)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+
+	if (atomic64_add_return(n, &p->mm->pinned_vm) > limit && n > 0 &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(n, &p->mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * WHvAdviseGpaRange Pin of one page, under p->lock: the page backing @gpa
+ * now is pinned (long-term) until Unpin, an unmap or remap of @gpa, or the
+ * partition's end; its entry is installed. Pinning twice is pinning once.
+ */
+int whv_gpa_pin(struct whv_partition *p, u64 gpa)
+{
+	unsigned long hva, gfn = gpa >> PAGE_SHIFT;
+	struct page *page;
+	u32 flags;
+	int ret;
+
+	lockdep_assert_held(&p->lock);
+	if (!whv_gpa_hva(p, gpa, &hva, &flags))
+		return -ESRCH;
+	if (!xa_load(&p->pins, gfn)) {
+		ret = whv_pin_charge(p, 1);
+		if (ret)
+			return ret;
+		if (pin_user_pages_fast(hva, 1, FOLL_LONGTERM |
+					((flags & WHV_MAP_WRITE) ?
+					 FOLL_WRITE : 0), &page) != 1) {
+			whv_pin_charge(p, -1);
+			return -EFAULT;
+		}
+		ret = xa_err(xa_store(&p->pins, gfn, page,
+				      GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			unpin_user_page(page);
+			whv_pin_charge(p, -1);
+			return ret;
+		}
+	}
+	return whv_gpa_populate(p, gpa, (flags & WHV_MAP_WRITE) ?
+				WHV_MEM_ACCESS_WRITE : WHV_MEM_ACCESS_READ,
+				false);
+}
+
+/* Release the pins of [gpa, gpa+size), under p->lock. */
+void whv_gpa_unpin(struct whv_partition *p, u64 gpa, u64 size)
+{
+	unsigned long gfn;
+	struct page *page;
+	long n = 0;
+
+	xa_for_each_range(&p->pins, gfn, page, gpa >> PAGE_SHIFT,
+			  (gpa + size - 1) >> PAGE_SHIFT) {
+		xa_erase(&p->pins, gfn);
+		unpin_user_page(page);
+		n++;
+	}
+	if (n)
+		whv_pin_charge(p, -n);
 }
 
 bool whv_gpa_mapped(struct whv_partition *p, u64 gpa)
@@ -287,6 +417,41 @@ int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Write guest-physical memory through the owner's mapping (process
+ * context): the one path for the VMM's writes (WHvWriteGpaRange). Nothing
+ * is written unless every page is mapped (-ESRCH) and writable (-EACCES);
+ * -EFAULT if the backing memory cannot be written.
+ */
+int whv_write_gpa(struct whv_partition *p, u64 gpa, const void *buf,
+		  size_t len)
+{
+	u64 pos = gpa & ~(WHV_PAGE_SIZE - 1);
+	unsigned long hva;
+	u32 flags;
+
+	for (; pos < gpa + len; pos += WHV_PAGE_SIZE) {
+		if (!whv_gpa_hva(p, pos, &hva, &flags))
+			return -ESRCH;
+		if (!(flags & WHV_MAP_WRITE))
+			return -EACCES;
+	}
+	while (len) {
+		size_t n = min_t(size_t, len, WHV_PAGE_SIZE -
+				 (gpa & (WHV_PAGE_SIZE - 1)));
+
+		if (!whv_gpa_hva(p, gpa, &hva, &flags) ||
+		    copy_to_user((void __user *)hva, buf, n))
+			return -EFAULT;
+		/* After the write: a query in between must not report it early. */
+		whv_dirty_mark(p, gpa, n);
+		buf += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
 static struct whv_partition *mn_to_partition(struct mmu_notifier *mn)
 {
 	return container_of(mn, struct whv_partition, mmu_notifier);
@@ -298,7 +463,10 @@ static void whv_zap_hva(struct whv_partition *p, unsigned long start,
 {
 	struct whv_range *r;
 
-	list_for_each_entry(r, &p->ranges, link) {
+	if (start >= end)
+		return;
+	for (r = whv_hva_it_iter_first(&p->hva_ranges, start, end - 1); r;
+	     r = whv_hva_it_iter_next(r, start, end - 1)) {
 		unsigned long r_end = r->uaddr + r->size;
 		unsigned long lo = max(start, r->uaddr), hi = min(end, r_end);
 
@@ -370,7 +538,10 @@ void whv_mem_destroy(struct whv_partition *p)
 	struct whv_range *r, *tmp;
 
 	mmu_notifier_unregister(&p->mmu_notifier, p->mm);
-	list_for_each_entry_safe(r, tmp, &p->ranges, link)
+	rbtree_postorder_for_each_entry_safe(r, tmp, &p->gpa_ranges.rb_root,
+					     gpa_rb)
 		kfree(r);
+	whv_gpa_unpin(p, 0, 1ULL << WHV_GPA_BITS);
+	xa_destroy(&p->pins);
 	whv_npt_free(p);
 }

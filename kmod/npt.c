@@ -50,6 +50,7 @@ int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, u64 **spare,
 	if (table[npt_index(gpa, 1)])
 		return -EEXIST;
 	table[npt_index(gpa, 1)] = pte;
+	p->npt_leaves[0]++;
 	return 0;
 }
 
@@ -62,8 +63,12 @@ static void npt_put_leaf(u64 pte)
 	put_page(page);
 }
 
-/* Zap leaves in [start, end) below @table, which covers @base at @level. */
-static void npt_zap_level(u64 *table, int level, u64 base, u64 start, u64 end)
+/*
+ * Zap leaves in [start, end) below @table, which covers @base at @level;
+ * count them by size in @zapped (4 KiB, 2 MiB, 1 GiB).
+ */
+static void npt_zap_level(u64 *table, int level, u64 base, u64 start, u64 end,
+			  u64 *zapped)
 {
 	u64 span = 1ULL << (12 + 9 * (level - 1));
 	unsigned int i;
@@ -76,16 +81,22 @@ static void npt_zap_level(u64 *table, int level, u64 base, u64 start, u64 end)
 		if (level == 1) {
 			npt_put_leaf(table[i]);
 			table[i] = 0;
+			zapped[0]++;
 		} else {
 			npt_zap_level(npt_table_of(table[i]), level - 1, lo,
-				      start, end);
+				      start, end, zapped);
 		}
 	}
 }
 
 void whv_npt_zap(struct whv_partition *p, u64 gpa, u64 size)
 {
-	npt_zap_level(p->npt_root, 4, 0, gpa, gpa + size);
+	u64 zapped[ARRAY_SIZE(p->npt_leaves)] = { 0 };
+	int i;
+
+	npt_zap_level(p->npt_root, 4, 0, gpa, gpa + size, zapped);
+	for (i = 0; i < ARRAY_SIZE(zapped); i++)
+		p->npt_leaves[i] -= zapped[i];
 }
 
 static void npt_free_level(u64 *table, int level)

@@ -523,6 +523,13 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 		return whv_xsave_ioctl(p, uarg, false);
 	case WHV_SET_XSAVE:
 		return whv_xsave_ioctl(p, uarg, true);
+	case WHV_READ_GPA:
+	case WHV_WRITE_GPA:
+		return whv_gpa_access_ioctl(p, uarg, cmd == WHV_WRITE_GPA);
+	case WHV_ADVISE_GPA:
+		return whv_advise_ioctl(p, uarg);
+	case WHV_GET_PARTITION_COUNTERS:
+		return whv_counters_ioctl(p, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -553,7 +560,9 @@ int whv_partition_create(void)
 	mutex_init(&p->lock);
 	spin_lock_init(&p->mmu_lock);
 	spin_lock_init(&p->time_lock);
-	INIT_LIST_HEAD(&p->ranges);
+	p->gpa_ranges = RB_ROOT_CACHED;
+	p->hva_ranges = RB_ROOT_CACHED;
+	xa_init_flags(&p->pins, XA_FLAGS_ACCOUNT);
 	whv_dirty_init(p);
 	p->mm = current->mm;
 	mmgrab(p->mm);

@@ -14,13 +14,14 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <linux/rcuwait.h>
+#include <linux/rbtree.h>
 #include <linux/xarray.h>
 #include "../uapi/whv_ioctl.h"
 #include "lapic.h"
 
 #define WHV_PAGE_SIZE	4096ULL
 #define WHV_GPA_BITS	48	/* 4-level nested paging */
-#define WHV_MAX_RANGES	4096	/* walked linearly: keep it bounded */
+#define WHV_MAX_RANGES	65536	/* ranges per partition (interval trees) */
 
 struct whv_vp;
 struct whv_partition;
@@ -179,9 +180,15 @@ void whv_vmx_remove(void);
 void whv_svm_vmrun(u64 vmcb_pa, u64 *gpr, u64 host_save_pa);
 void whv_svm_remove(void);
 
-/* A mapped range of the caller's memory. */
+/*
+ * A mapped range of the caller's memory: a node of the partition's GPA
+ * interval tree and of its HVA interval tree (for the mmu notifier).
+ */
 struct whv_range {
-	struct list_head link;
+	struct rb_node gpa_rb;
+	u64 gpa_subtree_last;
+	struct rb_node hva_rb;
+	unsigned long hva_subtree_last;
 	u64 gpa, size;
 	unsigned long uaddr;
 	u32 flags;
@@ -262,12 +269,16 @@ struct whv_partition {
 
 	/* Guest memory: ranges and nested tables, under mmu_lock. */
 	spinlock_t mmu_lock;
-	struct list_head ranges;
+	struct rb_root_cached gpa_ranges;	/* by GPA, disjoint */
+	struct rb_root_cached hva_ranges;	/* by HVA, may overlap */
 	u32 n_ranges;			/* at most WHV_MAX_RANGES */
 	u64 *npt_root;
+	u64 npt_leaves[3];		/* installed 4 KiB, 2 MiB, 1 GiB leaves */
 	unsigned long mmu_invalidating;	/* invalidations in flight */
 	unsigned long mmu_seq;		/* bumped by every invalidation */
 	struct xarray dirty;		/* dirty.c: per-page tracking bits */
+	/* Pinned pages (WHvAdviseGpaRange Pin) by GFN, under lock. */
+	struct xarray pins;
 
 	/* Partition time (time.c), under time_lock. */
 	spinlock_t time_lock;
@@ -293,6 +304,12 @@ int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *r);
 int whv_unmap_gpa_range(struct whv_partition *p, const struct whv_gpa_range *r);
 int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled);
 int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len);
+int whv_write_gpa(struct whv_partition *p, u64 gpa, const void *buf,
+		  size_t len);
+int whv_gpa_populate(struct whv_partition *p, u64 gpa, u8 access,
+		     bool nofault);
+int whv_gpa_pin(struct whv_partition *p, u64 gpa);
+void whv_gpa_unpin(struct whv_partition *p, u64 gpa, u64 size);
 bool whv_gpa_mapped(struct whv_partition *p, u64 gpa);
 bool whv_gpa_hva(struct whv_partition *p, u64 gpa, unsigned long *hva,
 		 u32 *flags);
@@ -316,6 +333,12 @@ int whv_fp_set(struct whv_vp *vp, u32 name, const struct whv_reg_value *in,
 
 /* gva.c */
 int whv_translate_gva(struct whv_vp *vp, u64 gva, u32 flags, u64 *gpa);
+
+/* memadvise.c: Read/WriteGpaRange, AdviseGpaRange, partition counters */
+int whv_gpa_access_ioctl(struct whv_partition *p, void __user *arg,
+			 bool write);
+int whv_advise_ioctl(struct whv_partition *p, void __user *arg);
+int whv_counters_ioctl(struct whv_partition *p, void __user *arg);
 
 /* npt.c */
 int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, u64 **spare,

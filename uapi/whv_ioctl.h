@@ -29,6 +29,9 @@
  *   ENODEV       no usable virtualization         WHV_E_UNSUPPORTED_HYPERVISOR_CONFIG
  *   EINTR        run interrupted by a signal; guest state is intact, the
  *                caller simply runs again
+ *   ENOSPC       too many ranges mapped (WHV_MAX_RANGES)  E_OUTOFMEMORY
+ *   EACCES       the mapping forbids that access   E_ACCESSDENIED
+ *                (read/write/advise)
  */
 #ifndef _UAPI_WHV_IOCTL_H
 #define _UAPI_WHV_IOCTL_H
@@ -142,6 +145,61 @@ struct whv_dirty_bitmap {
 	__u64 bitmap;		/* user pointer, 8-byte aligned */
 	__u32 bitmap_size;	/* bytes; 0: clear only */
 	__u32 reserved;		/* must be 0 */
+};
+
+/*
+ * WHvReadGpaRange / WHvWriteGpaRange: 1..16 bytes at @gpa (may cross a
+ * page) on behalf of VP @vp_index, through the caller's mapping. ESRCH if
+ * a byte is unmapped, EACCES if its mapping lacks Read (or Write), EFAULT
+ * if the backing memory cannot be accessed. @controls is the
+ * WHV_ACCESS_GPA_CONTROLS: a known cache type (the access is write-back
+ * whatever it says), InputVtl 0 or VTL 0, reserved bytes 0.
+ */
+#define WHV_GPA_ACCESS_MAX	16
+struct whv_gpa_access {
+	__u64 gpa;
+	__u64 controls;
+	__u32 vp_index;
+	__u32 size;		/* 1..WHV_GPA_ACCESS_MAX */
+	__u8 data[WHV_GPA_ACCESS_MAX];	/* read: out; write: in */
+};
+
+/* WHV_ADVISE_GPA_RANGE_CODE, WHV_ADVISE_GPA_RANGE_POPULATE_FLAGS */
+#define WHV_ADVISE_POPULATE		0
+#define WHV_ADVISE_PIN			1
+#define WHV_ADVISE_UNPIN		2
+#define WHV_POPULATE_PREFETCH		(1U << 0)
+#define WHV_POPULATE_AVOID_HARD_FAULTS	(1U << 1)
+#define WHV_MAX_ADVISE_RANGES		65536
+
+struct whv_memory_range {	/* WHV_MEMORY_RANGE_ENTRY */
+	__u64 gpa;		/* page-aligned */
+	__u64 size;		/* page multiple, non-zero */
+};
+
+/*
+ * WHvAdviseGpaRange: every page of every range must be mapped (ESRCH) and,
+ * for Populate, allow @access (EACCES). Populate installs the nested
+ * entries (faulting the memory in; with AVOID_HARD_FAULTS only pages
+ * already resident); Pin pins the pages and installs their entries;
+ * Unpin releases pins. EFAULT: backing memory that cannot be faulted in.
+ */
+struct whv_advise {
+	__u64 ranges;		/* user pointer: struct whv_memory_range[] */
+	__u32 count;		/* 1..WHV_MAX_ADVISE_RANGES */
+	__u32 advice;		/* WHV_ADVISE_* */
+	__u32 populate_flags;	/* Populate: WHV_POPULATE_*; else 0 */
+	__u32 access;		/* Populate: WHV_MEM_ACCESS_*; else 0 */
+};
+
+/* WHvGetPartitionCounters: WHV_PARTITION_MEMORY_COUNTERS */
+#define WHV_COUNTER_SET_MEMORY	0
+struct whv_partition_counters {
+	__u32 set;		/* in: WHV_COUNTER_SET_MEMORY (else ENOPROTOOPT) */
+	__u32 reserved;		/* must be 0 */
+	__u64 mapped_4k;	/* out: nested leaf entries installed, by size */
+	__u64 mapped_2m;
+	__u64 mapped_1g;
 };
 
 struct whv_vp_index {
@@ -518,5 +576,12 @@ struct whv_run_vp {
 #define WHV_GET_XSAVE		_IOWR(WHV_IOCTL_MAGIC, 0x28, struct whv_xsave)
 #define WHV_SET_XSAVE		_IOW(WHV_IOCTL_MAGIC, 0x29, struct whv_xsave)
 #define WHV_QUERY_DIRTY_BITMAP	_IOW(WHV_IOCTL_MAGIC, 0x38, struct whv_dirty_bitmap)
+
+/* Guest memory: 0x30-0x37 (0x38-0x3f: dirty-page tracking). */
+#define WHV_READ_GPA		_IOWR(WHV_IOCTL_MAGIC, 0x30, struct whv_gpa_access)
+#define WHV_WRITE_GPA		_IOW(WHV_IOCTL_MAGIC, 0x31, struct whv_gpa_access)
+#define WHV_ADVISE_GPA		_IOW(WHV_IOCTL_MAGIC, 0x32, struct whv_advise)
+#define WHV_GET_PARTITION_COUNTERS _IOWR(WHV_IOCTL_MAGIC, 0x33, \
+					 struct whv_partition_counters)
 
 #endif /* _UAPI_WHV_IOCTL_H */

@@ -23,6 +23,10 @@ WHV_PRESENT(WHvResumePartitionTime)
 
 WHV_PRESENT(WHvMapGpaRange)
 WHV_PRESENT(WHvUnmapGpaRange)
+WHV_PRESENT(WHvAdviseGpaRange)
+WHV_PRESENT(WHvReadGpaRange)
+WHV_PRESENT(WHvWriteGpaRange)
+WHV_PRESENT(WHvGetPartitionCounters)
 WHV_PRESENT(WHvTranslateGva)
 WHV_PRESENT(WHvQueryGpaRangeDirtyBitmap)
 

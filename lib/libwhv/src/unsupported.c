@@ -16,8 +16,7 @@
 #define WHV_ABSENT(name) \
 	BOOLEAN WINAPI Is##name##Present(VOID) { return FALSE; }
 
-/* Guest memory beyond map/unmap: another process's memory, advice, small
- * reads and writes through the hypervisor. */
+/* Guest memory of another process. */
 
 HRESULT WINAPI WHvMapGpaRange2(WHV_PARTITION_HANDLE Partition, HANDLE Process,
 			       VOID *SourceAddress,
@@ -28,34 +27,6 @@ HRESULT WINAPI WHvMapGpaRange2(WHV_PARTITION_HANDLE Partition, HANDLE Process,
 }
 WHV_ABSENT(WHvMapGpaRange2)
 
-HRESULT WINAPI WHvAdviseGpaRange(WHV_PARTITION_HANDLE Partition,
-				 const WHV_MEMORY_RANGE_ENTRY *GpaRanges,
-				 UINT32 GpaRangesCount,
-				 WHV_ADVISE_GPA_RANGE_CODE Advice,
-				 const VOID *AdviceBuffer,
-				 UINT32 AdviceBufferSizeInBytes)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvAdviseGpaRange)
-
-HRESULT WINAPI WHvReadGpaRange(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-			       WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
-			       WHV_ACCESS_GPA_CONTROLS Controls, PVOID Data,
-			       UINT32 DataSizeInBytes)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvReadGpaRange)
-
-HRESULT WINAPI WHvWriteGpaRange(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-				WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
-				WHV_ACCESS_GPA_CONTROLS Controls,
-				const VOID *Data, UINT32 DataSizeInBytes)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvWriteGpaRange)
 
 /* Virtual processors: creation with properties (NUMA node), CPUID as the
  * guest sees it. */
@@ -79,15 +50,6 @@ HRESULT WINAPI WHvGetVirtualProcessorCpuidOutput(WHV_PARTITION_HANDLE Partition,
 WHV_ABSENT(WHvGetVirtualProcessorCpuidOutput)
 
 /* Statistics counters. */
-
-HRESULT WINAPI WHvGetPartitionCounters(WHV_PARTITION_HANDLE Partition,
-				       WHV_PARTITION_COUNTER_SET CounterSet,
-				       VOID *Buffer, UINT32 BufferSizeInBytes,
-				       UINT32 *BytesWritten)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvGetPartitionCounters)
 
 HRESULT WINAPI WHvGetVirtualProcessorCounters(WHV_PARTITION_HANDLE Partition,
 					      UINT32 VpIndex,
