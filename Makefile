@@ -5,7 +5,7 @@
 #   make demo       the demo VMM in the test VM
 #   make test       unit tests on the host + every selftest in the test VM
 #   make vmtest     the selftests in the test VM only
-#   make bench      guest-memory benchmark in the test VM [BACKEND=svm|vmx]
+#   make bench-memory  guest-memory benchmark in the test VM [BACKEND=svm|vmx]
 #   make vmrun RUN='<cmd>' FILES='<host paths>' [BACKEND=svm|vmx]   your command
 #                   in the test VM (svm: QEMU TCG; vmx: Bochs)
 
@@ -31,7 +31,7 @@ KSFT_INC := $(B)/ksft
 LINUX_SRC := /usr/src/linux-source-6.1.tar.xz
 
 .PHONY: all lib module vm-module selftests examples clients unit-test checkpatch vmtest vmrun \
-	vmtest-svm vmtest-vmx demo dkms-check test deps clean bench
+	vmtest-svm vmtest-vmx demo dkms-check test deps clean bench-memory
 all: lib
 
 lib: $(LIBWHV_A) $(LIBWHV_SO) lib/libwhv/libwhv.pc
@@ -73,7 +73,7 @@ $(B)/selftests/%: selftests/%.c $(TEST_LIB_SRCS) selftests/lib/guest.h $(LIBWHV_
 
 selftests: $(SELFTESTS)
 
-# Benchmarks: programs that print numbers (make bench runs them in the VM).
+# Benchmarks: programs that print numbers (make bench-memory runs one in the VM).
 $(B)/bench/%: bench/%.c $(TEST_LIB_SRCS) selftests/lib/guest.h $(LIBWHV_A)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) $(WARN) -Wno-unused-parameter $(INC) -Iselftests/lib $< \
@@ -158,7 +158,7 @@ vmrun: deps
 
 # Guest-memory benchmark in the test VM: map time per GiB, per-exit costs
 # with 1, 100 and 10,000 ranges. BACKEND=svm (default) or vmx.
-bench: deps
+bench-memory: deps
 	$(MAKE) vm-module $(B)/bench/memmap_bench
 	VM_TIMEOUT=1800 MODULES="whv.ko" selftests/vm/vmrun.sh \
 		--file $(B)/bench/memmap_bench -- ./memmap_bench

@@ -10,7 +10,7 @@
  *     notifier zap every entry (lookup by GPA, pages already resident),
  *   - MMIO exit: a guest read of an unmapped GPA, to userspace and back
  *     (the lookup misses among all the ranges).
- * Run it in the test VM: make bench [BACKEND=svm|vmx].
+ * Run it in the test VM: make bench-memory [BACKEND=svm|vmx].
  */
 #define _GNU_SOURCE
 #include <stdio.h>
