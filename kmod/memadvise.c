@@ -30,34 +30,10 @@ static bool whv_controls_valid(u64 c)
 	return !WHV_CTL_RESERVED(c);
 }
 
-/*
- * Every page of [gpa, gpa+len) mapped (-ESRCH) and allowing @need. An
- * advice may name terabytes: the walk yields and stops for a fatal signal.
- */
-static int whv_gpa_check(struct whv_partition *p, u64 gpa, u64 len, u32 need)
-{
-	u64 pos = gpa & ~(WHV_PAGE_SIZE - 1);
-	unsigned long hva;
-	u32 flags;
-
-	for (; pos < gpa + len; pos += WHV_PAGE_SIZE) {
-		if (!whv_gpa_hva(p, pos, &hva, &flags))
-			return -ESRCH;
-		if ((flags & need) != need)
-			return -EACCES;
-		if (!(pos & (SZ_2M - 1))) {
-			if (fatal_signal_pending(current))
-				return -EINTR;
-			cond_resched();
-		}
-	}
-	return 0;
-}
-
 static int whv_read_checked(struct whv_partition *p, u64 gpa, void *buf,
 			    u32 len)
 {
-	int ret = whv_gpa_check(p, gpa, len, WHV_MAP_READ);
+	int ret = whv_gpa_allows(p, gpa, len, WHV_MAP_READ);
 
 	if (ret)
 		return ret;
@@ -166,7 +142,7 @@ int whv_advise_ioctl(struct whv_partition *p, void __user *arg)
 	for (i = 0; i < a.count; i++) {
 		ret = whv_advise_entry(p, &a, i, &e);
 		if (!ret)
-			ret = whv_gpa_check(p, e.gpa, e.size, need);
+			ret = whv_gpa_allows(p, e.gpa, e.size, need);
 		if (ret)
 			return ret;
 		if (fatal_signal_pending(current))

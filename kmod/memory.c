@@ -418,13 +418,10 @@ int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len)
 }
 
 /*
- * Write guest-physical memory through the owner's mapping (process
- * context): the one path for the VMM's writes (WHvWriteGpaRange). Nothing
- * is written unless every page is mapped (-ESRCH) and writable (-EACCES);
- * -EFAULT if the backing memory cannot be written.
+ * Every page of [gpa, gpa+len) mapped (-ESRCH) and allowing @need. An
+ * advice may name terabytes: the walk yields and stops for a fatal signal.
  */
-int whv_write_gpa(struct whv_partition *p, u64 gpa, const void *buf,
-		  size_t len)
+int whv_gpa_allows(struct whv_partition *p, u64 gpa, u64 len, u32 need)
 {
 	u64 pos = gpa & ~(WHV_PAGE_SIZE - 1);
 	unsigned long hva;
@@ -433,9 +430,32 @@ int whv_write_gpa(struct whv_partition *p, u64 gpa, const void *buf,
 	for (; pos < gpa + len; pos += WHV_PAGE_SIZE) {
 		if (!whv_gpa_hva(p, pos, &hva, &flags))
 			return -ESRCH;
-		if (!(flags & WHV_MAP_WRITE))
+		if ((flags & need) != need)
 			return -EACCES;
+		if (!(pos & (SZ_2M - 1))) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
 	}
+	return 0;
+}
+
+/*
+ * Write guest-physical memory through the owner's mapping (process
+ * context): the one path for the VMM's writes (WHvWriteGpaRange). Nothing
+ * is written unless every page is mapped (-ESRCH) and writable (-EACCES);
+ * -EFAULT if the backing memory cannot be written.
+ */
+int whv_write_gpa(struct whv_partition *p, u64 gpa, const void *buf,
+		  size_t len)
+{
+	unsigned long hva;
+	u32 flags;
+	int ret = whv_gpa_allows(p, gpa, len, WHV_MAP_WRITE);
+
+	if (ret)
+		return ret;
 	while (len) {
 		size_t n = min_t(size_t, len, WHV_PAGE_SIZE -
 				 (gpa & (WHV_PAGE_SIZE - 1)));

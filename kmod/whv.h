@@ -311,6 +311,7 @@ int whv_gpa_populate(struct whv_partition *p, u64 gpa, u8 access,
 int whv_gpa_pin(struct whv_partition *p, u64 gpa);
 void whv_gpa_unpin(struct whv_partition *p, u64 gpa, u64 size);
 bool whv_gpa_mapped(struct whv_partition *p, u64 gpa);
+int whv_gpa_allows(struct whv_partition *p, u64 gpa, u64 len, u32 need);
 bool whv_gpa_hva(struct whv_partition *p, u64 gpa, unsigned long *hva,
 		 u32 *flags);
 
