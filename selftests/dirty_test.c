@@ -79,6 +79,10 @@ GUEST_CODE(logger, ".code64",
 	"2:	out %al, $0x80\n"
 	"	jmp 2b\n");
 
+/* #DE, #UD, #DF, #TS, #NP, #SS, #GP, #PF */
+#define GUEST_FAULTS	(1ULL << 0 | 1ULL << 6 | 1ULL << 8 | 0x7ULL << 10 | \
+			 1ULL << 13 | 1ULL << 14)
+
 static const WHV_MAP_GPA_RANGE_FLAGS RWX = WHvMapGpaRangeFlagRead |
 	WHvMapGpaRangeFlagWrite | WHvMapGpaRangeFlagExecute;
 static const WHV_MAP_GPA_RANGE_FLAGS TRACKED = WHvMapGpaRangeFlagRead |
@@ -398,7 +402,8 @@ TEST(dirty_log_two_vps)
 	UINT32 vp, last;
 	int i;
 
-	ASSERT_EQ(S_OK, vm_create(&vm, 2));
+	/* An exception the guest cannot take comes out with its details. */
+	ASSERT_EQ(S_OK, vm_create_with(&vm, 2, 1ULL << 2, GUEST_FAULTS));
 	trk = trk_alloc();
 	copy = trk_alloc();
 	ASSERT_NE(NULL, trk);
@@ -432,7 +437,15 @@ TEST(dirty_log_two_vps)
 	for (vp = 0; vp < 2; vp++) {
 		EXPECT_TRUE(vp_thread_join(&t[vp], 20000));
 		EXPECT_EQ(S_OK, t[vp].hr);
-		EXPECT_EQ(WHvRunVpExitReasonX64IoPortAccess, t[vp].exit.ExitReason);
+		EXPECT_EQ(WHvRunVpExitReasonX64IoPortAccess, t[vp].exit.ExitReason) {
+			const WHV_VP_EXCEPTION_CONTEXT *e = &t[vp].exit.VpException;
+
+			TH_LOG("VP %u: exit 0x%x at 0x%llx (exception %u, error 0x%x, parameter 0x%llx)",
+			       vp, t[vp].exit.ExitReason,
+			       (unsigned long long)t[vp].exit.VpContext.Rip,
+			       e->ExceptionType, e->ErrorCode,
+			       (unsigned long long)e->ExceptionParameter);
+		}
 	}
 	ASSERT_EQ(S_OK, query(&vm, TRK_GPA, TRK_SIZE, bm, sizeof(bm)));
 	copy_dirty(&vm, trk, copy, bm, &reported);
