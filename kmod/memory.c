@@ -15,8 +15,7 @@
 #include <linux/uaccess.h>
 #include "whv.h"
 
-#define WHV_MAP_FLAGS (WHV_MAP_READ | WHV_MAP_WRITE | WHV_MAP_EXECUTE | \
-		       WHV_MAP_TRACK_DIRTY)
+#define WHV_MAP_FLAGS (WHV_MAP_READ | WHV_MAP_WRITE | WHV_MAP_EXECUTE)
 
 /* Interval-tree keys: a range's first and last GPA, first and last HVA. */
 #define WHV_RANGE_GPA(r)	((r)->gpa)
@@ -139,18 +138,10 @@ int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *rg)
 		kfree(spare);
 		return -ENOSPC;
 	}
-	ret = whv_dirty_prepare(p, rg->gpa, rg->size, rg->flags);
-	if (ret) {
-		mutex_unlock(&p->lock);
-		kfree(r);
-		kfree(spare);
-		return ret;
-	}
 	spin_lock(&p->mmu_lock);
 	whv_range_punch(p, rg->gpa, rg->size, &spare);
 	whv_range_link(p, r);
 	p->n_ranges++;
-	whv_dirty_map(p, rg->gpa, rg->size, rg->flags);
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
 	whv_gpa_unpin(p, rg->gpa, rg->size);
@@ -176,7 +167,6 @@ int whv_unmap_gpa_range(struct whv_partition *p,
 	mutex_lock(&p->lock);
 	spin_lock(&p->mmu_lock);
 	found = whv_range_punch(p, rg->gpa, rg->size, &spare);
-	whv_dirty_map(p, rg->gpa, rg->size, 0);
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
 	whv_gpa_unpin(p, rg->gpa, rg->size);
@@ -250,7 +240,6 @@ retry:
 		cond_resched();
 		goto retry;
 	}
-	flags = whv_dirty_fault(p, gpa, access, flags);
 	ret = whv_npt_map(p, gpa, whv_backend->npt_leaf(page_to_phys(page),
 							flags), spare, 3);
 	spin_unlock(&p->mmu_lock);
@@ -463,8 +452,7 @@ int whv_write_gpa(struct whv_partition *p, u64 gpa, const void *buf,
 		if (!whv_gpa_hva(p, gpa, &hva, &flags) ||
 		    copy_to_user((void __user *)hva, buf, n))
 			return -EFAULT;
-		/* After the write: a query in between must not report it early. */
-		whv_dirty_mark(p, gpa, n);
+		/* dirty: mark the page of @gpa dirty (TrackDirtyPages) here. */
 		buf += n;
 		gpa += n;
 		len -= n;
