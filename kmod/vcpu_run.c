@@ -451,10 +451,6 @@ static int whv_apic_events(struct whv_vp *vp, struct whv_exit *ex)
 	int ret;
 
 	for (;;) {
-		/* Events may keep coming (an IPI flood): stay preemptible. */
-		if (signal_pending(current))
-			return -EINTR;
-		cond_resched();
 		if (test_bit(WHV_REQ_EVENT, &vp->requests)) {
 			clear_bit(WHV_REQ_EVENT, &vp->requests);
 			smp_mb__after_atomic();	/* then look at the events */
@@ -464,6 +460,13 @@ static int whv_apic_events(struct whv_vp *vp, struct whv_exit *ex)
 			vp->activity = WHV_ACT_RUNNING;
 		if (vp->activity == WHV_ACT_RUNNING)
 			break;
+		/*
+		 * Still halted: events may keep coming (an IPI flood), so stay
+		 * preemptible here; a running VP gets both in whv_enter_once().
+		 */
+		if (signal_pending(current))
+			return -EINTR;
+		cond_resched();
 		if (vp->activity == WHV_ACT_HALTED &&
 		    (vp->deliverability & WHV_DELIVER_INTERRUPT) &&
 		    (whv_backend->read_reg(vp, WHV_AREG_RFLAGS) & X86_EFLAGS_IF)) {
