@@ -984,6 +984,106 @@ TEST(registers_unknown_name_all_or_nothing)
 }
 
 /* WHV_TRANSLATE_GVA and WHV_RESET_PARTITION, below libwhv. */
+/* The local APIC's property and ioctls, raw: every field checked. */
+TEST(apic_raw_errors)
+{
+	int dev = dev_open(), pfd;
+	void *bad = bad_page();
+	struct whv_interrupt irq;
+	struct whv_interrupt_targets tg;
+	struct whv_lapic_state st;
+	static __u8 page[WHV_LAPIC_STATE_SIZE];
+	__u32 mode;
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, bad);
+	pfd = raw_partition(dev, 1, false);
+	ASSERT_LE(0, pfd);
+	mode = WHV_APIC_MODE_X2APIC + 1;
+	EXPECT_EQ(-EINVAL, raw_set_prop(pfd, WHV_PROP_LOCAL_APIC_EMULATION_MODE,
+					&mode, 4));
+	EXPECT_EQ(-EINVAL, raw_set_prop(pfd, WHV_PROP_LOCAL_APIC_EMULATION_MODE,
+					&mode, 3));	/* short */
+	mode = WHV_APIC_MODE_XAPIC;
+	EXPECT_EQ(0, raw_set_prop(pfd, WHV_PROP_LOCAL_APIC_EMULATION_MODE,
+				  &mode, 4));
+	/* Before setup: no APIC yet. */
+	memset(&irq, 0, sizeof(irq));
+	irq.vector = 0x40;
+	EXPECT_EQ(-EBADFD, xioctl(pfd, WHV_REQUEST_INTERRUPT, &irq));
+	ASSERT_EQ(0, xioctl_ul(pfd, WHV_SETUP_PARTITION, 0));
+	EXPECT_EQ(-EBADFD, raw_set_prop(pfd, WHV_PROP_LOCAL_APIC_EMULATION_MODE,
+					&mode, 4));
+	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+
+	EXPECT_EQ(0, xioctl(pfd, WHV_REQUEST_INTERRUPT, &irq));
+	irq.control = 1ULL << 16;		/* TargetVtl */
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_REQUEST_INTERRUPT, &irq));
+	irq.control = 1ULL << 40;		/* reserved */
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_REQUEST_INTERRUPT, &irq));
+	irq.control = 2 << 12;			/* TriggerMode 2 */
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_REQUEST_INTERRUPT, &irq));
+	irq.control = 2 << 8;			/* DestinationMode 2 */
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_REQUEST_INTERRUPT, &irq));
+	irq.control = 2;			/* SMI: not a WHv type */
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_REQUEST_INTERRUPT, &irq));
+	irq.control = 0;
+	irq.vector = 15;			/* fixed below 16 */
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_REQUEST_INTERRUPT, &irq));
+	irq.vector = 0x100;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_REQUEST_INTERRUPT, &irq));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_REQUEST_INTERRUPT, bad));
+
+	memset(&tg, 0, sizeof(tg));
+	EXPECT_EQ(0, xioctl(pfd, WHV_GET_INTERRUPT_TARGETS, &tg));
+	EXPECT_EQ(1, tg.vp_mask);
+	tg.reserved = 1;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_GET_INTERRUPT_TARGETS, &tg));
+	tg.reserved = 0;
+	tg.destination_mode = 2;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_GET_INTERRUPT_TARGETS, &tg));
+	tg.destination_mode = 0;
+	tg.destination = 1ULL << 32;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_GET_INTERRUPT_TARGETS, &tg));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_INTERRUPT_TARGETS, bad));
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(page);
+	st.data = (__u64)(uintptr_t)page;
+	EXPECT_EQ(0, xioctl(pfd, WHV_GET_LAPIC, &st));
+	EXPECT_EQ(0, xioctl(pfd, WHV_SET_LAPIC, &st));
+	st.size = sizeof(page) - 1;
+	EXPECT_EQ(-ENOBUFS, xioctl(pfd, WHV_GET_LAPIC, &st));
+	EXPECT_EQ(-ENOBUFS, xioctl(pfd, WHV_SET_LAPIC, &st));
+	st.size = sizeof(page) + 1;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_SET_LAPIC, &st));
+	st.size = sizeof(page);
+	page[0x80] = 0;
+	page[0x81] = 1;				/* TPR above 0xff */
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_SET_LAPIC, &st));
+	st.vp_index = 1;
+	EXPECT_EQ(-ENOENT, xioctl(pfd, WHV_GET_LAPIC, &st));
+	st.vp_index = 0;
+	st.data = (__u64)(uintptr_t)bad;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_LAPIC, &st));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_SET_LAPIC, &st));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_GET_LAPIC, bad));
+	close(pfd);
+
+	/* A partition without the APIC refuses all of them. */
+	pfd = raw_partition(dev, 1, true);
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	irq.vector = 0x40;
+	EXPECT_EQ(-EBADFD, xioctl(pfd, WHV_REQUEST_INTERRUPT, &irq));
+	tg.destination = 0;
+	EXPECT_EQ(-EBADFD, xioctl(pfd, WHV_GET_INTERRUPT_TARGETS, &tg));
+	st.data = (__u64)(uintptr_t)page;
+	EXPECT_EQ(-EBADFD, xioctl(pfd, WHV_GET_LAPIC, &st));
+	close(pfd);
+	close(dev);
+}
+
 TEST(translate_and_reset_raw_errors)
 {
 	int dev = dev_open(), pfd, unset;
