@@ -199,6 +199,15 @@ bool whv_insn_is_rdtscp(struct whv_vp *vp)
 	       b[i + 2] == 0xf9;
 }
 
+/* Is the instruction at CS:RIP HLT? */
+bool whv_insn_is_hlt(struct whv_vp *vp)
+{
+	u8 b[15], rex;
+	int n, i = whv_insn_opcode(vp, b, &n, &rex);
+
+	return i < n && b[i] == 0xf4;
+}
+
 /* MOV to/from DRn: the GPR operand (ModRM.rm, REX.B); returns the length. */
 int whv_decode_mov_dr(struct whv_vp *vp, int *gpr)
 {

@@ -460,6 +460,34 @@ int whv_lapic_msr_write(struct whv_vp *vp, u32 msr, u64 val,
 }
 
 /*
+ * STI; HLT with an interrupt or NMI already due: the HLT would halt and wake
+ * at once, so it completes here and the event goes in now. Besides a round
+ * trip, this saves guests on QEMU before 9.1, whose VMRUN drops the shadow:
+ * the interrupt went in before the HLT, which then halted for good.
+ */
+static bool apic_above_ppr(struct whv_vp *vp, int v)
+{
+	return v >= 0 && ((u32)v >> 4) > (apic_ppr(vp) >> 4);
+}
+
+/* An unmasked NMI, or interrupt vector @v (-1: none), would go in now. */
+static bool apic_event_due(struct whv_vp *vp, int v)
+{
+	return (test_bit(WHV_APIC_EV_NMI, &vp->apic.events) &&
+		!whv_backend->read_reg(vp, WHV_AREG_NMI_MASKED)) ||
+	       apic_above_ppr(vp, v);
+}
+
+static bool apic_complete_shadowed_hlt(struct whv_vp *vp)
+{
+	const struct whv_exit_info unknown_len = { };
+
+	if (whv_backend->read_reg(vp, WHV_AREG_CPL) || !whv_insn_is_hlt(vp))
+		return false;
+	return !whv_skip_insn(vp, &unknown_len);
+}
+
+/*
  * Before each entry: NMIs, then the highest interrupt above the PPR, into
  * the event-injection slot if it is free and the guest can take it; else
  * the exits that tell us when it can.
@@ -475,6 +503,10 @@ void whv_lapic_inject(struct whv_vp *vp)
 	int v;
 
 	intr_on = b->read_reg(vp, WHV_AREG_RFLAGS) & X86_EFLAGS_IF;
+	v = whv_lapic_enabled(vp) ? apic_highest(vp, WHV_APIC_IRR) : -1;
+	if (shadow && intr_on && !busy && apic_event_due(vp, v) &&
+	    apic_complete_shadowed_hlt(vp))
+		shadow = false;
 	if (test_bit(WHV_APIC_EV_NMI, &a->events)) {
 		if (b->read_reg(vp, WHV_AREG_NMI_MASKED)) {
 			nmi_window = true;
@@ -493,8 +525,7 @@ void whv_lapic_inject(struct whv_vp *vp)
 			busy = true;
 		}
 	}
-	v = whv_lapic_enabled(vp) ? apic_highest(vp, WHV_APIC_IRR) : -1;
-	if (v >= 0 && ((u32)v >> 4) <= (apic_ppr(vp) >> 4)) {
+	if (v >= 0 && !apic_above_ppr(vp, v)) {
 		/* Held back by the TPR or a higher vector in service. */
 		tpr_exit = true;
 	} else if (v >= 0 && (busy || !intr_on || shadow)) {
@@ -517,16 +548,13 @@ void whv_lapic_inject(struct whv_vp *vp)
 /* A halted VP resumes for an NMI, or an interrupt it would take. */
 bool whv_lapic_wakes(struct whv_vp *vp)
 {
-	int v;
-
 	if (test_bit(WHV_APIC_EV_NMI, &vp->apic.events) ||
 	    (whv_backend->read_reg(vp, WHV_AREG_PENDING_EVENT) & 1))
 		return true;
 	if (!whv_lapic_enabled(vp) ||
 	    !(whv_backend->read_reg(vp, WHV_AREG_RFLAGS) & X86_EFLAGS_IF))
 		return false;
-	v = apic_highest(vp, WHV_APIC_IRR);
-	return v >= 0 && ((u32)v >> 4) > (apic_ppr(vp) >> 4);
+	return apic_above_ppr(vp, apic_highest(vp, WHV_APIC_IRR));
 }
 
 /* INIT resets the VP (APs then wait for SIPI); SIPI starts a waiting AP. */

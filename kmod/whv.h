@@ -427,6 +427,7 @@ int whv_decode_mov_cr8(struct whv_vp *vp, int *gpr);
 int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,
 			int *size);
 bool whv_insn_is_rdtscp(struct whv_vp *vp);
+bool whv_insn_is_hlt(struct whv_vp *vp);
 bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa);
 
 /* Capabilities the partition can enable. */

@@ -12,7 +12,8 @@
  * - HLT waits in the kernel: no X64Halt exit; a WHvRequestInterrupt from
  *   another thread ends the wait and the run returns only after the handler
  *   ran; WHvCancelRunVirtualProcessor ends it with Canceled, the VP shows
- *   InternalActivityState.HaltSuspend, and running it again keeps halting.
+ *   InternalActivityState.HaltSuspend, and running it again keeps halting;
+ *   STI; HLT with an interrupt already waiting returns past the HLT.
  * - The APIC timer at InterruptClockFrequency (200 MHz) / divide: one-shot
  *   ticks once and its current count ends at 0; periodic ticks until masked,
  *   never faster than its period; TSC-deadline (CPUID.1:ECX[24]) fires once,
@@ -179,6 +180,23 @@ static void irq_to_step(struct __test_metadata *_metadata, struct test_vm *vm,
 	vm_skip(vm, 0, exit);
 }
 
+/*
+ * Where the irq guest took its interrupt: after the STI shadow (the NOP).
+ * QEMU before 9.1 drops the shadow at VMRUN: when a host interrupt exits
+ * right after the STI, the vector goes in before the NOP, which real
+ * hardware never does; under TCG that one place counts as after it.
+ */
+static uint64_t irq_taken_at(struct __test_metadata *_metadata,
+			     struct test_vm *vm)
+{
+	uint64_t rip = d64(vm, 0x10);
+
+	if (rip != GA(irq, irq_taken) - 1 || !host_is_tcg())
+		return rip;
+	TH_LOG("TCG: STI shadow lost at VMRUN (QEMU < 9.1)");
+	return GA(irq, irq_taken);
+}
+
 TEST(fixed_interrupt_irr_isr_eoi)
 {
 	WHV_RUN_VP_EXIT_CONTEXT exit;
@@ -202,10 +220,10 @@ TEST(fixed_interrupt_irr_isr_eoi)
 	EXPECT_EQ(2, d32(&vm, 0x04));		/* in service, alone */
 	EXPECT_EQ(0, d32(&vm, 0x08));		/* edge: TMR clear */
 	EXPECT_EQ(0, d32(&vm, 0x0c));		/* EOI cleared ISR */
-	EXPECT_EQ(GA(irq, irq_taken), d64(&vm, 0x10));	/* after the STI shadow */
 	EXPECT_EQ(0, d32(&vm, 0x20));
 	EXPECT_EQ(0, vm_get(&vm, 0, WHvX64RegisterApicIrr2));
 	EXPECT_EQ(0, vm_get(&vm, 0, WHvX64RegisterApicIsr2));
+	EXPECT_EQ(GA(irq, irq_taken), irq_taken_at(_metadata, &vm));
 	vm_destroy(&vm);
 }
 
@@ -274,6 +292,7 @@ GUEST_CODE(halt, ".code64",
 	"	movl $0x1ff, 0xf0(%rsi)\n"
 	"	movl $1, 0x5030\n"			/* about to halt */
 	"	sti\n"
+	GL(halt_hlt)
 	"1:	hlt\n"
 	GL(halt_next)
 	"	cmpl $0, 0x5000\n"
@@ -287,7 +306,7 @@ GUEST_CODE(halt, ".code64",
 	"	mov $0xfee000b0, %eax\n	movl $0, (%rax)\n"
 	"	pop %rax\n"
 	"	iretq\n");
-extern const uint8_t halt_next[], halt_irq[];
+extern const uint8_t halt_hlt[], halt_next[], halt_irq[];
 
 static void halt_setup(struct __test_metadata *_metadata, struct test_vm *vm)
 {
@@ -327,6 +346,30 @@ TEST(hlt_waits_for_requested_interrupt)
 	EXPECT_LE(t_req, t.t_end);
 	EXPECT_EQ(1, d32(&vm, 0x00));
 	EXPECT_EQ(GA(halt, halt_next), d64(&vm, 0x10));
+	vm_destroy(&vm);
+}
+
+/*
+ * STI; HLT with the interrupt already waiting: HLT completes and wakes at
+ * once, so the interrupt returns past it. (QEMU before 9.1 drops the
+ * shadow at VMRUN: delivered before the HLT, it left the VP halted.)
+ */
+TEST(sti_hlt_with_interrupt_waiting)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	struct test_vm vm;
+
+	halt_setup(_metadata, &vm);
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterApicSpurious, 0x1ff));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterRip, GA(halt, halt_hlt)));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterRflags, 0x202));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvRegisterInterruptState, 1));
+	ASSERT_EQ(S_OK, vm_interrupt(&vm, WHvX64InterruptTypeFixed, 0, 0x41,
+				     false, false));
+	expect_io(_metadata, vm_run(&vm, 0, &exit), &exit, PORT_DONE);
+	EXPECT_EQ(1, d32(&vm, 0x00));
+	EXPECT_EQ(GA(halt, halt_next), d64(&vm, 0x10));
+	EXPECT_EQ(0, d32(&vm, 0x30));		/* the start never ran */
 	vm_destroy(&vm);
 }
 
@@ -514,10 +557,13 @@ TEST(timer_periodic_until_masked)
 	set_d32(&vm, 0x3c, TMR_VEC | 1 << 17 | 1 << 16);	/* masked */
 	set_d32(&vm, 0x40, ticks);
 	ns = tmr_run(_metadata, &vm);
-	EXPECT_EQ(ticks, d32(&vm, 0x00));
-	/* One more may have been pending when the handler masked it. */
-	EXPECT_LE(ticks, d32(&vm, 0x68));
-	EXPECT_GE(ticks + 1, d32(&vm, 0x68));
+	/*
+	 * One more may have been in IRR when the handler masked the timer
+	 * (a late handler): masking does not take it back.
+	 */
+	EXPECT_LE(ticks, d32(&vm, 0x00));
+	EXPECT_GE(ticks + 1, d32(&vm, 0x00));
+	EXPECT_EQ(d32(&vm, 0x00), d32(&vm, 0x68));
 	EXPECT_LE(ticks * 2000000ULL * 9 / 10, ns);
 	EXPECT_EQ(TMR_VEC | 1 << 17 | 1 << 16,
 		  vm_get(&vm, 0, WHvX64RegisterApicLvtTimer));
@@ -771,7 +817,7 @@ TEST(state_reset_values_and_round_trip)
 	irq_to_step(_metadata, &vm, &exit);
 	expect_io(_metadata, vm_run(&vm, 0, &exit), &exit, PORT_DONE);
 	EXPECT_EQ(1, d32(&vm, 0x00));
-	EXPECT_EQ(GA(irq, irq_taken), d64(&vm, 0x10));
+	EXPECT_EQ(GA(irq, irq_taken), irq_taken_at(_metadata, &vm));
 	EXPECT_EQ(0, vm_get(&vm, 0, WHvX64RegisterApicIrr3));
 	EXPECT_EQ(0, vm_get(&vm, 0, WHvX64RegisterApicIsr3));
 	vm_destroy(&vm);

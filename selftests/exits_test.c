@@ -1235,6 +1235,11 @@ TEST(interrupt_window)
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
 	ASSERT_EQ(WHvRunVpExitReasonX64InterruptWindow, e.ExitReason);
 	EXPECT_EQ(WHvX64PendingInterrupt, e.InterruptWindow.DeliverableType);
+	if (e.VpContext.Rip == GA(iw16, iw16_nop) && host_is_tcg()) {
+		/* A host interrupt right after the STI; VMRUN lost the shadow. */
+		vm_destroy(&vm);
+		SKIP(return, "TCG: STI shadow lost at VMRUN (QEMU < 9.1)");
+	}
 	check_real_ctx(_metadata, &vm, &e, GA(iw16, iw16_hlt));
 	EXPECT_EQ(0x200, e.VpContext.Rflags & 0x200);
 	EXPECT_EQ(0, (UINT32)e.VpContext.ExecutionState.InterruptShadow);
