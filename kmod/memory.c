@@ -199,8 +199,9 @@ static int whv_gpa_fault(struct whv_partition *p, u64 gpa, u8 access,
 	struct whv_range *r;
 	struct page *page;
 	unsigned int gup;
+	u64 span;
 	u32 flags;
-	int i, ret = 0;
+	int i, level, ret = 0;
 
 	*handled = false;
 	gpa &= ~(WHV_PAGE_SIZE - 1);
@@ -240,8 +241,17 @@ retry:
 		cond_resched();
 		goto retry;
 	}
-	ret = whv_npt_map(p, gpa, whv_backend->npt_leaf(page_to_phys(page),
-							flags), spare, 3);
+	/*
+	 * No invalidation since the lookup: r is still the range. Smaller
+	 * leaves already in a large one's span (-ENOTEMPTY): one size down.
+	 */
+	level = whv_npt_fault_level(p, r, gpa, hva, page_to_pfn(page));
+	do {
+		span = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+		ret = whv_npt_map(p, gpa & ~(span - 1), whv_backend->npt_leaf(
+				  page_to_phys(page) - (gpa & (span - 1)),
+				  flags), level, spare, 3);
+	} while (ret == -ENOTEMPTY && --level);
 	spin_unlock(&p->mmu_lock);
 	/*
 	 * -EEXIST: another VP filled this entry first (forbidden accesses

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The nested page table: a 4-level radix of 4 KiB leaves. Entry formats come
- * from the backend (NPT or EPT); both keep the frame in bits 12..51 and
- * "writable" in bit 1, and a zero entry means not present.
- * Each leaf holds a reference on its page, dropped when the leaf is zapped.
- * Called under the partition's mmu_lock.
+ * The nested page table: a 4-level radix with 4 KiB leaves, and 2 MiB and
+ * 1 GiB leaves where the host maps the memory that large. Entry formats
+ * come from the backend (NPT or EPT); both keep the frame in bits 12..51,
+ * "writable" in bit 1 and "large leaf" in bit 7, and a zero entry means not
+ * present. Each leaf holds one reference on its (compound) page, dropped
+ * when the leaf is zapped. Called under the partition's mmu_lock.
  */
 #include <linux/mm.h>
 #include <linux/io.h>
@@ -12,7 +13,11 @@
 
 #define NPT_ADDR_MASK	GENMASK_ULL(51, 12)
 #define NPT_WRITABLE	BIT_ULL(1)
+#define NPT_LARGE	BIT_ULL(7)
 #define NPT_ENTRIES	512
+
+/* Levels (2: 2 MiB, 3: 1 GiB) whose leaves the backend's tables take. */
+unsigned int whv_npt_large_levels;
 
 static unsigned int npt_index(u64 gpa, int level)
 {
@@ -25,18 +30,21 @@ static u64 *npt_table_of(u64 entry)
 }
 
 /*
- * Install @pte for @gpa. Missing tables come from @spare (zeroed pages);
- * -EAGAIN if there were not enough, -EEXIST if the leaf is already present.
+ * Install leaf @pte for @gpa at @level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB). Missing
+ * tables come from @spare (zeroed pages); -EAGAIN if there were not enough,
+ * -EEXIST if a leaf already covers @gpa, -ENOTEMPTY if smaller leaves fill
+ * part of a large one's span (the caller maps 4 KiB instead).
  */
-int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, u64 **spare,
-		int n_spare)
+int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, int level,
+		u64 **spare, int n_spare)
 {
-	u64 *table = p->npt_root;
-	int level;
+	u64 *table = p->npt_root, *e;
+	int l;
 
-	for (level = 4; level > 1; level--) {
-		u64 *e = &table[npt_index(gpa, level)];
-
+	for (l = 4; l > level; l--) {
+		e = &table[npt_index(gpa, l)];
+		if (*e & NPT_LARGE)
+			return -EEXIST;
 		if (!*e) {
 			while (n_spare && !spare[n_spare - 1])
 				n_spare--;
@@ -47,10 +55,11 @@ int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, u64 **spare,
 		}
 		table = npt_table_of(*e);
 	}
-	if (table[npt_index(gpa, 1)])
-		return -EEXIST;
-	table[npt_index(gpa, 1)] = pte;
-	p->npt_leaves[0]++;
+	e = &table[npt_index(gpa, level)];
+	if (*e)
+		return level == 1 || (*e & NPT_LARGE) ? -EEXIST : -ENOTEMPTY;
+	*e = level == 1 ? pte : pte | NPT_LARGE;
+	p->npt_leaves[level - 1]++;
 	return 0;
 }
 
@@ -78,10 +87,11 @@ static void npt_zap_level(u64 *table, int level, u64 base, u64 start, u64 end,
 
 		if (hi <= start || lo >= end || !table[i])
 			continue;
-		if (level == 1) {
+		/* Any part of a large leaf takes all of it. */
+		if (level == 1 || (table[i] & NPT_LARGE)) {
 			npt_put_leaf(table[i]);
 			table[i] = 0;
-			zapped[0]++;
+			zapped[level - 1]++;
 		} else {
 			npt_zap_level(npt_table_of(table[i]), level - 1, lo,
 				      start, end, zapped);
@@ -106,7 +116,7 @@ static void npt_free_level(u64 *table, int level)
 	for (i = 0; i < NPT_ENTRIES; i++) {
 		if (!table[i])
 			continue;
-		if (level == 1)
+		if (level == 1 || (table[i] & NPT_LARGE))
 			npt_put_leaf(table[i]);
 		else
 			npt_free_level(npt_table_of(table[i]), level - 1);

@@ -838,6 +838,9 @@ int whv_svm_probe(void)
 	}
 	cpuid(SVM_CPUID_FUNC, &eax, &ebx, &ecx, &edx);
 	whv_guest_has_rdtscp = boot_cpu_has(X86_FEATURE_RDTSCP);
+	/* NPT takes 2 MiB leaves always, 1 GiB ones where paging does. */
+	whv_npt_large_levels = BIT(2) |
+		(boot_cpu_has(X86_FEATURE_GBPAGES) ? BIT(3) : 0);
 	svm_max_asid = ebx;
 	svm_features = edx;
 	if (svm_max_asid < 2) {

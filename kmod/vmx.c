@@ -34,6 +34,8 @@
 /* IA32_VMX_EPT_VPID_CAP bits */
 #define CAP_EPT_WALK4		BIT_ULL(6)
 #define CAP_EPT_WB		BIT_ULL(14)
+#define CAP_EPT_2M		BIT_ULL(16)
+#define CAP_EPT_1G		BIT_ULL(17)
 #define CAP_EPT_AD		BIT_ULL(21)
 #define CAP_INVEPT_SINGLE	BIT_ULL(25)
 #define CAP_INVEPT_ALL		BIT_ULL(26)
@@ -904,6 +906,8 @@ static int vmx_setup_controls(void)
 		vmx_cpu_ctls2 &= ~SECONDARY_EXEC_ENABLE_VPID;
 	/* RDTSCP and RDPID with the guest's TSC_AUX (msrregs.c). */
 	whv_guest_has_rdtscp = vmx_cpu_ctls2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+	whv_npt_large_levels = (vmx_ept_caps & CAP_EPT_2M ? BIT(2) : 0) |
+			       (vmx_ept_caps & CAP_EPT_1G ? BIT(3) : 0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx_cr4_fixed0);

@@ -331,8 +331,11 @@ int whv_advise_ioctl(struct whv_partition *p, void __user *arg);
 int whv_counters_ioctl(struct whv_partition *p, void __user *arg);
 
 /* npt.c */
-int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, u64 **spare,
-		int n_spare);
+int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, int level,
+		u64 **spare, int n_spare);
+extern unsigned int whv_npt_large_levels;	/* BIT(2): 2 MiB, BIT(3): 1 GiB */
+int whv_npt_fault_level(struct whv_partition *p, const struct whv_range *r,
+			u64 gpa, unsigned long hva, unsigned long pfn);
 void whv_npt_zap(struct whv_partition *p, u64 gpa, u64 size);
 void whv_npt_free(struct whv_partition *p);
 

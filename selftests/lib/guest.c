@@ -73,6 +73,12 @@ HRESULT vm_create_config(struct test_vm *vm, const struct vm_config *cfg)
 		hr = E_OUTOFMEMORY;
 		goto fail;
 	}
+	/*
+	 * 4 KiB pages, always: a transparent huge page (when the mmap happens
+	 * to be 2 MiB aligned) would become a 2 MiB nested leaf, and tests
+	 * count leaves. bigmem_test maps huge pages on purpose.
+	 */
+	madvise(vm->mem, vm->mem_size, MADV_NOHUGEPAGE);
 	hr = WHvMapGpaRange(vm->part, vm->mem, 0, vm->mem_size,
 			    WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
 			    WHvMapGpaRangeFlagExecute);
