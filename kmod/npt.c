@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The nested page table: a 4-level radix of 4 KiB leaves. Entry formats come
+ * The nested page table: a 4-level radix of 4 KiB leaves (under a 5th level
+ * of one entry where the hardware walks five, memory.c). Entry formats come
  * from the backend (NPT or EPT); both keep the frame in bits 12..51 and
  * "writable" in bit 1, and a zero entry means not present.
  * Each leaf holds a reference on its page, dropped when the leaf is zapped.
@@ -119,4 +120,6 @@ void whv_npt_free(struct whv_partition *p)
 	if (p->npt_root)
 		npt_free_level(p->npt_root, 4);
 	p->npt_root = NULL;
+	free_page((unsigned long)p->npt_pml5);	/* its one entry: npt_root */
+	p->npt_pml5 = NULL;
 }

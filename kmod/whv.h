@@ -168,6 +168,11 @@ struct whv_backend {
 	/* Nested page table entry formats. */
 	u64 (*npt_leaf)(phys_addr_t pa, u32 map_flags);
 	u64 (*npt_table)(phys_addr_t pa);
+	/*
+	 * Optional: the hardware walks the nested table with five levels
+	 * (AMD: the host's own paging mode at VMRUN, so CR4.LA57).
+	 */
+	bool (*npt_5level)(void);
 };
 
 extern const struct whv_backend *whv_backend;
@@ -272,7 +277,8 @@ struct whv_partition {
 	struct rb_root_cached gpa_ranges;	/* by GPA, disjoint */
 	struct rb_root_cached hva_ranges;	/* by HVA, may overlap */
 	u32 n_ranges;			/* at most WHV_MAX_RANGES */
-	u64 *npt_root;
+	u64 *npt_root;			/* the 4-level table of 48-bit GPAs */
+	u64 *npt_pml5;			/* 5-level: entry 0 is npt_root */
 	u64 npt_leaves[3];		/* installed 4 KiB, 2 MiB, 1 GiB leaves */
 	unsigned long mmu_invalidating;	/* invalidations in flight */
 	unsigned long mmu_seq;		/* bumped by every invalidation */
