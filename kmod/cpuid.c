@@ -151,6 +151,8 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		out[EBX] |= BIT(1);
 		if (whv_guest_rdtscp() && boot_cpu_has(X86_FEATURE_RDPID))
 			out[ECX] |= BIT(22);
+		if (whv_guest_has_la57)
+			out[ECX] |= BIT(16);	/* 5-level paging */
 		break;
 	case 0xb:
 		/* No topology levels; EDX is the x2APIC ID. */
@@ -184,7 +186,9 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		out[EDX] &= BIT(8);	/* invariant TSC */
 		break;
 	case 0x80000008:
-		out[EAX] = (out[EAX] & 0xff00) | whv_guest_phys_bits();
+		/* Linear-address bits: 57 exactly when CR4.LA57 works. */
+		out[EAX] = (whv_guest_has_la57 ? 57 : 48) << 8 |
+			   whv_guest_phys_bits();
 		out[EBX] = 0;
 		out[ECX] = 0;
 		out[EDX] = 0;
@@ -192,6 +196,25 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 	default:
 		memset(out, 0, 16);	/* not virtualized */
 	}
+}
+
+bool whv_guest_has_la57;
+
+/* Before the backend's probe, which may take LA57 back (vmx.c). */
+void whv_cpuid_init(void)
+{
+	u32 r[4];
+
+	host_cpuid(0, 0, r);
+	if (r[EAX] < 7)
+		return;
+	host_cpuid(7, 0, r);
+	/*
+	 * The CPU's bit, not the host kernel's: a host that runs 4-level
+	 * paging (no5lvl) clears X86_FEATURE_LA57, but the guest's paging
+	 * mode is its own, held in the VMCB/VMCS.
+	 */
+	whv_guest_has_la57 = r[ECX] & BIT(16);
 }
 
 /*

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest instruction access: a guest page-table walk (no paging, 32-bit,
- * PAE, 4-level), instruction fetch at CS:RIP, and the lengths of the
+ * PAE, 4- and 5-level), instruction fetch at CS:RIP, and the lengths of the
  * instructions the kernel completes itself — needed where the CPU does not
  * report the next RIP (SVM without NRIPS).
  */
@@ -53,7 +53,7 @@ bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa)
 		return true;
 	}
 	if (efer & EFER_LMA) {
-		level = 4;
+		level = (cr4 & X86_CR4_LA57) ? 5 : 4;
 		table = cr3 & PTE_ADDR;
 	} else {
 		/* PAE: the 4 PDPTEs at CR3 bits 31:5. */

@@ -108,6 +108,7 @@ static int __init whv_init(void)
 {
 	int ret;
 
+	whv_cpuid_init();
 	if (boot_cpu_data.x86_vendor == X86_VENDOR_INTEL) {
 		ret = whv_vmx_probe();
 		whv_backend = &whv_vmx_backend;

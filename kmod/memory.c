@@ -542,12 +542,27 @@ int whv_mem_init(struct whv_partition *p)
 	p->npt_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!p->npt_root)
 		return -ENOMEM;
+	/*
+	 * GPAs stay below 2^48, so a 5-level walk only ever goes through
+	 * entry 0 of the top table, to the 4-level table npt.c manages.
+	 */
+	if (whv_backend->npt_5level && whv_backend->npt_5level()) {
+		p->npt_pml5 = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!p->npt_pml5) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		p->npt_pml5[0] = whv_backend->npt_table(virt_to_phys(p->npt_root));
+	}
 	p->mmu_notifier.ops = &whv_mmu_notifier_ops;
 	ret = mmu_notifier_register(&p->mmu_notifier, p->mm);
-	if (ret) {
-		free_page((unsigned long)p->npt_root);
-		p->npt_root = NULL;
-	}
+	if (!ret)
+		return 0;
+fail:
+	free_page((unsigned long)p->npt_pml5);
+	p->npt_pml5 = NULL;
+	free_page((unsigned long)p->npt_root);
+	p->npt_root = NULL;
 	return ret;
 }
 

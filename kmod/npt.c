@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The nested page table: a 4-level radix with 4 KiB leaves, and 2 MiB and
+ * The nested page table: a 4-level radix (under a 5th level of one entry
+ * where the hardware walks five, memory.c) with 4 KiB leaves, and 2 MiB and
  * 1 GiB leaves where the host maps the memory that large. Entry formats
  * come from the backend (NPT or EPT); both keep the frame in bits 12..51,
  * "writable" in bit 1 and "large leaf" in bit 7, and a zero entry means not
@@ -129,4 +130,6 @@ void whv_npt_free(struct whv_partition *p)
 	if (p->npt_root)
 		npt_free_level(p->npt_root, 4);
 	p->npt_root = NULL;
+	free_page((unsigned long)p->npt_pml5);	/* its one entry: npt_root */
+	p->npt_pml5 = NULL;
 }

@@ -9,7 +9,7 @@
 #include "whv.h"
 
 #define CR0_RESERVED	GENMASK_ULL(63, 32)
-#define CR4_KNOWN	(GENMASK_ULL(11, 0) | BIT_ULL(16) | BIT_ULL(17) | \
+#define CR4_KNOWN	(GENMASK_ULL(12, 0) | BIT_ULL(16) | BIT_ULL(17) | \
 			 BIT_ULL(18) | BIT_ULL(20) | BIT_ULL(21) | BIT_ULL(22))
 #define EFER_KNOWN	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | \
 			 EFER_FFXSR)
@@ -127,6 +127,8 @@ static bool whv_areg_valid(struct whv_vp *vp, enum whv_areg reg, u64 v)
 	case WHV_AREG_CR3:
 		return !(v & GENMASK_ULL(63, 52));
 	case WHV_AREG_CR4:
+		if ((v & X86_CR4_LA57) && !whv_guest_has_la57)
+			return false;
 		return !(v & ~CR4_KNOWN);
 	case WHV_AREG_CR8:
 		return v < 16;

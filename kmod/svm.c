@@ -434,7 +434,7 @@ static void svm_init_control(struct whv_vp *vp)
 	c->tsc_offset = tsc_offset;
 	c->int_ctl = V_INTR_MASKING_MASK | tpr;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
-	c->nested_cr3 = __pa(vp->part->npt_root);
+	c->nested_cr3 = __pa(vp->part->npt_pml5 ?: vp->part->npt_root);
 	svm->asid_cpu = -1;	/* a fresh ASID, flushed, at the next entry */
 	svm->nmi_singlestep = false;
 	svm_update_intercepts(vp);
@@ -743,6 +743,12 @@ static u64 svm_npt_table(phys_addr_t pa)
 	return pa | NPT_P | NPT_RW | NPT_US | NPT_A;
 }
 
+/* The nested table has the host's paging mode at VMRUN: 5 levels with LA57. */
+static bool svm_npt_5level(void)
+{
+	return pgtable_l5_enabled();
+}
+
 const struct whv_backend whv_svm_backend = {
 	.name = "svm",
 	.vendor = WHV_VENDOR_AMD,
@@ -761,6 +767,7 @@ const struct whv_backend whv_svm_backend = {
 	.write_seg = svm_write_seg,
 	.npt_leaf = svm_npt_leaf,
 	.npt_table = svm_npt_table,
+	.npt_5level = svm_npt_5level,
 };
 
 /* ---- module load/unload ----------------------------------------------------- */

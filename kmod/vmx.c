@@ -912,6 +912,8 @@ static int vmx_setup_controls(void)
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx_cr4_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, vmx_cr4_fixed1);
+	if (!(vmx_cr4_fixed1 & X86_CR4_LA57))
+		whv_guest_has_la57 = false;
 	return 0;
 }
 

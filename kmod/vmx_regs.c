@@ -143,8 +143,9 @@ int vmx_guest_set_cr4(struct whv_vp *vp, u64 val)
 	/* Reserved bits, or a bit VMX pins that the guest may not own. */
 	if ((val & ~vmx_cr4_fixed1) || (val & X86_CR4_VMXE))
 		return -EINVAL;
-	if ((vmcs_read(GUEST_IA32_EFER) & EFER_LMA) && !(val & X86_CR4_PAE))
-		return -EINVAL;
+	if ((vmcs_read(GUEST_IA32_EFER) & EFER_LMA) &&
+	    (!(val & X86_CR4_PAE) || ((val ^ vmx_cr4(vmx)) & X86_CR4_LA57)))
+		return -EINVAL;	/* LA57 changes only with paging off */
 	vmx_write_cr4(vmx, val);
 	return 0;
 }

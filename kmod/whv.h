@@ -8,6 +8,7 @@
 #define WHV_H
 
 #include <linux/types.h>
+#include <linux/bitops.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/mmu_notifier.h>
@@ -26,10 +27,21 @@
 struct whv_vp;
 struct whv_partition;
 
-/* A 48-bit canonical address: bits 63:47 all equal. */
+/*
+ * The CPU gives guests 5-level paging (CR4.LA57): CPUID.7.0:ECX[16], and on
+ * VT-x a CR4 it may run a guest with. Set in whv_init() and the probe.
+ */
+extern bool whv_guest_has_la57;
+
+/*
+ * A canonical address for the CPU's linear-address width (57 bits with
+ * LA57, else 48). MSRs that hold addresses and the segment and descriptor-
+ * table bases VM entry checks are held to that width whatever CR4.LA57 is;
+ * an access through a linear address is held to CR4.LA57's (gva.c).
+ */
 static inline bool whv_canonical(u64 v)
 {
-	return ((s64)(v << 16) >> 16) == (s64)v;
+	return sign_extend64(v, whv_guest_has_la57 ? 56 : 47) == v;
 }
 
 /* What a VM exit needs from the core, in vendor-neutral terms. */
@@ -168,6 +180,11 @@ struct whv_backend {
 	/* Nested page table entry formats. */
 	u64 (*npt_leaf)(phys_addr_t pa, u32 map_flags);
 	u64 (*npt_table)(phys_addr_t pa);
+	/*
+	 * Optional: the hardware walks the nested table with five levels
+	 * (AMD: the host's own paging mode at VMRUN, so CR4.LA57).
+	 */
+	bool (*npt_5level)(void);
 };
 
 extern const struct whv_backend *whv_backend;
@@ -272,7 +289,8 @@ struct whv_partition {
 	struct rb_root_cached gpa_ranges;	/* by GPA, disjoint */
 	struct rb_root_cached hva_ranges;	/* by HVA, may overlap */
 	u32 n_ranges;			/* at most WHV_MAX_RANGES */
-	u64 *npt_root;
+	u64 *npt_root;			/* the 4-level table of 48-bit GPAs */
+	u64 *npt_pml5;			/* 5-level: entry 0 is npt_root */
 	u64 npt_leaves[3];		/* installed 4 KiB, 2 MiB, 1 GiB leaves */
 	unsigned long mmu_invalidating;	/* invalidations in flight */
 	unsigned long mmu_seq;		/* bumped by every invalidation */
@@ -393,6 +411,7 @@ int whv_encode_canceled(struct whv_vp *vp, struct whv_exit *ex);
 void whv_cpuid_default(struct whv_vp *vp, u32 leaf, u32 subleaf, u32 out[4]);
 bool whv_cpuid_exits(struct whv_partition *p, u32 leaf);
 u32 whv_guest_phys_bits(void);
+void whv_cpuid_init(void);
 
 /* msr.c */
 int whv_msr_read(struct whv_vp *vp, u32 msr, u64 *val);

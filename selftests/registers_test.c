@@ -5,6 +5,7 @@
  * and what the guest itself reads and writes (MOV CR/DR, RDMSR/WRMSR,
  * XGETBV/XSETBV, RDTSC), plus event injection via PendingInterruption.
  */
+#include <cpuid.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <pthread.h>
@@ -444,10 +445,11 @@ invalid[] = {
 	{ WHvX64RegisterXCr0, 5, "XCR0 AVX without SSE" },
 	{ WHvX64RegisterDr7, (1ULL << 32) | 0x400, "DR7 bit 32" },
 	{ WHvX64RegisterDr6, (1ULL << 63) | 0xffff0ff0, "DR6 bit 63" },
-	{ WHvX64RegisterLstar, 0x0000800000000000ULL, "non-canonical LSTAR" },
-	{ WHvX64RegisterCstar, 0xfff0000000000000ULL, "non-canonical CSTAR" },
+	/* Not canonical in 48 bits nor in 57 (LA57): canonical_width below. */
+	{ WHvX64RegisterLstar, 0x0100000000000000ULL, "non-canonical LSTAR" },
+	{ WHvX64RegisterCstar, 0xfe00000000000000ULL, "non-canonical CSTAR" },
 	{ WHvX64RegisterKernelGsBase, 0x8000000000000000ULL, "non-canonical KernelGsBase" },
-	{ WHvX64RegisterSysenterEip, 0x0001000000000000ULL, "non-canonical SysenterEip" },
+	{ WHvX64RegisterSysenterEip, 0x0180000000000000ULL, "non-canonical SysenterEip" },
 	{ WHvX64RegisterSysenterEsp, 0x7fff800000000000ULL, "non-canonical SysenterEsp" },
 	{ WHvX64RegisterRflags, (1ULL << 22) | 2, "RFLAGS bit 22" },
 	{ WHvX64RegisterRflags, (1ULL << 63) | 2, "RFLAGS bit 63" },
@@ -500,6 +502,39 @@ TEST(invalid_values_rejected)
 			TH_LOG("%s: RBX was set", invalid[i].what);
 		}
 	}
+	vm_destroy(&vm);
+}
+
+/*
+ * MSRs that hold addresses are canonical to the CPU's linear-address width:
+ * 57 bits where it has 5-level paging (whatever CR4.LA57 is), else 48.
+ */
+TEST(canonical_width)
+{
+	static const WHV_REGISTER_NAME regs[] = {
+		WHvX64RegisterLstar, WHvX64RegisterCstar, WHvX64RegisterKernelGsBase,
+		WHvX64RegisterSysenterEip, WHvX64RegisterSysenterEsp,
+	};
+	unsigned int a, b, c, d, i;
+	struct test_vm vm;
+	bool la57;
+
+	la57 = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 16));
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	for (i = 0; i < ARRAY_SIZE(regs); i++) {
+		/* Canonical in 57 bits only: bits 56:47 set or clear. */
+		HRESULT lo = vm_set(&vm, 0, regs[i], 0x00ff800000001000ULL);
+		HRESULT hi = vm_set(&vm, 0, regs[i], 0xff00000000002000ULL);
+
+		EXPECT_EQ(la57 ? S_OK : E_INVALIDARG, lo);
+		EXPECT_EQ(la57 ? S_OK : E_INVALIDARG, hi);
+		EXPECT_EQ(la57 ? 0xff00000000002000ULL : 0, vm_get(&vm, 0, regs[i]));
+		/* Canonical in both. */
+		EXPECT_EQ(S_OK, vm_set(&vm, 0, regs[i], 0xffff800000003000ULL));
+		EXPECT_EQ(0xffff800000003000ULL, vm_get(&vm, 0, regs[i]));
+	}
+	if (!la57)
+		TH_LOG("no LA57 on this CPU: 48-bit canonical checks only");
 	vm_destroy(&vm);
 }
 
@@ -1098,12 +1133,12 @@ TEST(xsetbv_invalid_gp_in_guest)
 }
 
 /*
- * WRMSR of a non-canonical LSTAR: the kernel refuses the value and the
- * guest takes #GP(0) at the WRMSR (injected by the kernel, unlike the
- * XSETBV #GP above, which TCG raises itself).
+ * WRMSR of a LSTAR canonical in neither 48 nor 57 bits (LA57): the kernel
+ * refuses the value and the guest takes #GP(0) at the WRMSR (injected by
+ * the kernel, unlike the XSETBV #GP above, which TCG raises itself).
  */
 GUEST_CODE(badmsr, ".code64",
-	"	mov $0xc0000082, %ecx\n	xor %eax, %eax\n	mov $0x8000, %edx\n"
+	"	mov $0xc0000082, %ecx\n	xor %eax, %eax\n	mov $0x01000000, %edx\n"
 	".globl badmsr_insn\n"
 	"badmsr_insn:\n"
 	"	wrmsr\n"

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * WHvTranslateGva against hand-built page tables: every paging mode the
- * VP can be in (none, 32-bit with and without PSE, PAE, 4-level), every
- * validation flag, every result code, A/D bits, and one walk checked against
- * what the guest's own MMU reads.
+ * VP can be in (none, 32-bit with and without PSE, PAE, 4-level, 5-level
+ * where the CPU has LA57), every validation flag, every result code, A/D
+ * bits, and walks checked against what the guest's own MMU reads.
  */
+#include <cpuid.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "kselftest_harness.h"
@@ -23,6 +24,7 @@
 #define CR0_PG	0x80000000ULL
 #define CR4_PSE	0x10ULL
 #define CR4_PAE	0x20ULL
+#define CR4_LA57 0x1000ULL
 #define CR4_SMEP 0x100000ULL
 #define CR4_SMAP 0x200000ULL
 #define EFER_LME 0x100ULL
@@ -402,6 +404,352 @@ TEST_F(xl, agrees_with_the_guest)
 	ASSERT_EQ(S_OK, vm_run(&self->vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
 	EXPECT_EQ(0x1122334455667788ULL, vm_get(&self->vm, 0, WHvX64RegisterRax));
+}
+
+/* ---- 5-level paging ------------------------------------------------------ */
+
+/* CPUID.7.0:ECX[16]: the CPU under the test has 5-level paging. */
+static bool cpu_has_la57(void)
+{
+	unsigned int a, b, c, d;
+
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 16));
+}
+
+static bool cpu_has_1g_pages(void)
+{
+	unsigned int a, b, c, d;
+
+	return __get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1u << 26));
+}
+
+#define SKIP_WITHOUT_LA57()						\
+	do {								\
+		if (!cpu_has_la57())					\
+			SKIP(return, "the CPU has no 5-level paging "	\
+			     "(CPUID.7.0:ECX.LA57[16] is 0)");		\
+	} while (0)
+
+/*
+ * The same tree as four_level() one level down: PML5[0xa3] and PML5[0x1ff]
+ * (the upper half) -> PML4 -> PDPT[0] -> PD, PDPT[1] a 1 GiB page at 0.
+ * GVA5 has bits 56:48 = 0xa3: no 4-level address looks like it.
+ */
+#define GVA5(lo)	(0x00a3000000000000ULL | (lo))
+#define GVA5HI(lo)	(0xffff000000000000ULL | (lo))
+#define PML5_IDX	0xa3
+
+static void five_level(struct test_vm *vm, UINT64 pml5_extra)
+{
+	memset(vm->mem + TBL(0), 0, 5 * 0x1000);
+	*e64(vm, TBL(0), PML5_IDX) = TBL(1) | P | RW | US | pml5_extra;
+	*e64(vm, TBL(0), 0x1ff) = TBL(1) | P | RW | US;
+	*e64(vm, TBL(1), 0xfe) = TBL(2) | P | RW | US;		/* PML4[254] */
+	*e64(vm, TBL(2), 0) = TBL(3) | P | RW | US;		/* PDPT[0] */
+	*e64(vm, TBL(2), 1) = 0x0 | P | RW | US | PS;		/* PDPT[1]: 1 GiB */
+	*e64(vm, TBL(3), 2) = TBL(4) | P | RW | US;		/* PD[2] */
+	*e64(vm, TBL(3), 3) = 0x0 | P | RW | US | PS;		/* PD[3]: 2 MiB */
+	*e64(vm, TBL(4), 1) = 0x5000 | P | RW | US;
+	*e64(vm, TBL(4), 2) = 0x6000 | P | US;			/* read-only */
+	*e64(vm, TBL(4), 3) = 0x7000 | P | RW;			/* supervisor */
+	paging(vm, CR0_PG | CR0_WP | CR0_PE, TBL(0), CR4_PAE | CR4_LA57,
+	       EFER_LME | EFER_LMA | EFER_NXE);
+}
+
+TEST_F(xl, five_level_pages)
+{
+	UINT64 gpa;
+
+	SKIP_WITHOUT_LA57();
+	five_level(&self->vm, 0);
+	ASSERT_EQ(CR4_PAE | CR4_LA57, vm_get(&self->vm, 0, WHvX64RegisterCr4));
+	/* 4 KiB, 2 MiB and 1 GiB leaves under the PML5. */
+	EXPECT_EQ(0, xlate(&self->vm, GVA5(0x7f0000401123ULL), R | W, &gpa));
+	EXPECT_EQ(0x5123, gpa);
+	EXPECT_EQ(0, xlate(&self->vm, GVA5(0x7f0000612345ULL), R | W | X, &gpa));
+	EXPECT_EQ(0x12345, gpa);
+	if (cpu_has_1g_pages()) {
+		EXPECT_EQ(0, xlate(&self->vm, GVA5(0x7f0040054321ULL), R, &gpa));
+		EXPECT_EQ(0x54321, gpa);
+		/* Past guest memory in the same 1 GiB page: the GPA, unmapped. */
+		EXPECT_EQ(WHvTranslateGvaResultGpaUnmapped,
+			  xlate(&self->vm, GVA5(0x7f0043456789ULL), R, &gpa));
+		EXPECT_EQ(0x3456789, gpa);
+	} else {
+		EXPECT_EQ(WHvTranslateGvaResultInvalidPageTableFlags,
+			  xlate(&self->vm, GVA5(0x7f0040054321ULL), R, &gpa));
+	}
+	/* The upper half: bits 63:56 set, PML5[511]. */
+	EXPECT_EQ(0, xlate(&self->vm, GVA5HI(0x7f0000401abcULL), R, &gpa));
+	EXPECT_EQ(0x5abc, gpa);
+	/* Not present at the PML5 and below it. */
+	EXPECT_EQ(WHvTranslateGvaResultPageNotPresent,
+		  xlate(&self->vm, 0x00a4000000401000ULL | 0x7f0000000000ULL, R, &gpa));
+	EXPECT_EQ(0, gpa);
+	EXPECT_EQ(WHvTranslateGvaResultPageNotPresent,
+		  xlate(&self->vm, 0x7f0000401000ULL, R, &gpa));	/* PML5[0] */
+	EXPECT_EQ(WHvTranslateGvaResultPageNotPresent,
+		  xlate(&self->vm, GVA5(0x7e0000401000ULL), R, &gpa));	/* PML4[252] */
+	EXPECT_EQ(WHvTranslateGvaResultPageNotPresent,
+		  xlate(&self->vm, GVA5(0x7f0000404000ULL), R, &gpa));	/* PT[4] */
+	/* Not canonical in 57 bits: bit 56 differs from 63:57. */
+	EXPECT_EQ(WHvTranslateGvaResultPageNotPresent,
+		  xlate(&self->vm, 0x0100000000000000ULL | GVA5(0x7f0000401000ULL), R, &gpa));
+	EXPECT_EQ(0, gpa);
+	EXPECT_EQ(WHvTranslateGvaResultPageNotPresent,
+		  xlate(&self->vm, 0xfe00000000000000ULL | GVA5(0x7f0000401000ULL), R, &gpa));
+	/* The same tables as 4-level: GVA5 is not canonical in 48 bits. */
+	vm_set(&self->vm, 0, WHvX64RegisterCr4, CR4_PAE);
+	EXPECT_EQ(WHvTranslateGvaResultPageNotPresent,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), R, &gpa));
+	EXPECT_EQ(0, gpa);
+}
+
+TEST_F(xl, five_level_reserved_bits)
+{
+	UINT64 gpa;
+
+	SKIP_WITHOUT_LA57();
+	five_level(&self->vm, 0);
+	/* PS is reserved in a PML5 entry. */
+	*e64(&self->vm, TBL(0), PML5_IDX) |= PS;
+	EXPECT_EQ(WHvTranslateGvaResultInvalidPageTableFlags,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), R, &gpa));
+	EXPECT_EQ(0, gpa);
+	*e64(&self->vm, TBL(0), PML5_IDX) &= ~PS;
+	/* So is a physical-address bit above MAXPHYADDR (51 is above any). */
+	*e64(&self->vm, TBL(0), PML5_IDX) |= 1ULL << 51;
+	EXPECT_EQ(WHvTranslateGvaResultInvalidPageTableFlags,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), R, &gpa));
+	*e64(&self->vm, TBL(0), PML5_IDX) &= ~(1ULL << 51);
+	/* NX in a PML5 entry without EFER.NXE. */
+	*e64(&self->vm, TBL(0), PML5_IDX) |= NX;
+	EXPECT_EQ(WHvTranslateGvaResultPrivilegeViolation,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), X, &gpa));
+	vm_set(&self->vm, 0, WHvX64RegisterEfer, EFER_LME | EFER_LMA);
+	EXPECT_EQ(WHvTranslateGvaResultInvalidPageTableFlags,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), R, &gpa));
+	/* The walk still ends in order: the other half is fine. */
+	EXPECT_EQ(0, xlate(&self->vm, GVA5HI(0x7f0000401000ULL), R, &gpa));
+	EXPECT_EQ(0x5000, gpa);
+}
+
+TEST_F(xl, five_level_privilege)
+{
+	UINT64 gpa;
+
+	SKIP_WITHOUT_LA57();
+	/* A supervisor-only PML5 entry: the whole 256 TiB below it is. */
+	five_level(&self->vm, 0);
+	*e64(&self->vm, TBL(0), PML5_IDX) &= ~US;
+	set_cpl(&self->vm, 3);
+	EXPECT_EQ(WHvTranslateGvaResultPrivilegeViolation,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), R, &gpa));
+	EXPECT_EQ(0, gpa);
+	EXPECT_EQ(0, xlate(&self->vm, GVA5(0x7f0000401000ULL),
+			   R | W | WHvTranslateGvaFlagPrivilegeExempt, &gpa));
+	EXPECT_EQ(0x5000, gpa);
+	EXPECT_EQ(0, xlate(&self->vm, GVA5HI(0x7f0000401000ULL), R | W, &gpa));
+	/* CPL 0 with SMAP: a user page under it is not user any more. */
+	set_cpl(&self->vm, 0);
+	vm_set(&self->vm, 0, WHvX64RegisterCr4, CR4_PAE | CR4_LA57 | CR4_SMAP | CR4_SMEP);
+	EXPECT_EQ(0, xlate(&self->vm, GVA5(0x7f0000401000ULL), R | X, &gpa));
+	EXPECT_EQ(WHvTranslateGvaResultPrivilegeViolation,
+		  xlate(&self->vm, GVA5HI(0x7f0000401000ULL), R, &gpa));
+	EXPECT_EQ(WHvTranslateGvaResultPrivilegeViolation,
+		  xlate(&self->vm, GVA5HI(0x7f0000401000ULL), X, &gpa));
+	/* A read-only PML5 entry: writes fail at CPL 3, and at 0 with WP. */
+	five_level(&self->vm, 0);
+	*e64(&self->vm, TBL(0), PML5_IDX) &= ~RW;
+	set_cpl(&self->vm, 3);
+	EXPECT_EQ(0, xlate(&self->vm, GVA5(0x7f0000401000ULL), R, &gpa));
+	EXPECT_EQ(WHvTranslateGvaResultPrivilegeViolation,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), W, &gpa));
+	set_cpl(&self->vm, 0);
+	EXPECT_EQ(WHvTranslateGvaResultPrivilegeViolation,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), W, &gpa));
+	vm_set(&self->vm, 0, WHvX64RegisterCr0, CR0_PG | CR0_PE);
+	EXPECT_EQ(0, xlate(&self->vm, GVA5(0x7f0000401000ULL), W, &gpa));
+	EXPECT_EQ(0x5000, gpa);
+	/* NX in the PML5 entry. */
+	*e64(&self->vm, TBL(0), PML5_IDX) |= NX;
+	EXPECT_EQ(WHvTranslateGvaResultPrivilegeViolation,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), X, &gpa));
+	EXPECT_EQ(0, xlate(&self->vm, GVA5(0x7f0000401000ULL), R, &gpa));
+}
+
+TEST_F(xl, five_level_table_bits_and_intercept)
+{
+	UINT64 gpa;
+
+	SKIP_WITHOUT_LA57();
+	five_level(&self->vm, 0);
+	/* A and D: A in all five levels, D in the leaf. */
+	EXPECT_EQ(0, xlate(&self->vm, GVA5(0x7f0000401000ULL),
+			   W | WHvTranslateGvaFlagSetPageTableBits, &gpa));
+	EXPECT_EQ(TBL(1) | P | RW | US | A, *e64(&self->vm, TBL(0), PML5_IDX));
+	EXPECT_EQ(A, *e64(&self->vm, TBL(1), 0xfe) & (A | D));
+	EXPECT_EQ(0x5000 | P | RW | US | A | D, *e64(&self->vm, TBL(4), 1));
+	EXPECT_EQ(0, *e64(&self->vm, TBL(0), 0x1ff) & (A | D));
+	/* A PML4 in unmapped memory: Intercept, with the PML4 entry's GPA. */
+	*e64(&self->vm, TBL(0), PML5_IDX) = 0x800000 | P | RW | US;
+	EXPECT_EQ(WHvTranslateGvaResultIntercept,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), R, &gpa));
+	EXPECT_EQ(0x800000 + 0xfe * 8, gpa);
+	/* The PML5 itself there: the PML5 entry's GPA. */
+	vm_set(&self->vm, 0, WHvX64RegisterCr3, 0x900000);
+	EXPECT_EQ(WHvTranslateGvaResultIntercept,
+		  xlate(&self->vm, GVA5(0x7f0000401000ULL), R, &gpa));
+	EXPECT_EQ(0x900000 + PML5_IDX * 8, gpa);
+}
+
+/*
+ * CR4.LA57 is accepted exactly when the CPU has 5-level paging, and refused
+ * like any reserved CR4 bit when it has not.
+ */
+TEST_F(xl, la57_register)
+{
+	WHV_REGISTER_NAME name = WHvX64RegisterCr4;
+	WHV_REGISTER_VALUE v = { .Reg64 = CR4_PAE | CR4_LA57 };
+	HRESULT hr;
+
+	ASSERT_EQ(S_OK, vm_set(&self->vm, 0, WHvX64RegisterCr4, CR4_PAE));
+	hr = WHvSetVirtualProcessorRegisters(self->vm.part, 0, &name, 1, &v);
+	if (cpu_has_la57()) {
+		EXPECT_EQ(S_OK, hr);
+		EXPECT_EQ(CR4_PAE | CR4_LA57, vm_get(&self->vm, 0, WHvX64RegisterCr4));
+	} else {
+		EXPECT_EQ(E_INVALIDARG, hr);
+		EXPECT_EQ(CR4_PAE, vm_get(&self->vm, 0, WHvX64RegisterCr4));
+		TH_LOG("CR4.LA57 refused: the CPU has no 5-level paging");
+	}
+}
+
+/* The guest's view of CPUID: LA57 and 57 linear-address bits with it. */
+GUEST_CODE(xl_cpuid7, ".code64",
+	"	mov $7, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	cpuid\n"
+	"	mov %ecx, %esi\n"
+	"	mov $0x80000008, %eax\n"
+	"	cpuid\n"
+	"	mov %eax, %edi\n"
+	"	hlt\n");
+
+TEST_F(xl, la57_cpuid)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	bool la57 = cpu_has_la57();
+
+	vm_load_long(&self->vm, 0, xl_cpuid7_start, xl_cpuid7_end);
+	ASSERT_EQ(S_OK, vm_run(&self->vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	EXPECT_EQ(la57, !!(vm_get(&self->vm, 0, WHvX64RegisterRsi) & (1u << 16)));
+	EXPECT_EQ(la57 ? 57 : 48, (vm_get(&self->vm, 0, WHvX64RegisterRdi) >> 8) & 0xff);
+}
+
+/* A 5-level walk set up by the VMM: the CPU reads what the walker says. */
+GUEST_CODE(xl_read5, ".code64",
+	"	movabs 0x00a37f0000401ff8, %rax\n"
+	"	movabs $0xffff7f0000401ff0, %rbx\n"
+	"	mov (%rbx), %rbx\n"
+	"	hlt\n");
+
+/* PML5[0] -> vm_load_long's identity map; PML5[0xa3], [0x1ff] -> GPA 0x9000. */
+static void five_level_guest(struct test_vm *vm)
+{
+	memset(vm->mem + TBL(0), 0, 5 * 0x1000);
+	*e64(vm, TBL(0), 0) = GUEST_PML4 | P | RW;
+	*e64(vm, TBL(0), PML5_IDX) = TBL(1) | P | RW;
+	*e64(vm, TBL(0), 0x1ff) = TBL(1) | P | RW;
+	*e64(vm, TBL(1), 0xfe) = TBL(2) | P | RW;
+	*e64(vm, TBL(2), 0) = TBL(3) | P | RW;
+	*e64(vm, TBL(3), 2) = TBL(4) | P | RW;
+	*e64(vm, TBL(4), 1) = 0x9000 | P | RW;
+	*(UINT64 *)(vm->mem + 0x9ff8) = 0x1122334455667788ULL;
+	*(UINT64 *)(vm->mem + 0x9ff0) = 0x99aabbccddeeff00ULL;
+}
+
+TEST_F(xl, five_level_agrees_with_the_guest)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	UINT64 gpa;
+
+	SKIP_WITHOUT_LA57();
+	vm_load_long(&self->vm, 0, xl_read5_start, xl_read5_end);
+	five_level_guest(&self->vm);
+	ASSERT_EQ(S_OK, vm_set(&self->vm, 0, WHvX64RegisterCr0, 0x11));
+	ASSERT_EQ(S_OK, vm_set(&self->vm, 0, WHvX64RegisterCr4, 0x220 | CR4_LA57));
+	ASSERT_EQ(S_OK, vm_set(&self->vm, 0, WHvX64RegisterCr3, TBL(0)));
+	ASSERT_EQ(S_OK, vm_set(&self->vm, 0, WHvX64RegisterCr0, 0x80010033));
+	EXPECT_EQ(0, xlate(&self->vm, 0x00a37f0000401ff8ULL,
+			   R | WHvTranslateGvaFlagSetPageTableBits, &gpa));
+	EXPECT_EQ(0x9ff8, gpa);
+	EXPECT_EQ(0, xlate(&self->vm, 0xffff7f0000401ff0ULL, R, &gpa));
+	EXPECT_EQ(0x9ff0, gpa);
+	ASSERT_EQ(S_OK, vm_run(&self->vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason) {
+		TH_LOG("exit %#x at RIP %#llx", exit.ExitReason,
+		       (unsigned long long)exit.VpContext.Rip);
+	}
+	EXPECT_EQ(0x1122334455667788ULL, vm_get(&self->vm, 0, WHvX64RegisterRax));
+	EXPECT_EQ(0x99aabbccddeeff00ULL, vm_get(&self->vm, 0, WHvX64RegisterRbx));
+	EXPECT_EQ(0x220 | CR4_LA57, vm_get(&self->vm, 0, WHvX64RegisterCr4));
+}
+
+/*
+ * The guest turns 5-level paging on itself, as an OS does: MOV to CR4 with
+ * paging off, then EFER.LME and CR0.PG.
+ */
+GUEST_CODE(xl_enable5, ".code32",
+	"	mov %cr4, %eax\n"
+	"	or $0x1020, %eax\n"		/* PAE, LA57 */
+	"	mov %eax, %cr4\n"
+	"	mov $0x100000, %eax\n"		/* TBL(0): the PML5 */
+	"	mov %eax, %cr3\n"
+	"	mov $0xc0000080, %ecx\n"
+	"	rdmsr\n"
+	"	or $0x100, %eax\n"		/* LME */
+	"	wrmsr\n"
+	"	mov %cr0, %eax\n"
+	"	or $0x80000000, %eax\n"
+	"	mov %eax, %cr0\n"
+	"	ljmp $0x08, $" GUEST_ADDR(xl_enable5, "1f") "\n"
+	".code64\n"
+	"1:	movabs 0x00a37f0000401ff8, %rax\n"
+	GL(xl_enable5_hlt)
+	"	hlt\n");
+
+extern const uint8_t xl_enable5_hlt[];
+
+TEST(guest_enables_five_level)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	struct test_vm vm;
+
+	if (!cpu_has_la57())
+		SKIP(return, "the CPU has no 5-level paging (CPUID.7.0:ECX.LA57[16] is 0)");
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_long(&vm, 0, xl_enable5_start, xl_enable5_end);
+	five_level_guest(&vm);
+	/* 32-bit protected mode, no paging. */
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterCr0, 0x11));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterEfer, 0));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterCr4, 0x200));
+	ASSERT_EQ(S_OK, vm_set(&vm, 0, WHvX64RegisterCr3, 0));
+	ASSERT_EQ(S_OK, vm_set_segment(&vm, 0, WHvX64RegisterCs, 0x18, 0,
+				       0xffffffff, 0xc09b));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason) {
+		TH_LOG("exit %#x at RIP %#llx", exit.ExitReason,
+		       (unsigned long long)exit.VpContext.Rip);
+	}
+	EXPECT_EQ(0x1122334455667788ULL, vm_get(&vm, 0, WHvX64RegisterRax));
+	/* Past the HLT: without NRIPS the kernel read it through the tables. */
+	EXPECT_EQ(GA(xl_enable5, xl_enable5_hlt) + 1, vm_get(&vm, 0, WHvX64RegisterRip));
+	EXPECT_EQ(0x1020 | 0x200, vm_get(&vm, 0, WHvX64RegisterCr4) & 0x1220);
+	EXPECT_EQ(EFER_LME | EFER_LMA, vm_get(&vm, 0, WHvX64RegisterEfer) & (EFER_LME | EFER_LMA));
+	vm_destroy(&vm);
 }
 
 TEST_HARNESS_MAIN

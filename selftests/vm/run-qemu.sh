@@ -71,7 +71,7 @@ if [[ -z "$accel" ]]; then
 fi
 case "$accel" in
 kvm) accel_args=(-accel kvm -cpu host) ;;
-tcg) accel_args=(-accel tcg -cpu "${WHV_QEMU_CPU:-EPYC-Rome,+svm,+npt}") ;;
+tcg) accel_args=(-accel tcg -cpu "${WHV_QEMU_CPU:-EPYC-Rome,+svm,+npt,+la57}") ;;
 *) echo "run-qemu: WHV_QEMU_ACCEL must be kvm or tcg" >&2; exit 2 ;;
 esac
 
