@@ -63,6 +63,8 @@ case "$mem" in
 *) mem_mb=$mem ;;
 esac
 [[ "$mem_mb" =~ ^[1-9][0-9]*$ ]] || usage
+# Bochs holds at most 2 GiB of guest RAM in memory; the rest goes to a file.
+host_mb=$((mem_mb < 2048 ? mem_mb : 2048))
 kernel=/boot/vmlinuz-$kver
 [[ -r "$kernel" ]] || { echo "run-bochs: $kernel not readable" >&2; exit 2; }
 [[ -r "$initrd" ]] || { echo "run-bochs: $initrd not readable" >&2; exit 2; }
@@ -136,7 +138,7 @@ cat >"$work/bochsrc" <<EOF
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 cpu: model=${WHV_BOCHS_CPU:-corei7_skylake_x}, count=$cpus, ips=${WHV_BOCHS_IPS:-50000000}, reset_on_triple_fault=0
-memory: guest=$mem_mb, host=$mem_mb
+memory: guest=$mem_mb, host=$host_mb
 ata0-master: type=cdrom, path=$work/boot.iso, status=inserted
 boot: cdrom
 clock: sync=none

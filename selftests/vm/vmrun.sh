@@ -13,7 +13,7 @@
 #   MODULES    modules to load, e.g. "kmod/whv.ko" or "kvm-amd"
 #   FILES      files to copy to /opt/vmrun
 #   RUN        command, if none is given as arguments
-#   VM_CPUS VM_MEM VM_TIMEOUT VM_LOG   passed to run-qemu.sh / run-bochs.sh
+#   VM_CPUS VM_MEM VM_TIMEOUT VM_LOG VM_APPEND passed to run-qemu.sh / run-bochs.sh
 #              (VM_TIMEOUT defaults to theirs: 300 s QEMU, 600 s Bochs)
 set -euo pipefail
 
@@ -30,6 +30,7 @@ mk_args=()
 vm_args=(--cpus "${VM_CPUS:-2}" --mem "${VM_MEM:-1G}")
 [[ -z "${VM_TIMEOUT:-}" ]] || vm_args+=(--timeout "$VM_TIMEOUT")
 [[ -z "${VM_LOG:-}" ]] || vm_args+=(--log "$VM_LOG")
+[[ -z "${VM_APPEND:-}" ]] || vm_args+=(--append "$VM_APPEND")
 # Bochs takes seconds to check a module's signature.
 [[ "$runner" != run-bochs.sh ]] || mk_args+=(--strip-sigs)
 for m in ${MODULES:-}; do mk_args+=(--module "$m"); done
