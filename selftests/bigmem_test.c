@@ -177,17 +177,25 @@ static uint64_t mincore_bytes(void *p, size_t len)
 static const UINT32 RWX = WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
 			  WHvMapGpaRangeFlagExecute;
 
-/* 4 MiB of THP at GPA 1 GiB: two 2 MiB leaves, no 4 KiB ones. */
-TEST(thp_uses_2m_leaves)
+/* 4 MiB of anonymous memory, 2 MiB aligned, that the host holds in THPs. */
+static uint8_t *thp_4mib(struct __test_metadata *_metadata)
 {
-	WHV_PARTITION_MEMORY_COUNTERS c0, c1;
-	struct test_vm vm;
 	uint8_t *mem = map_aligned(4 * MIB, 2 * MIB, 0);
 
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, madvise(mem, 4 * MIB, MADV_HUGEPAGE));
 	memset(mem, 1, 4 * MIB);
-	ASSERT_EQ(4096, anon_huge_kb(mem));	/* the host has THPs */
+	ASSERT_EQ(4096, anon_huge_kb(mem));
+	return mem;
+}
+
+/* 4 MiB of THP at GPA 1 GiB: two 2 MiB leaves, no 4 KiB ones. */
+TEST(thp_uses_2m_leaves)
+{
+	WHV_PARTITION_MEMORY_COUNTERS c0, c1;
+	struct test_vm vm;
+	uint8_t *mem = thp_4mib(_metadata);
+
 	vm_big(_metadata, &vm);
 	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, mem, GIB, 4 * MIB, RWX));
 	c0 = counters(_metadata, &vm);
@@ -210,12 +218,8 @@ TEST(thp_misaligned_gpa_uses_4k_leaves)
 {
 	WHV_PARTITION_MEMORY_COUNTERS c0, c1;
 	struct test_vm vm;
-	uint8_t *mem = map_aligned(4 * MIB, 2 * MIB, 0);
+	uint8_t *mem = thp_4mib(_metadata);
 
-	ASSERT_NE(NULL, mem);
-	ASSERT_EQ(0, madvise(mem, 4 * MIB, MADV_HUGEPAGE));
-	memset(mem, 1, 4 * MIB);
-	ASSERT_EQ(4096, anon_huge_kb(mem));
 	vm_big(_metadata, &vm);
 	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, mem, GIB + PAGE, 4 * MIB, RWX));
 	c0 = counters(_metadata, &vm);
@@ -237,12 +241,8 @@ TEST(munmap_inside_a_2m_leaf)
 	WHV_RUN_VP_EXIT_CONTEXT e;
 	uint64_t *list, hole = GIB + 2 * MIB + 5 * PAGE;
 	struct test_vm vm;
-	uint8_t *mem = map_aligned(4 * MIB, 2 * MIB, 0);
+	uint8_t *mem = thp_4mib(_metadata);
 
-	ASSERT_NE(NULL, mem);
-	ASSERT_EQ(0, madvise(mem, 4 * MIB, MADV_HUGEPAGE));
-	memset(mem, 1, 4 * MIB);
-	ASSERT_EQ(4096, anon_huge_kb(mem));
 	vm_big(_metadata, &vm);
 	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, mem, GIB, 4 * MIB, RWX));
 	c0 = counters(_metadata, &vm);
