@@ -12,7 +12,9 @@
  *    live partitions leaves nothing behind (module refcount back to 0).
  *  - The guest sees exactly what the host process sees: munmap, MAP_FIXED,
  *    MADV_DONTNEED, mprotect and fork (COW) reach the nested tables, also
- *    while the guest runs; map/unmap/partial unmap/remap.
+ *    while the guest runs; map/unmap/partial unmap/remap; a PROT_NONE
+ *    reservation committed page by page later; a shared memfd seen alike by
+ *    the guest, a second mapping and the file, and truncated under it.
  *  - Two VPs of a partition and two partitions run in parallel, and fault
  *    the same fresh pages at the same time.
  *
@@ -1238,6 +1240,98 @@ TEST_F_TIMEOUT(lc, madvise_dontneed, 60)
 	vm_destroy(&vm);
 	munmap(priv, EXTRA_SIZE);
 	munmap(shared, EXTRA_SIZE);
+}
+
+/*
+ * Reserve, then commit (as Microsoft's sample does with VirtualAlloc): a
+ * PROT_NONE reservation is mapped into the guest; its accesses exit until
+ * the process commits the pages, then the guest sees them.
+ */
+TEST_F_TIMEOUT(lc, reserved_then_committed, 60)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	struct test_vm vm;
+	uint8_t *res;
+
+	watchdog(50, "reserved_then_committed");
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	load(&vm, 0, lc_read);
+	res = mmap(NULL, EXTRA_SIZE, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, res, EXTRA_GPA, EXTRA_SIZE, RW));
+	ASSERT_EQ(S_OK, guest_read(&vm, EXTRA_GPA + 0x3010, &exit));
+	ASSERT_MEM_EXIT(exit, EXTRA_GPA + 0x3010, WHvMemoryAccessRead, 0,
+			lc_read);
+
+	/* Commit the 4th page only: it reads; its neighbour still exits. */
+	ASSERT_EQ(0, mprotect(res + 0x3000, PAGE, PROT_READ | PROT_WRITE));
+	*(uint64_t *)(res + 0x3010) = 0x3310;
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	ASSERT_EQ(0x3310, vm_get(&vm, 0, WHvX64RegisterRbx));
+	ASSERT_GUEST_WRITES(&vm, EXTRA_GPA + 0x3018, 0x3318);
+	ASSERT_EQ(0x3318, *(uint64_t *)(res + 0x3018));
+	ASSERT_EQ(S_OK, guest_read(&vm, EXTRA_GPA + 0x4000, &exit));
+	ASSERT_MEM_EXIT(exit, EXTRA_GPA + 0x4000, WHvMemoryAccessRead, 0,
+			lc_read);
+
+	vm_destroy(&vm);
+	munmap(res, EXTRA_SIZE);
+	ASSERT_HEALTHY();
+}
+
+/*
+ * File-backed guest memory (a memfd, shared): the guest, the process's
+ * second mapping of the file and the file itself see one content; a
+ * truncation takes the pages away (an exit), and growing it back brings
+ * zeros.
+ */
+TEST_F_TIMEOUT(lc, file_backed_shared, 60)
+{
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	uint8_t *map1, *map2;
+	struct test_vm vm;
+	uint64_t v = 0;
+	int fd;
+
+	watchdog(50, "file_backed_shared");
+	fd = memfd_create("whv-guest", 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, EXTRA_SIZE));
+	map1 = mmap(NULL, EXTRA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	map2 = mmap(NULL, EXTRA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map1);
+	ASSERT_NE(MAP_FAILED, map2);
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	load(&vm, 0, lc_read);
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, map1, EXTRA_GPA, EXTRA_SIZE, RW));
+
+	v = 0x7710;
+	ASSERT_EQ(8, pwrite(fd, &v, 8, 0x2010));
+	ASSERT_GUEST_READS(&vm, EXTRA_GPA + 0x2010, 0x7710);
+	*(uint64_t *)(map2 + 0x2010) = 0x7711;
+	ASSERT_GUEST_READS(&vm, EXTRA_GPA + 0x2010, 0x7711);
+	ASSERT_GUEST_WRITES(&vm, EXTRA_GPA + 0x5018, 0x7718);
+	ASSERT_EQ(0x7718, *(uint64_t *)(map2 + 0x5018));
+	ASSERT_EQ(8, pread(fd, &v, 8, 0x5018));
+	ASSERT_EQ(0x7718, v);
+
+	/* Truncated: the guest gets an exit, not the old page. */
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	ASSERT_EQ(S_OK, guest_read(&vm, EXTRA_GPA + 0x2010, &exit));
+	ASSERT_MEM_EXIT(exit, EXTRA_GPA + 0x2010, WHvMemoryAccessRead, 0,
+			lc_read);
+	ASSERT_EQ(0, ftruncate(fd, EXTRA_SIZE));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	ASSERT_EQ(0, vm_get(&vm, 0, WHvX64RegisterRbx));
+
+	vm_destroy(&vm);
+	munmap(map1, EXTRA_SIZE);
+	munmap(map2, EXTRA_SIZE);
+	close(fd);
+	ASSERT_HEALTHY();
 }
 
 /* The same changes while the guest is reading the memory in a loop. */
