@@ -14,7 +14,8 @@
  *    MADV_DONTNEED, mprotect and fork (COW) reach the nested tables, also
  *    while the guest runs; map/unmap/partial unmap/remap; a PROT_NONE
  *    reservation committed page by page later; a shared memfd seen alike by
- *    the guest, a second mapping and the file, and truncated under it.
+ *    the guest, a second mapping and the file, and truncated under it; a
+ *    page migrated (soft offline) under a running guest.
  *  - Two VPs of a partition and two partitions run in parallel, and fault
  *    the same fresh pages at the same time.
  *
@@ -1442,6 +1443,76 @@ TEST_F_TIMEOUT(lc, memory_changes_while_running, 90)
 		if (chg != CHG_MUNMAP)
 			munmap(buf, EXTRA_SIZE);
 	}
+	ASSERT_HEALTHY();
+}
+
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE 101	/* linux/mman.h; glibc lacks it */
+#endif
+
+/* The host frame behind @addr (/proc/self/pagemap; root sees PFNs), or 0. */
+static uint64_t host_pfn(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, 8, (uintptr_t)addr / PAGE * 8) != 8)
+		e = 0;
+	close(fd);
+	return (e >> 63) ? e & ((1ULL << 55) - 1) : 0;
+}
+
+/*
+ * The kernel migrates the page under a running guest (soft offline: the
+ * content moves to a new frame, the old one is retired). The guest goes on
+ * with the new frame: a value the host then writes there reaches it.
+ */
+TEST_F_TIMEOUT(lc, migration_while_running, 60)
+{
+	uint64_t pfn0, pfn1, seen;
+	struct test_vm vm;
+	struct runner r;
+	uint8_t *buf;
+
+	watchdog(50, "migration_while_running");
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	load(&vm, 0, lc_watch);
+	buf = new_buf(NULL, EXTRA_SIZE, MAP_PRIVATE, 0x7700);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, buf, EXTRA_GPA, EXTRA_SIZE, RW));
+	vm_set(&vm, 0, WHvX64RegisterRsi, EXTRA_GPA + 0x10);
+	vm_set(&vm, 0, WHvX64RegisterRdx, 0x7710);
+	vm_set(&vm, 0, WHvX64RegisterRdi, CNT_GPA);
+	vm_set(&vm, 0, WHvX64RegisterRax, 0);
+	*counter(&vm, 0) = 0;
+	ASSERT_EQ(0, runner_start(&r, vm.part, 0));
+	ASSERT_GT(wait_count(counter(&vm, 0), 0, 5000), 0);
+
+	pfn0 = host_pfn(buf);
+	ASSERT_NE(0, pfn0);
+	ASSERT_EQ(0, madvise(buf, PAGE, MADV_SOFT_OFFLINE)) {
+		TH_LOG("MADV_SOFT_OFFLINE: %s", strerror(errno));
+	}
+	ASSERT_EQ(0x7710, *(uint64_t *)(buf + 0x10));	/* content moved */
+	pfn1 = host_pfn(buf);
+	ASSERT_NE(0, pfn1);
+	ASSERT_NE(pfn0, pfn1);
+	/* Still running, through the new frame. */
+	seen = load_u64(counter(&vm, 0));
+	ASSERT_GT(wait_count(counter(&vm, 0), seen, 5000), seen);
+
+	*(uint64_t *)(buf + 0x10) = 0x9910;
+	ASSERT_TRUE(runner_join(&r, 5000)) {
+		runner_stop(&r, 5000);
+		TH_LOG("the guest kept reading the old frame");
+	}
+	ASSERT_EQ(S_OK, r.hr);
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, r.exit.ExitReason);
+	ASSERT_EQ(0x9910, vm_get(&vm, 0, WHvX64RegisterRbx));
+	vm_destroy(&vm);
+	munmap(buf, EXTRA_SIZE);
 	ASSERT_HEALTHY();
 }
 
