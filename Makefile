@@ -135,17 +135,18 @@ vmtest: deps
 	$(MAKE) vm-module selftests clients examples $(B)/tools/hold
 	@set -e; for b in $(VMTEST_BACKENDS); do $(MAKE) --no-print-directory vmtest-$$b; done
 
-# The suites' VMs get 3 GiB, one 1 GiB huge page reserved at boot (bigmem_test).
+# The suites' VMs get 3 GiB, one 1 GiB huge page reserved at boot (bigmem_test),
+# and zram for swap (lifecycle_test).
 SUITE_VM = VM_MEM=3G VM_APPEND="hugepagesz=1G hugepages=1"
 vmtest-svm:
-	$(SUITE_VM) BACKEND=svm MODULES="whv.ko msr" selftests/vm/vmrun.sh $(SELFTEST_FILES) -- sh ./run_tests.sh
+	$(SUITE_VM) BACKEND=svm MODULES="whv.ko msr zram" selftests/vm/vmrun.sh $(SELFTEST_FILES) -- sh ./run_tests.sh
 	BACKEND=svm MODULES="kvm-amd" selftests/vm/vmrun.sh --file selftests/vm/coexist.sh \
 		$(SCENARIO_FILES) -- sh ./coexist.sh
 	WHV_QEMU_CPU="EPYC-Rome,-svm" selftests/vm/vmrun.sh --file selftests/vm/novirt.sh \
 		--file whv.ko -- "sh ./novirt.sh 'AMD SVM is not available on this CPU'"
 
 vmtest-vmx:
-	$(SUITE_VM) BACKEND=vmx VM_TIMEOUT=1800 MODULES="whv.ko msr" selftests/vm/vmrun.sh $(SELFTEST_FILES) \
+	$(SUITE_VM) BACKEND=vmx VM_TIMEOUT=1800 MODULES="whv.ko msr zram" selftests/vm/vmrun.sh $(SELFTEST_FILES) \
 		-- sh ./run_tests.sh
 	BACKEND=vmx MODULES="kvm-intel" selftests/vm/vmrun.sh --file selftests/vm/coexist.sh \
 		$(SCENARIO_FILES) -- sh ./coexist.sh

@@ -15,7 +15,8 @@
  *    while the guest runs; map/unmap/partial unmap/remap; a PROT_NONE
  *    reservation committed page by page later; a shared memfd seen alike by
  *    the guest, a second mapping and the file, and truncated under it; a
- *    page migrated (soft offline) under a running guest.
+ *    page migrated (soft offline) and memory swapped out (zram) under a
+ *    running guest.
  *  - Two VPs of a partition and two partitions run in parallel, and fault
  *    the same fresh pages at the same time.
  *
@@ -1511,6 +1512,92 @@ TEST_F_TIMEOUT(lc, migration_while_running, 60)
 	ASSERT_EQ(S_OK, r.hr);
 	ASSERT_EQ(WHvRunVpExitReasonX64Halt, r.exit.ExitReason);
 	ASSERT_EQ(0x9910, vm_get(&vm, 0, WHvX64RegisterRbx));
+	vm_destroy(&vm);
+	munmap(buf, EXTRA_SIZE);
+	ASSERT_HEALTHY();
+}
+
+/* Swap on a zram device, if this VM has one (the suites load zram). */
+static bool swap_on(void)
+{
+	FILE *f;
+
+	if (access("/sys/block/zram0/disksize", W_OK))
+		return false;
+	if (!system("grep -q zram0 /proc/swaps"))
+		return true;
+	f = fopen("/sys/block/zram0/disksize", "w");
+	if (!f)
+		return false;
+	fprintf(f, "%u\n", 64u << 20);
+	if (fclose(f))
+		return false;
+	return !system("mkswap /dev/zram0 >/dev/null && swapon /dev/zram0");
+}
+
+/* Is the page at @addr out in swap (/proc/self/pagemap bit 62)? */
+static bool host_swapped(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	if (pread(fd, &e, 8, (uintptr_t)addr / PAGE * 8) != 8)
+		e = 0;
+	close(fd);
+	return (e >> 62) & 1;
+}
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+/*
+ * The guest's memory is swapped out while it runs: the guest faults it back
+ * with its contents, and a value the host writes later reaches it.
+ */
+TEST_F_TIMEOUT(lc, swap_while_running, 60)
+{
+	struct test_vm vm;
+	struct runner r;
+	uint8_t *buf;
+	uint64_t seen;
+	int i;
+
+	if (!swap_on())
+		SKIP(return, "no zram swap device in this VM");
+	watchdog(50, "swap_while_running");
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	load(&vm, 0, lc_watch);
+	buf = new_buf(NULL, EXTRA_SIZE, MAP_PRIVATE, 0x7700);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, buf, EXTRA_GPA, EXTRA_SIZE, RW));
+	for (i = 0; i < EXTRA_SIZE / PAGE; i++)	/* every entry installed */
+		ASSERT_GUEST_READS(&vm, EXTRA_GPA + i * PAGE + 0x10,
+				   0x7710 + i * PAGE);
+	vm_set(&vm, 0, WHvX64RegisterRip, GPA_OF(lc_watch));
+	vm_set(&vm, 0, WHvX64RegisterRsi, EXTRA_GPA + 0x10);
+	vm_set(&vm, 0, WHvX64RegisterRdx, 0x7710);
+	vm_set(&vm, 0, WHvX64RegisterRdi, CNT_GPA);
+	vm_set(&vm, 0, WHvX64RegisterRax, 0);
+	*counter(&vm, 0) = 0;
+	ASSERT_EQ(0, runner_start(&r, vm.part, 0));
+	ASSERT_GT(wait_count(counter(&vm, 0), 0, 5000), 0);
+
+	ASSERT_EQ(0, madvise(buf, EXTRA_SIZE, MADV_PAGEOUT));
+	ASSERT_TRUE(host_swapped(buf + 5 * PAGE));	/* the guest's too */
+	seen = load_u64(counter(&vm, 0));
+	ASSERT_GT(wait_count(counter(&vm, 0), seen, 5000), seen);
+	*(uint64_t *)(buf + 0x10) = 0x9910;
+	ASSERT_TRUE(runner_join(&r, 5000)) {
+		runner_stop(&r, 5000);
+		TH_LOG("the guest kept reading the swapped-out frame");
+	}
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, r.exit.ExitReason);
+	ASSERT_EQ(0x9910, vm_get(&vm, 0, WHvX64RegisterRbx));
+	/* A page the guest did not touch since comes back from swap. */
+	ASSERT_GUEST_READS(&vm, EXTRA_GPA + 5 * PAGE + 0x10, 0x7710 + 5 * PAGE);
 	vm_destroy(&vm);
 	munmap(buf, EXTRA_SIZE);
 	ASSERT_HEALTHY();
