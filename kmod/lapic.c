@@ -459,12 +459,6 @@ int whv_lapic_msr_write(struct whv_vp *vp, u32 msr, u64 val,
 	return apic_write(vp, off, val, info);
 }
 
-/*
- * STI; HLT with an interrupt or NMI already due: the HLT would halt and wake
- * at once, so it completes here and the event goes in now. Besides a round
- * trip, this saves guests on QEMU before 9.1, whose VMRUN drops the shadow:
- * the interrupt went in before the HLT, which then halted for good.
- */
 static bool apic_above_ppr(struct whv_vp *vp, int v)
 {
 	return v >= 0 && ((u32)v >> 4) > (apic_ppr(vp) >> 4);
@@ -478,6 +472,12 @@ static bool apic_event_due(struct whv_vp *vp, int v)
 	       apic_above_ppr(vp, v);
 }
 
+/*
+ * STI; HLT with an interrupt or NMI already due: the HLT would halt and wake
+ * at once, so it completes here and the event goes in now. Besides a round
+ * trip, this saves guests on QEMU before 9.1, whose VMRUN drops the shadow:
+ * the interrupt went in before the HLT, which then halted for good.
+ */
 static bool apic_complete_shadowed_hlt(struct whv_vp *vp)
 {
 	const struct whv_exit_info unknown_len = { };

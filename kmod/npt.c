@@ -34,7 +34,7 @@ static u64 *npt_table_of(u64 entry)
  * Install leaf @pte for @gpa at @level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB). Missing
  * tables come from @spare (zeroed pages); -EAGAIN if there were not enough,
  * -EEXIST if a leaf already covers @gpa, -ENOTEMPTY if smaller leaves fill
- * part of a large one's span (the caller maps 4 KiB instead).
+ * part of a large one's span (the caller tries a size down).
  */
 int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, int level,
 		u64 **spare, int n_spare)
