@@ -189,21 +189,34 @@ static uint8_t *thp_4mib(struct __test_metadata *_metadata)
 	return mem;
 }
 
+/*
+ * @mem (thp_4mib()) at GPA 1 GiB of a new vm_big(), every page touched:
+ * two 2 MiB leaves, no 4 KiB ones. Returns the counters from before.
+ */
+static WHV_PARTITION_MEMORY_COUNTERS thp_at_1g(struct __test_metadata *_metadata,
+					       struct test_vm *vm, uint8_t *mem)
+{
+	WHV_PARTITION_MEMORY_COUNTERS c0, c1;
+
+	vm_big(_metadata, vm);
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm->part, mem, GIB, 4 * MIB, RWX));
+	c0 = counters(_metadata, vm);
+	touch_pages(_metadata, vm, mem, GIB, 1024, PAGE);
+	c1 = counters(_metadata, vm);
+	ASSERT_EQ(2, c1.Mapped2MPageCount - c0.Mapped2MPageCount);
+	ASSERT_EQ(0, c1.Mapped4KPageCount - c0.Mapped4KPageCount);
+	ASSERT_EQ(0, c1.Mapped1GPageCount);
+	return c0;
+}
+
 /* 4 MiB of THP at GPA 1 GiB: two 2 MiB leaves, no 4 KiB ones. */
 TEST(thp_uses_2m_leaves)
 {
-	WHV_PARTITION_MEMORY_COUNTERS c0, c1;
+	WHV_PARTITION_MEMORY_COUNTERS c0;
 	struct test_vm vm;
 	uint8_t *mem = thp_4mib(_metadata);
 
-	vm_big(_metadata, &vm);
-	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, mem, GIB, 4 * MIB, RWX));
-	c0 = counters(_metadata, &vm);
-	touch_pages(_metadata, &vm, mem, GIB, 1024, PAGE);
-	c1 = counters(_metadata, &vm);
-	EXPECT_EQ(2, c1.Mapped2MPageCount - c0.Mapped2MPageCount);
-	EXPECT_EQ(0, c1.Mapped4KPageCount - c0.Mapped4KPageCount);
-	EXPECT_EQ(0, c1.Mapped1GPageCount);
+	c0 = thp_at_1g(_metadata, &vm, mem);
 
 	/* Unmapping the range takes both leaves back. */
 	ASSERT_EQ(S_OK, WHvUnmapGpaRange(vm.part, GIB, 4 * MIB));
@@ -237,18 +250,13 @@ TEST(thp_misaligned_gpa_uses_4k_leaves)
  */
 TEST(munmap_inside_a_2m_leaf)
 {
-	WHV_PARTITION_MEMORY_COUNTERS c0, c1, c2;
+	WHV_PARTITION_MEMORY_COUNTERS c0, c2;
 	WHV_RUN_VP_EXIT_CONTEXT e;
 	uint64_t *list, hole = GIB + 2 * MIB + 5 * PAGE;
 	struct test_vm vm;
 	uint8_t *mem = thp_4mib(_metadata);
 
-	vm_big(_metadata, &vm);
-	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, mem, GIB, 4 * MIB, RWX));
-	c0 = counters(_metadata, &vm);
-	touch_pages(_metadata, &vm, mem, GIB, 1024, PAGE);
-	c1 = counters(_metadata, &vm);
-	ASSERT_EQ(2, c1.Mapped2MPageCount - c0.Mapped2MPageCount);
+	c0 = thp_at_1g(_metadata, &vm, mem);
 
 	ASSERT_EQ(0, munmap(mem + (hole - GIB), PAGE));
 	c2 = counters(_metadata, &vm);

@@ -1336,6 +1336,50 @@ TEST_F_TIMEOUT(lc, file_backed_shared, 60)
 	ASSERT_HEALTHY();
 }
 
+/*
+ * Start VP 0 in lc_watch on EXTRA_GPA + 0x10 (new_buf fill 0x7700) in @r,
+ * and wait until it has counted; false (logged) if it never did.
+ */
+static bool watch_start(struct __test_metadata *_metadata,
+			struct test_vm *vm, struct runner *r, const char *what)
+{
+	vm_set(vm, 0, WHvX64RegisterRip, GPA_OF(lc_watch));
+	vm_set(vm, 0, WHvX64RegisterRsi, EXTRA_GPA + 0x10);
+	vm_set(vm, 0, WHvX64RegisterRdx, 0x7710);
+	vm_set(vm, 0, WHvX64RegisterRdi, CNT_GPA);
+	vm_set(vm, 0, WHvX64RegisterRax, 0);
+	*counter(vm, 0) = 0;
+	if (runner_start(r, vm->part, 0))
+		return false;
+	if (wait_count(counter(vm, 0), 0, 5000) > 0)
+		return true;
+	runner_stop(r, 5000);
+	TH_LOG("%s: the guest never got going: exit 0x%x", what,
+	       r->exit.ExitReason);
+	return false;
+}
+
+/*
+ * The watcher in @r goes on counting after a host change to @buf; then a
+ * value written at @buf + 0x10 reaches it: it halts with it in RBX.
+ */
+static void watch_sees_write(struct __test_metadata *_metadata,
+			     struct test_vm *vm, struct runner *r, uint8_t *buf,
+			     const char *what)
+{
+	uint64_t seen = load_u64(counter(vm, 0));
+
+	ASSERT_GT(wait_count(counter(vm, 0), seen, 5000), seen);
+	*(uint64_t *)(buf + 0x10) = 0x9910;
+	ASSERT_TRUE(runner_join(r, 5000)) {
+		runner_stop(r, 5000);
+		TH_LOG("%s: the guest kept reading the old frame", what);
+	}
+	ASSERT_EQ(S_OK, r->hr);
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, r->exit.ExitReason);
+	ASSERT_EQ(0x9910, vm_get(vm, 0, WHvX64RegisterRbx));
+}
+
 /* The same changes while the guest is reading the memory in a loop. */
 enum { CHG_DONTNEED, CHG_MAP_FIXED, CHG_MREMAP, CHG_MUNMAP, CHG_MPROTECT,
        CHG_COUNT };
@@ -1363,17 +1407,7 @@ TEST_F_TIMEOUT(lc, memory_changes_while_running, 90)
 		ASSERT_NE(NULL, buf);
 		ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, buf, EXTRA_GPA,
 					       EXTRA_SIZE, RW));
-		vm_set(&vm, 0, WHvX64RegisterRsi, EXTRA_GPA + 0x10);
-		vm_set(&vm, 0, WHvX64RegisterRdx, 0x7710);
-		vm_set(&vm, 0, WHvX64RegisterRdi, CNT_GPA);
-		vm_set(&vm, 0, WHvX64RegisterRax, 0);
-		*counter(&vm, 0) = 0;
-		ASSERT_EQ(0, runner_start(&r, vm.part, 0));
-		ASSERT_GT(wait_count(counter(&vm, 0), 0, 5000), 0) {
-			runner_stop(&r, 5000);
-			TH_LOG("%s: the guest never got going: exit 0x%x",
-			       chg_name[chg], r.exit.ExitReason);
-		}
+		ASSERT_TRUE(watch_start(_metadata, &vm, &r, chg_name[chg]));
 
 		switch (chg) {
 		case CHG_DONTNEED:
@@ -1451,8 +1485,8 @@ TEST_F_TIMEOUT(lc, memory_changes_while_running, 90)
 #define MADV_SOFT_OFFLINE 101	/* linux/mman.h; glibc lacks it */
 #endif
 
-/* The host frame behind @addr (/proc/self/pagemap; root sees PFNs), or 0. */
-static uint64_t host_pfn(const void *addr)
+/* The /proc/self/pagemap entry of @addr (root sees PFNs), or 0. */
+static uint64_t pagemap_entry(const void *addr)
 {
 	uint64_t e = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY);
@@ -1462,6 +1496,14 @@ static uint64_t host_pfn(const void *addr)
 	if (pread(fd, &e, 8, (uintptr_t)addr / PAGE * 8) != 8)
 		e = 0;
 	close(fd);
+	return e;
+}
+
+/* The host frame behind @addr, or 0 if none is present. */
+static uint64_t host_pfn(const void *addr)
+{
+	uint64_t e = pagemap_entry(addr);
+
 	return (e >> 63) ? e & ((1ULL << 55) - 1) : 0;
 }
 
@@ -1472,7 +1514,7 @@ static uint64_t host_pfn(const void *addr)
  */
 TEST_F_TIMEOUT(lc, migration_while_running, 60)
 {
-	uint64_t pfn0, pfn1, seen;
+	uint64_t pfn0, pfn1;
 	struct test_vm vm;
 	struct runner r;
 	uint8_t *buf;
@@ -1483,13 +1525,7 @@ TEST_F_TIMEOUT(lc, migration_while_running, 60)
 	buf = new_buf(NULL, EXTRA_SIZE, MAP_PRIVATE, 0x7700);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, buf, EXTRA_GPA, EXTRA_SIZE, RW));
-	vm_set(&vm, 0, WHvX64RegisterRsi, EXTRA_GPA + 0x10);
-	vm_set(&vm, 0, WHvX64RegisterRdx, 0x7710);
-	vm_set(&vm, 0, WHvX64RegisterRdi, CNT_GPA);
-	vm_set(&vm, 0, WHvX64RegisterRax, 0);
-	*counter(&vm, 0) = 0;
-	ASSERT_EQ(0, runner_start(&r, vm.part, 0));
-	ASSERT_GT(wait_count(counter(&vm, 0), 0, 5000), 0);
+	ASSERT_TRUE(watch_start(_metadata, &vm, &r, "migration"));
 
 	pfn0 = host_pfn(buf);
 	ASSERT_NE(0, pfn0);
@@ -1501,17 +1537,7 @@ TEST_F_TIMEOUT(lc, migration_while_running, 60)
 	ASSERT_NE(0, pfn1);
 	ASSERT_NE(pfn0, pfn1);
 	/* Still running, through the new frame. */
-	seen = load_u64(counter(&vm, 0));
-	ASSERT_GT(wait_count(counter(&vm, 0), seen, 5000), seen);
-
-	*(uint64_t *)(buf + 0x10) = 0x9910;
-	ASSERT_TRUE(runner_join(&r, 5000)) {
-		runner_stop(&r, 5000);
-		TH_LOG("the guest kept reading the old frame");
-	}
-	ASSERT_EQ(S_OK, r.hr);
-	ASSERT_EQ(WHvRunVpExitReasonX64Halt, r.exit.ExitReason);
-	ASSERT_EQ(0x9910, vm_get(&vm, 0, WHvX64RegisterRbx));
+	watch_sees_write(_metadata, &vm, &r, buf, "migration");
 	vm_destroy(&vm);
 	munmap(buf, EXTRA_SIZE);
 	ASSERT_HEALTHY();
@@ -1538,15 +1564,7 @@ static bool swap_on(void)
 /* Is the page at @addr out in swap (/proc/self/pagemap bit 62)? */
 static bool host_swapped(const void *addr)
 {
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return false;
-	if (pread(fd, &e, 8, (uintptr_t)addr / PAGE * 8) != 8)
-		e = 0;
-	close(fd);
-	return (e >> 62) & 1;
+	return (pagemap_entry(addr) >> 62) & 1;
 }
 
 #ifndef MADV_PAGEOUT
@@ -1562,7 +1580,6 @@ TEST_F_TIMEOUT(lc, swap_while_running, 60)
 	struct test_vm vm;
 	struct runner r;
 	uint8_t *buf;
-	uint64_t seen;
 	int i;
 
 	if (!swap_on())
@@ -1576,26 +1593,11 @@ TEST_F_TIMEOUT(lc, swap_while_running, 60)
 	for (i = 0; i < EXTRA_SIZE / PAGE; i++)	/* every entry installed */
 		ASSERT_GUEST_READS(&vm, EXTRA_GPA + i * PAGE + 0x10,
 				   0x7710 + i * PAGE);
-	vm_set(&vm, 0, WHvX64RegisterRip, GPA_OF(lc_watch));
-	vm_set(&vm, 0, WHvX64RegisterRsi, EXTRA_GPA + 0x10);
-	vm_set(&vm, 0, WHvX64RegisterRdx, 0x7710);
-	vm_set(&vm, 0, WHvX64RegisterRdi, CNT_GPA);
-	vm_set(&vm, 0, WHvX64RegisterRax, 0);
-	*counter(&vm, 0) = 0;
-	ASSERT_EQ(0, runner_start(&r, vm.part, 0));
-	ASSERT_GT(wait_count(counter(&vm, 0), 0, 5000), 0);
+	ASSERT_TRUE(watch_start(_metadata, &vm, &r, "swap"));
 
 	ASSERT_EQ(0, madvise(buf, EXTRA_SIZE, MADV_PAGEOUT));
 	ASSERT_TRUE(host_swapped(buf + 5 * PAGE));	/* the guest's too */
-	seen = load_u64(counter(&vm, 0));
-	ASSERT_GT(wait_count(counter(&vm, 0), seen, 5000), seen);
-	*(uint64_t *)(buf + 0x10) = 0x9910;
-	ASSERT_TRUE(runner_join(&r, 5000)) {
-		runner_stop(&r, 5000);
-		TH_LOG("the guest kept reading the swapped-out frame");
-	}
-	ASSERT_EQ(WHvRunVpExitReasonX64Halt, r.exit.ExitReason);
-	ASSERT_EQ(0x9910, vm_get(&vm, 0, WHvX64RegisterRbx));
+	watch_sees_write(_metadata, &vm, &r, buf, "swap");
 	/* A page the guest did not touch since comes back from swap. */
 	ASSERT_GUEST_READS(&vm, EXTRA_GPA + 5 * PAGE + 0x10, 0x7710 + 5 * PAGE);
 	vm_destroy(&vm);
