@@ -160,7 +160,14 @@ void whv_lapic_reset(struct whv_vp *vp, bool init)
 	a->tsc_deadline = 0;
 	if (init && !whv_lapic_x2apic(vp))
 		id = apic_get(vp, WHV_APIC_ID);
-	memset(a->regs, 0, PAGE_SIZE);
+	/*
+	 * Never a zero ID on the way: other VPs match IPI destinations
+	 * against it meanwhile, and the SIPI sent right behind this INIT
+	 * would find no one.
+	 */
+	memset(a->regs, 0, WHV_APIC_ID);
+	memset((u8 *)a->regs + WHV_APIC_ID + 16, 0,
+	       PAGE_SIZE - WHV_APIC_ID - 16);
 	apic_set(vp, WHV_APIC_ID, id);
 	apic_set(vp, WHV_APIC_VERSION, WHV_APIC_VERSION_VALUE);
 	apic_set(vp, WHV_APIC_DFR, 0xffffffff);
