@@ -217,6 +217,7 @@ static int whv_walk_set_bits(struct whv_walk *w, bool write)
 			w->fault_gpa = w->gpa[i];
 			return ret > 0 ? -EAGAIN : WHV_GVA_INTERCEPT;
 		}
+		whv_dirty_mark(w->part, w->gpa[i], w->wide ? 8 : 4);
 	}
 	return 0;
 }

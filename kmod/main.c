@@ -26,7 +26,8 @@ static int whv_get_capability(struct whv_capability __user *ucap)
 		cap.size = 4;
 		break;
 	case WHV_CAP_FEATURES:
-		cap.data[0] = WHV_FEATURE_LOCAL_APIC_EMULATION;
+		cap.data[0] = WHV_FEATURE_LOCAL_APIC_EMULATION |
+			      WHV_FEATURE_DIRTY_PAGE_TRACKING;
 		cap.size = 8;
 		break;
 	case WHV_CAP_EXTENDED_VM_EXITS:

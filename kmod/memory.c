@@ -15,7 +15,8 @@
 #include <linux/uaccess.h>
 #include "whv.h"
 
-#define WHV_MAP_FLAGS (WHV_MAP_READ | WHV_MAP_WRITE | WHV_MAP_EXECUTE)
+#define WHV_MAP_FLAGS (WHV_MAP_READ | WHV_MAP_WRITE | WHV_MAP_EXECUTE | \
+		       WHV_MAP_TRACK_DIRTY)
 
 /* Interval-tree keys: a range's first and last GPA, first and last HVA. */
 #define WHV_RANGE_GPA(r)	((r)->gpa)
@@ -138,10 +139,18 @@ int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *rg)
 		kfree(spare);
 		return -ENOSPC;
 	}
+	ret = whv_dirty_prepare(p, rg->gpa, rg->size, rg->flags);
+	if (ret) {
+		mutex_unlock(&p->lock);
+		kfree(r);
+		kfree(spare);
+		return ret;
+	}
 	spin_lock(&p->mmu_lock);
 	whv_range_punch(p, rg->gpa, rg->size, &spare);
 	whv_range_link(p, r);
 	p->n_ranges++;
+	whv_dirty_map(p, rg->gpa, rg->size, rg->flags);
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
 	whv_gpa_unpin(p, rg->gpa, rg->size);
@@ -167,6 +176,7 @@ int whv_unmap_gpa_range(struct whv_partition *p,
 	mutex_lock(&p->lock);
 	spin_lock(&p->mmu_lock);
 	found = whv_range_punch(p, rg->gpa, rg->size, &spare);
+	whv_dirty_map(p, rg->gpa, rg->size, 0);
 	spin_unlock(&p->mmu_lock);
 	whv_kick_all_vps(p, WHV_REQ_TLB_FLUSH);
 	whv_gpa_unpin(p, rg->gpa, rg->size);
@@ -244,8 +254,11 @@ retry:
 	/*
 	 * No invalidation since the lookup: r is still the range. Smaller
 	 * leaves already in a large one's span (-ENOTEMPTY): one size down.
+	 * Dirty tracking works on 4 KiB leaves.
 	 */
-	level = whv_npt_fault_level(p, r, gpa, hva, page_to_pfn(page));
+	flags = whv_dirty_fault(p, gpa, access, flags);
+	level = (flags & WHV_MAP_TRACK_DIRTY) ? 1 :
+		whv_npt_fault_level(p, r, gpa, hva, page_to_pfn(page));
 	do {
 		span = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
 		ret = whv_npt_map(p, gpa & ~(span - 1), whv_backend->npt_leaf(
@@ -462,7 +475,8 @@ int whv_write_gpa(struct whv_partition *p, u64 gpa, const void *buf,
 		if (!whv_gpa_hva(p, gpa, &hva, &flags) ||
 		    copy_to_user((void __user *)hva, buf, n))
 			return -EFAULT;
-		/* dirty: mark the page of @gpa dirty (TrackDirtyPages) here. */
+		/* After the write: a query in between must not report it early. */
+		whv_dirty_mark(p, gpa, n);
 		buf += n;
 		gpa += n;
 		len -= n;

@@ -24,6 +24,7 @@ static void whv_partition_free(struct whv_partition *p)
 	 * callbacks, which kick the VPs. Then nothing else can see them.
 	 */
 	whv_mem_destroy(p);
+	whv_dirty_destroy(p);
 	for (i = 0; i < WHV_MAX_VPS; i++) {
 		struct whv_vp *vp = rcu_dereference_protected(p->vps[i], 1);
 
@@ -481,6 +482,8 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 		if (cmd == WHV_MAP_GPA_RANGE)
 			return whv_map_gpa_range(p, &range);
 		return whv_unmap_gpa_range(p, &range);
+	case WHV_QUERY_DIRTY_BITMAP:
+		return whv_dirty_query_ioctl(p, uarg);
 	case WHV_CREATE_VP:
 	case WHV_DELETE_VP:
 	case WHV_CANCEL_RUN_VP:
@@ -560,6 +563,7 @@ int whv_partition_create(void)
 	p->gpa_ranges = RB_ROOT_CACHED;
 	p->hva_ranges = RB_ROOT_CACHED;
 	xa_init_flags(&p->pins, XA_FLAGS_ACCOUNT);
+	whv_dirty_init(p);
 	p->mm = current->mm;
 	mmgrab(p->mm);
 	ret = whv_mem_init(p);

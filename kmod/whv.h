@@ -294,6 +294,7 @@ struct whv_partition {
 	u64 npt_leaves[3];		/* installed 4 KiB, 2 MiB, 1 GiB leaves */
 	unsigned long mmu_invalidating;	/* invalidations in flight */
 	unsigned long mmu_seq;		/* bumped by every invalidation */
+	struct xarray dirty;		/* dirty.c: per-page tracking bits */
 	/* Pinned pages (WHvAdviseGpaRange Pin) by GFN, under lock. */
 	struct xarray pins;
 
@@ -331,6 +332,16 @@ bool whv_gpa_mapped(struct whv_partition *p, u64 gpa);
 int whv_gpa_allows(struct whv_partition *p, u64 gpa, u64 len, u32 need);
 bool whv_gpa_hva(struct whv_partition *p, u64 gpa, unsigned long *hva,
 		 u32 *flags);
+
+/* dirty.c */
+void whv_dirty_init(struct whv_partition *p);
+void whv_dirty_destroy(struct whv_partition *p);
+int whv_dirty_prepare(struct whv_partition *p, u64 gpa, u64 size, u32 flags);
+void whv_dirty_map(struct whv_partition *p, u64 gpa, u64 size, u32 flags);
+u32 whv_dirty_fault(struct whv_partition *p, u64 gpa, u8 access, u32 flags);
+void whv_dirty_mark(struct whv_partition *p, u64 gpa, u64 len);
+int whv_dirty_query_ioctl(struct whv_partition *p,
+			  struct whv_dirty_bitmap __user *arg);
 
 /* fpregs.c */
 bool whv_fp_reg(u32 name);

@@ -680,11 +680,12 @@ TEST(map_bad_arguments)
 	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, (1ULL << 48) - PAGE,
 					       2 * PAGE, rwx));
 	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 1ULL << 52, PAGE, rwx));
-	/* Flags: only Read/Write/Execute (dirty tracking: not yet). */
-	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0, PAGE,
-		(WHV_MAP_GPA_RANGE_FLAGS)(rwx | WHvMapGpaRangeFlagTrackDirtyPages)));
+	/* Flags: only Read/Write/Execute/TrackDirtyPages. */
 	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0, PAGE,
 					       (WHV_MAP_GPA_RANGE_FLAGS)0x10));
+	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0, PAGE,
+		(WHV_MAP_GPA_RANGE_FLAGS)(rwx | WHvMapGpaRangeFlagTrackDirtyPages |
+					  0x10)));
 	EXPECT_EQ(E_INVALIDARG, WHvMapGpaRange(h, mem, 0, PAGE,
 					       (WHV_MAP_GPA_RANGE_FLAGS)0x80000001));
 	/* Source: NULL, in the kernel half, or wrapping around. */
@@ -749,7 +750,7 @@ TEST(map_raw_errors)
 	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_MAP_GPA_RANGE, u, 0, PAGE,
 				   WHV_MAP_READ, 0x80000000));
 	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_MAP_GPA_RANGE, u, 0, PAGE,
-				   WHV_MAP_TRACK_DIRTY | WHV_MAP_READ, 0));
+				   WHV_MAP_TRACK_DIRTY | WHV_MAP_READ | 0x10, 0));
 	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_MAP_GPA_RANGE,
 				   0xffff800000000000ULL, 0, PAGE, WHV_MAP_READ, 0));
 	EXPECT_EQ(-EINVAL, raw_map(pfd, WHV_MAP_GPA_RANGE, u + 8, 0, PAGE,
@@ -768,6 +769,72 @@ TEST(map_raw_errors)
 	EXPECT_EQ(0, raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, 0, PAGE, 0, 0));
 	EXPECT_EQ(-ESRCH, raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, 0, PAGE, 0, 0));
 	EXPECT_EQ(0, raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, PAGE, PAGE, 0, 0));
+	close(pfd);
+	close(dev);
+	munmap(mem, 2 * PAGE);
+}
+
+/* WHV_QUERY_DIRTY_BITMAP, raw: every field and pointer checked. */
+TEST(dirty_query_raw_errors)
+{
+	int dev = dev_open(), pfd;
+	void *bad = bad_page();
+	uint8_t *mem = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	__u64 bm[2] = { 0, 0 };
+	struct whv_dirty_bitmap q = {
+		.gpa = 0, .size = 2 * PAGE, .bitmap = (uintptr_t)bm,
+		.bitmap_size = 8,
+	};
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, bad);
+	ASSERT_NE(MAP_FAILED, mem);
+	pfd = raw_partition(dev, 1, false);
+	ASSERT_LE(0, pfd);
+	EXPECT_EQ(-EBADFD, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	ASSERT_EQ(0, xioctl_ul(pfd, WHV_SETUP_PARTITION, 0));
+	EXPECT_EQ(-ESRCH, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	ASSERT_EQ(0, raw_map(pfd, WHV_MAP_GPA_RANGE, (uintptr_t)mem, 0, 2 * PAGE,
+			     WHV_MAP_READ | WHV_MAP_WRITE | WHV_MAP_TRACK_DIRTY,
+			     0));
+	EXPECT_EQ(0, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, NULL));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, bad));
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, KERNEL_PTR));
+	q.reserved = 1;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	q.reserved = 0;
+	q.bitmap = (uintptr_t)KERNEL_PTR;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	q.bitmap = (uintptr_t)bad;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	q.bitmap = (uintptr_t)bm + 2;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	q.bitmap = 0;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	q.bitmap = (uintptr_t)bm;
+	q.bitmap_size = 7;
+	EXPECT_EQ(-ENOBUFS, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	/* Clear only: the pointer is not looked at. */
+	q.bitmap_size = 0;
+	q.bitmap = (uintptr_t)KERNEL_PTR;
+	EXPECT_EQ(0, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	q.size = 0;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	q.size = ~0ULL & ~(PAGE - 1);
+	q.gpa = PAGE;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	q.gpa = 1ULL << 48;
+	q.size = PAGE;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	/* Beyond the tracked range, and a huge one: not found, quickly. */
+	q.gpa = 0;
+	q.size = 1ULL << 47;
+	EXPECT_EQ(-ESRCH, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
+	/* Unmapped: not found either. */
+	EXPECT_EQ(0, raw_map(pfd, WHV_UNMAP_GPA_RANGE, 0, 0, 2 * PAGE, 0, 0));
+	EXPECT_EQ(-ESRCH, xioctl(pfd, WHV_QUERY_DIRTY_BITMAP, &q));
 	close(pfd);
 	close(dev);
 	munmap(mem, 2 * PAGE);

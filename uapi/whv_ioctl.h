@@ -62,6 +62,7 @@
 
 /* WHV_CAPABILITY_FEATURES bits */
 #define WHV_FEATURE_LOCAL_APIC_EMULATION	(1ULL << 1)
+#define WHV_FEATURE_DIRTY_PAGE_TRACKING		(1ULL << 3)
 
 /* The local APIC timer's input clock (InterruptClockFrequency), in Hz. */
 #define WHV_APIC_TIMER_HZ	200000000ULL
@@ -125,6 +126,24 @@ struct whv_gpa_range {
 	__u64 gpa;		/* page-aligned */
 	__u64 size;		/* page multiple, non-zero */
 	__u32 flags;		/* map: WHV_MAP_*; unmap: 0 */
+	__u32 reserved;		/* must be 0 */
+};
+
+/*
+ * WHV_QUERY_DIRTY_BITMAP: return and clear the dirty bits of a range whose
+ * every page is mapped with WHV_MAP_TRACK_DIRTY (else ESRCH). Bit i of the
+ * bitmap (u64 words, bit 0 the lowest) is page gpa + i * 4096. With
+ * bitmap_size 0 the bits are cleared and nothing is written. EINVAL: gpa or
+ * size not page-aligned, size 0, range beyond the GPA space, reserved set,
+ * bitmap NULL or not 8-byte aligned; ENOBUFS: bitmap_size below
+ * DIV_ROUND_UP(size / 4096, 64) * 8; EFAULT: bitmap not writable (then no
+ * bit is cleared).
+ */
+struct whv_dirty_bitmap {
+	__u64 gpa;		/* page-aligned */
+	__u64 size;		/* page multiple, non-zero */
+	__u64 bitmap;		/* user pointer, 8-byte aligned */
+	__u32 bitmap_size;	/* bytes; 0: clear only */
 	__u32 reserved;		/* must be 0 */
 };
 
@@ -556,6 +575,7 @@ struct whv_run_vp {
 #define WHV_RESUME_TIME		_IO(WHV_IOCTL_MAGIC, 0x17)
 #define WHV_GET_XSAVE		_IOWR(WHV_IOCTL_MAGIC, 0x28, struct whv_xsave)
 #define WHV_SET_XSAVE		_IOW(WHV_IOCTL_MAGIC, 0x29, struct whv_xsave)
+#define WHV_QUERY_DIRTY_BITMAP	_IOW(WHV_IOCTL_MAGIC, 0x38, struct whv_dirty_bitmap)
 
 /* Guest memory: 0x30-0x37 (0x38-0x3f: dirty-page tracking). */
 #define WHV_READ_GPA		_IOWR(WHV_IOCTL_MAGIC, 0x30, struct whv_gpa_access)

@@ -28,6 +28,7 @@ WHV_PRESENT(WHvReadGpaRange)
 WHV_PRESENT(WHvWriteGpaRange)
 WHV_PRESENT(WHvGetPartitionCounters)
 WHV_PRESENT(WHvTranslateGva)
+WHV_PRESENT(WHvQueryGpaRangeDirtyBitmap)
 
 WHV_PRESENT(WHvCreateVirtualProcessor)
 WHV_PRESENT(WHvDeleteVirtualProcessor)

@@ -28,18 +28,6 @@ HRESULT WINAPI WHvMapGpaRange2(WHV_PARTITION_HANDLE Partition, HANDLE Process,
 WHV_ABSENT(WHvMapGpaRange2)
 
 
-/* Dirty-page tracking (WHvMapGpaRangeFlagTrackDirtyPages). */
-
-HRESULT WINAPI WHvQueryGpaRangeDirtyBitmap(WHV_PARTITION_HANDLE Partition,
-					   WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
-					   UINT64 RangeSizeInBytes,
-					   UINT64 *Bitmap,
-					   UINT32 BitmapSizeInBytes)
-{
-	return E_NOTIMPL;
-}
-WHV_ABSENT(WHvQueryGpaRangeDirtyBitmap)
-
 /* Virtual processors: creation with properties (NUMA node), CPUID as the
  * guest sees it. */
 
