@@ -282,7 +282,9 @@ static void *vp_thread_main(void *arg)
 	struct vp_thread *t = arg;
 
 	t->t_start = now_ns();
-	t->hr = vm_run(t->vm, t->vp, &t->exit);
+	do {
+		t->hr = vm_run(t->vm, t->vp, &t->exit);
+	} while (t->hr == S_OK && t->rerun && t->rerun(t));
 	t->t_end = now_ns();
 	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -290,11 +292,18 @@ static void *vp_thread_main(void *arg)
 
 int vp_thread_start(struct vp_thread *t, struct test_vm *vm, UINT32 vp)
 {
+	return vp_thread_start_rerun(t, vm, vp, NULL);
+}
+
+int vp_thread_start_rerun(struct vp_thread *t, struct test_vm *vm, UINT32 vp,
+			  bool (*rerun)(struct vp_thread *t))
+{
 	int err;
 
 	memset(t, 0, sizeof(*t));
 	t->vm = vm;
 	t->vp = vp;
+	t->rerun = rerun;
 	t->hr = E_UNEXPECTED;
 	err = pthread_create(&t->thread, NULL, vp_thread_main, t);
 	t->started = !err;

@@ -122,9 +122,14 @@ struct vp_thread {
 	HRESULT hr;
 	WHV_RUN_VP_EXIT_CONTEXT exit;
 	uint64_t t_start, t_end;	/* now_ns() around the run */
+	/* If set: called after each successful run; true runs the VP again. */
+	bool (*rerun)(struct vp_thread *t);
+	unsigned int reruns;		/* for rerun's own counting */
 };
 
 int vp_thread_start(struct vp_thread *t, struct test_vm *vm, UINT32 vp);
+int vp_thread_start_rerun(struct vp_thread *t, struct test_vm *vm, UINT32 vp,
+			  bool (*rerun)(struct vp_thread *t));
 bool vp_thread_done(struct vp_thread *t);
 /* True if the run returned by itself within @ms (not by our cancel). */
 bool vp_thread_join(struct vp_thread *t, unsigned int ms);
