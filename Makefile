@@ -6,6 +6,7 @@
 #   make test       unit tests on the host + every selftest in the test VM
 #   make vmtest     the selftests in the test VM only
 #   make bench-memory  guest-memory benchmark in the test VM [BACKEND=svm|vmx]
+#   make bench         exit round trips, whv beside KVM, under QEMU -icount
 #   make vmrun RUN='<cmd>' FILES='<host paths>' [BACKEND=svm|vmx]   your command
 #                   in the test VM (svm: QEMU TCG; vmx: Bochs)
 
@@ -31,7 +32,7 @@ KSFT_INC := $(B)/ksft
 LINUX_SRC := /usr/src/linux-source-6.1.tar.xz
 
 .PHONY: all lib module vm-module selftests examples clients unit-test checkpatch vmtest vmrun \
-	vmtest-svm vmtest-vmx demo dkms-check test deps clean bench-memory
+	vmtest-svm vmtest-vmx demo dkms-check test deps clean bench-memory bench
 all: lib
 
 lib: $(LIBWHV_A) $(LIBWHV_SO) lib/libwhv/libwhv.pc
@@ -165,6 +166,19 @@ bench-memory: deps
 	$(MAKE) vm-module $(B)/bench/memmap_bench
 	VM_TIMEOUT=1800 MODULES="whv.ko" selftests/vm/vmrun.sh \
 		--file $(B)/bench/memmap_bench -- ./memmap_bench
+
+# Exit round trips, whv beside KVM in one VM under QEMU -icount shift=0
+# (instructions per iteration, exactly repeatable): prints the table and
+# writes $(B)/bench/exits.csv. BENCH_ITERS: iterations per case.
+BENCH_ITERS ?= 20000
+bench: deps
+	$(MAKE) vm-module $(B)/bench/exitbench
+	mkdir -p $(B)/bench
+	WHV_QEMU_ICOUNT=1 VM_CPUS=1 VM_TIMEOUT=3600 VM_LOG=$(B)/bench/exits.log \
+		MODULES="kvm-amd" selftests/vm/vmrun.sh --file whv.ko \
+		--file $(B)/bench/exitbench --file bench/exitbench.sh \
+		-- sh ./exitbench.sh $(BENCH_ITERS)
+	sed -n 's/^EXITBENCH-CSV://p' $(B)/bench/exits.log >$(B)/bench/exits.csv
 
 demo: deps
 	$(MAKE) vm-module examples

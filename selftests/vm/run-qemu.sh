@@ -16,6 +16,8 @@ usage: run-qemu.sh --kver KVER --initrd FILE [--cpus N] [--mem M] [--timeout S]
   --allow REGEX  (repeatable) console lines matching it are not kernel problems.
   WHV_QEMU_ACCEL=kvm|tcg overrides the accelerator choice.
   WHV_QEMU_CPU=MODEL runs TCG with that -cpu (e.g. EPYC-Rome,-svm for a host without SVM).
+  WHV_QEMU_ICOUNT=1 runs TCG with -icount shift=0,sleep=off: one guest nanosecond is one
+                 instruction, and runs repeat exactly (benchmarks).
 Exit status:
   the guest command's status (from its WHV-VM-EXIT-STATUS=<n> line), else
   121  the console shows a kernel problem (Oops, BUG:, WARNING:, ...) or the kernel
@@ -62,7 +64,7 @@ fi
 # KVM only helps if it can nest SVM; otherwise emulate an SVM-capable CPU.
 nested=$(cat /sys/module/kvm_amd/parameters/nested 2>/dev/null || echo 0)
 accel=${WHV_QEMU_ACCEL:-}
-[[ -z "${WHV_QEMU_CPU:-}" ]] || accel=tcg
+[[ -z "${WHV_QEMU_CPU:-}" && -z "${WHV_QEMU_ICOUNT:-}" ]] || accel=tcg
 if [[ -z "$accel" ]]; then
 	accel=tcg
 	if [[ -w /dev/kvm ]] && grep -qw svm /proc/cpuinfo && [[ "$nested" == [1Y] ]]; then
@@ -74,6 +76,10 @@ kvm) accel_args=(-accel kvm -cpu host) ;;
 tcg) accel_args=(-accel tcg -cpu "${WHV_QEMU_CPU:-EPYC-Rome,+svm,+npt,+la57}") ;;
 *) echo "run-qemu: WHV_QEMU_ACCEL must be kvm or tcg" >&2; exit 2 ;;
 esac
+if [[ -n "${WHV_QEMU_ICOUNT:-}" ]]; then
+	[[ "$accel" == tcg ]] || { echo "run-qemu: icount needs TCG" >&2; exit 2; }
+	accel_args+=(-icount shift=0,sleep=off)
+fi
 
 # loglevel=5: WARN_ON prints at KERN_WARNING (4), which loglevel=4 would hide.
 cmdline="console=ttyS0 panic=-1 loglevel=5 $append"

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exit round-trip benchmark: the same real-mode guest loops under whv
+ * (through libwhv) and under KVM (through /dev/kvm), one hypervisor per
+ * invocation, since only one can hold the CPU's virtualization at a time:
+ *
+ *   exitbench whv|kvm [N]   one CSV line per case: backend,case,ns/iter
+ *
+ * Run in the test VM under QEMU -icount shift=0 (make bench), one guest
+ * nanosecond is one instruction, so ns per iteration is the instruction
+ * count of a whole round trip (guest loop, exit, handling, re-entry), and
+ * exactly repeatable. The cases:
+ *   cpuid_kernel  CPUID completed in the kernel (the guest loops N times)
+ *   cpuid_user    CPUID exiting to userspace, which sets the results and
+ *                 RIP (whv: CpuidExitList; KVM has no such exit)
+ *   out_user      OUT to a port, completed in userspace
+ *   in_user       IN from a port, completed in userspace
+ *   mmio_write    a MOV to unmapped memory, completed in userspace with the
+ *                 instruction emulator (whv: libwhv's; KVM: its kernel's)
+ *   mmio_read     the same, a load
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include <WinHvPlatform.h>
+#include <WinHvEmulation.h>
+#include "guest.h"
+
+#define RAM_SIZE	0x10000		/* guest RAM at GPA 0 */
+#define MMIO_SEG	0x2000		/* DS of the MMIO cases: GPA 0x20000 */
+#define PORT		0x80
+
+/* RSI: iterations. */
+GUEST_CODE(g_cpuid, ".code16",
+	"1:	xor %eax, %eax\n"
+	"	cpuid\n"
+	"	dec %esi\n"
+	"	jnz 1b\n"
+	"	hlt\n");
+GUEST_CODE(g_out, ".code16", "1:	out %al, $0x80\n	jmp 1b\n");
+GUEST_CODE(g_in, ".code16", "1:	in $0x80, %al\n	jmp 1b\n");
+GUEST_CODE(g_mmio_w, ".code16",
+	"	mov $0x2000, %bx\n	mov %bx, %ds\n"
+	"1:	movb %al, (0)\n	jmp 1b\n");
+GUEST_CODE(g_mmio_r, ".code16",
+	"	mov $0x2000, %bx\n	mov %bx, %ds\n"
+	"1:	movb (0), %al\n	jmp 1b\n");
+
+enum bench_case { CPUID_KERNEL, CPUID_USER, OUT_USER, IN_USER, MMIO_WRITE,
+		  MMIO_READ, N_CASES };
+
+static const struct {
+	const char *name;
+	const uint8_t *start, *end;
+} cases[N_CASES] = {
+	[CPUID_KERNEL] = { "cpuid_kernel", g_cpuid_start, g_cpuid_end },
+	[CPUID_USER] = { "cpuid_user", g_cpuid_start, g_cpuid_end },
+	[OUT_USER] = { "out_user", g_out_start, g_out_end },
+	[IN_USER] = { "in_user", g_in_start, g_in_end },
+	[MMIO_WRITE] = { "mmio_write", g_mmio_w_start, g_mmio_w_end },
+	[MMIO_READ] = { "mmio_read", g_mmio_r_start, g_mmio_r_end },
+};
+
+static void die(const char *what, long err)
+{
+	fprintf(stderr, "exitbench: %s failed (%ld)\n", what, err);
+	exit(1);
+}
+
+/* ---- whv ----------------------------------------------------------------- */
+
+struct whv {
+	WHV_PARTITION_HANDLE part;
+	WHV_EMULATOR_HANDLE emu;
+	uint8_t *ram;
+};
+
+static HRESULT CALLBACK emu_io(VOID *ctx, WHV_EMULATOR_IO_ACCESS_INFO *io)
+{
+	return E_UNEXPECTED;
+}
+
+static HRESULT CALLBACK emu_memory(VOID *ctx,
+				   WHV_EMULATOR_MEMORY_ACCESS_INFO *m)
+{
+	if (!m->Direction)
+		memset(m->Data, 0x5a, m->AccessSize);	/* a device register */
+	return S_OK;
+}
+
+static HRESULT CALLBACK emu_get(VOID *ctx, const WHV_REGISTER_NAME *names,
+				UINT32 n, WHV_REGISTER_VALUE *values)
+{
+	struct whv *w = ctx;
+
+	return WHvGetVirtualProcessorRegisters(w->part, 0, names, n, values);
+}
+
+static HRESULT CALLBACK emu_set(VOID *ctx, const WHV_REGISTER_NAME *names,
+				UINT32 n, const WHV_REGISTER_VALUE *values)
+{
+	struct whv *w = ctx;
+
+	return WHvSetVirtualProcessorRegisters(w->part, 0, names, n, values);
+}
+
+static HRESULT CALLBACK emu_translate(VOID *ctx, WHV_GUEST_VIRTUAL_ADDRESS gva,
+				      WHV_TRANSLATE_GVA_FLAGS flags,
+				      WHV_TRANSLATE_GVA_RESULT_CODE *code,
+				      WHV_GUEST_PHYSICAL_ADDRESS *gpa)
+{
+	struct whv *w = ctx;
+	WHV_TRANSLATE_GVA_RESULT res;
+	HRESULT hr = WHvTranslateGva(w->part, 0, gva, flags, &res, gpa);
+
+	if (SUCCEEDED(hr))
+		*code = res.ResultCode;
+	return hr;
+}
+
+static const WHV_EMULATOR_CALLBACKS emu_callbacks = {
+	.Size = sizeof(WHV_EMULATOR_CALLBACKS),
+	.WHvEmulatorIoPortCallback = emu_io,
+	.WHvEmulatorMemoryCallback = emu_memory,
+	.WHvEmulatorGetVirtualProcessorRegisters = emu_get,
+	.WHvEmulatorSetVirtualProcessorRegisters = emu_set,
+	.WHvEmulatorTranslateGvaPage = emu_translate,
+};
+
+static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters)
+{
+	static const WHV_REGISTER_NAME names[] = {
+		WHvX64RegisterCs, WHvX64RegisterRip, WHvX64RegisterRflags,
+		WHvX64RegisterRsi,
+	};
+	WHV_REGISTER_VALUE v[4];
+	WHV_PARTITION_PROPERTY prop;
+	UINT32 leaf0 = 0;
+	HRESULT hr;
+
+	if ((hr = WHvCreatePartition(&w->part)))
+		die("WHvCreatePartition", hr);
+	memset(&prop, 0, sizeof(prop));
+	prop.ProcessorCount = 1;
+	if ((hr = WHvSetPartitionProperty(w->part,
+					  WHvPartitionPropertyCodeProcessorCount,
+					  &prop, sizeof(prop))))
+		die("ProcessorCount", hr);
+	if (c == CPUID_USER) {
+		memset(&prop, 0, sizeof(prop));
+		prop.ExtendedVmExits.X64CpuidExit = 1;
+		if ((hr = WHvSetPartitionProperty(w->part,
+						  WHvPartitionPropertyCodeExtendedVmExits,
+						  &prop, sizeof(prop))))
+			die("ExtendedVmExits", hr);
+		if ((hr = WHvSetPartitionProperty(w->part,
+						  WHvPartitionPropertyCodeCpuidExitList,
+						  &leaf0, sizeof(leaf0))))
+			die("CpuidExitList", hr);
+	}
+	if ((hr = WHvSetupPartition(w->part)))
+		die("WHvSetupPartition", hr);
+	w->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (w->ram == MAP_FAILED)
+		die("mmap", errno);
+	memcpy(w->ram + GUEST_LOAD, cases[c].start,
+	       cases[c].end - cases[c].start);
+	if ((hr = WHvMapGpaRange(w->part, w->ram, 0, RAM_SIZE,
+				 WHvMapGpaRangeFlagRead |
+				 WHvMapGpaRangeFlagWrite |
+				 WHvMapGpaRangeFlagExecute)))
+		die("WHvMapGpaRange", hr);
+	if ((hr = WHvCreateVirtualProcessor(w->part, 0, 0)))
+		die("WHvCreateVirtualProcessor", hr);
+	memset(v, 0, sizeof(v));
+	v[0].Segment.Limit = 0xffff;
+	v[0].Segment.Attributes = 0x9b;
+	v[1].Reg64 = GUEST_LOAD;
+	v[2].Reg64 = 2;
+	v[3].Reg64 = iters;
+	if ((hr = WHvSetVirtualProcessorRegisters(w->part, 0, names, 4, v)))
+		die("WHvSetVirtualProcessorRegisters", hr);
+	if ((hr = WHvEmulatorCreateEmulator(&emu_callbacks, &w->emu)))
+		die("WHvEmulatorCreateEmulator", hr);
+}
+
+static void whv_teardown(struct whv *w)
+{
+	WHvEmulatorDestroyEmulator(w->emu);
+	WHvDeletePartition(w->part);
+	munmap(w->ram, RAM_SIZE);
+}
+
+/* RIP past the instruction an exit reported. */
+static void whv_skip(struct whv *w, const WHV_RUN_VP_EXIT_CONTEXT *e,
+		     UINT8 fallback_len)
+{
+	WHV_REGISTER_NAME n = WHvX64RegisterRip;
+	WHV_REGISTER_VALUE v;
+	UINT8 len = e->VpContext.InstructionLength;
+
+	v.Reg64 = e->VpContext.Rip + (len ? len : fallback_len);
+	if (WHvSetVirtualProcessorRegisters(w->part, 0, &n, 1, &v))
+		die("set RIP", 0);
+}
+
+/* One exit to userspace, handled. */
+static void whv_round_trip(struct whv *w, enum bench_case c)
+{
+	static const WHV_REGISTER_NAME cpuid_regs[] = {
+		WHvX64RegisterRax, WHvX64RegisterRbx, WHvX64RegisterRcx,
+		WHvX64RegisterRdx, WHvX64RegisterRip,
+	};
+	static const WHV_REGISTER_NAME in_regs[] = {
+		WHvX64RegisterRax, WHvX64RegisterRip,
+	};
+	WHV_RUN_VP_EXIT_CONTEXT e;
+	WHV_EMULATOR_STATUS st;
+	WHV_REGISTER_VALUE v[5];
+	HRESULT hr;
+
+	hr = WHvRunVirtualProcessor(w->part, 0, &e, sizeof(e));
+	if (hr)
+		die("WHvRunVirtualProcessor", hr);
+	switch (c) {
+	case CPUID_USER:
+		if (e.ExitReason != WHvRunVpExitReasonX64Cpuid)
+			die("cpuid exit", e.ExitReason);
+		v[0].Reg64 = e.CpuidAccess.DefaultResultRax;
+		v[1].Reg64 = e.CpuidAccess.DefaultResultRbx;
+		v[2].Reg64 = e.CpuidAccess.DefaultResultRcx;
+		v[3].Reg64 = e.CpuidAccess.DefaultResultRdx;
+		v[4].Reg64 = e.VpContext.Rip + (e.VpContext.InstructionLength ?
+						 e.VpContext.InstructionLength : 2);
+		if (WHvSetVirtualProcessorRegisters(w->part, 0, cpuid_regs, 5, v))
+			die("set CPUID results", 0);
+		break;
+	case OUT_USER:
+		if (e.ExitReason != WHvRunVpExitReasonX64IoPortAccess)
+			die("out exit", e.ExitReason);
+		whv_skip(w, &e, 2);
+		break;
+	case IN_USER:
+		if (e.ExitReason != WHvRunVpExitReasonX64IoPortAccess)
+			die("in exit", e.ExitReason);
+		v[0].Reg64 = (e.IoPortAccess.Rax & ~0xffULL) | 0x5a;
+		v[1].Reg64 = e.VpContext.Rip + (e.VpContext.InstructionLength ?
+						 e.VpContext.InstructionLength : 2);
+		if (WHvSetVirtualProcessorRegisters(w->part, 0, in_regs, 2, v))
+			die("set IN result", 0);
+		break;
+	default:
+		if (e.ExitReason != WHvRunVpExitReasonMemoryAccess)
+			die("mmio exit", e.ExitReason);
+		st.AsUINT32 = 0;
+		hr = WHvEmulatorTryMmioEmulation(w->emu, w, &e.VpContext,
+						 &e.MemoryAccess, &st);
+		if (hr || !st.EmulationSuccessful)
+			die("WHvEmulatorTryMmioEmulation", hr ? (long)hr : (long)st.AsUINT32);
+		break;
+	}
+}
+
+static void whv_run_case(enum bench_case c, UINT64 iters)
+{
+	WHV_RUN_VP_EXIT_CONTEXT e;
+	struct whv w;
+	UINT64 i;
+
+	whv_setup(&w, c, iters);
+	if (c == CPUID_KERNEL) {
+		if (WHvRunVirtualProcessor(w.part, 0, &e, sizeof(e)) ||
+		    e.ExitReason != WHvRunVpExitReasonX64Halt)
+			die("cpuid loop", e.ExitReason);
+	} else {
+		for (i = 0; i < iters; i++)
+			whv_round_trip(&w, c);
+	}
+	whv_teardown(&w);
+}
+
+/* ---- KVM ----------------------------------------------------------------- */
+
+struct kvm {
+	int sys, vm, vcpu;
+	struct kvm_run *run;
+	uint8_t *ram;
+};
+
+static void kvm_setup(struct kvm *k, enum bench_case c, UINT64 iters)
+{
+	struct kvm_userspace_memory_region region;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int size;
+
+	k->sys = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (k->sys < 0)
+		die("open /dev/kvm", errno);
+	k->vm = ioctl(k->sys, KVM_CREATE_VM, 0);
+	if (k->vm < 0)
+		die("KVM_CREATE_VM", errno);
+	k->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (k->ram == MAP_FAILED)
+		die("mmap", errno);
+	memcpy(k->ram + GUEST_LOAD, cases[c].start,
+	       cases[c].end - cases[c].start);
+	memset(&region, 0, sizeof(region));
+	region.memory_size = RAM_SIZE;
+	region.userspace_addr = (unsigned long)k->ram;
+	if (ioctl(k->vm, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION", errno);
+	k->vcpu = ioctl(k->vm, KVM_CREATE_VCPU, 0);
+	if (k->vcpu < 0)
+		die("KVM_CREATE_VCPU", errno);
+	size = ioctl(k->sys, KVM_GET_VCPU_MMAP_SIZE, 0);
+	k->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      k->vcpu, 0);
+	if (k->run == MAP_FAILED)
+		die("mmap kvm_run", errno);
+	if (ioctl(k->vcpu, KVM_GET_SREGS, &sregs))
+		die("KVM_GET_SREGS", errno);
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	if (ioctl(k->vcpu, KVM_SET_SREGS, &sregs))
+		die("KVM_SET_SREGS", errno);
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_LOAD;
+	regs.rflags = 2;
+	regs.rsi = iters;
+	if (ioctl(k->vcpu, KVM_SET_REGS, &regs))
+		die("KVM_SET_REGS", errno);
+}
+
+static void kvm_teardown(struct kvm *k)
+{
+	close(k->vcpu);
+	close(k->vm);
+	close(k->sys);
+	munmap(k->ram, RAM_SIZE);
+}
+
+static void kvm_round_trip(struct kvm *k, enum bench_case c)
+{
+	struct kvm_run *r = k->run;
+
+	if (ioctl(k->vcpu, KVM_RUN, 0))
+		die("KVM_RUN", errno);
+	switch (c) {
+	case OUT_USER:
+	case IN_USER:
+		if (r->exit_reason != KVM_EXIT_IO || r->io.port != PORT)
+			die("io exit", r->exit_reason);
+		if (r->io.direction == KVM_EXIT_IO_IN)
+			((uint8_t *)r)[r->io.data_offset] = 0x5a;
+		break;
+	default:
+		if (r->exit_reason != KVM_EXIT_MMIO)
+			die("mmio exit", r->exit_reason);
+		if (!r->mmio.is_write)
+			memset(r->mmio.data, 0x5a, r->mmio.len);
+		break;
+	}
+}
+
+/* False when KVM has no such case. */
+static int kvm_run_case(enum bench_case c, UINT64 iters)
+{
+	struct kvm k;
+	UINT64 i;
+
+	if (c == CPUID_USER)
+		return 0;
+	kvm_setup(&k, c, iters);
+	if (c == CPUID_KERNEL) {
+		if (ioctl(k.vcpu, KVM_RUN, 0) || k.run->exit_reason != KVM_EXIT_HLT)
+			die("cpuid loop", k.run->exit_reason);
+	} else {
+		for (i = 0; i < iters; i++)
+			kvm_round_trip(&k, c);
+	}
+	kvm_teardown(&k);
+	return 1;
+}
+
+/* ---- driver -------------------------------------------------------------- */
+
+static int run_case(int kvm, enum bench_case c, UINT64 iters)
+{
+	if (kvm)
+		return kvm_run_case(c, iters);
+	whv_run_case(c, iters);
+	return 1;
+}
+
+/*
+ * Per iteration: a run of @iters minus a run of @iters / 10, over the
+ * difference, so that setup and teardown cancel out; after a first run
+ * that takes the one-time costs (page faults, caches). -1: no such case.
+ */
+static double per_iteration(int kvm, enum bench_case c, UINT64 iters)
+{
+	UINT64 t0, t1, t2, small = iters / 10;
+
+	if (!run_case(kvm, c, small))
+		return -1;
+	t0 = now_ns();
+	run_case(kvm, c, small);
+	t1 = now_ns();
+	run_case(kvm, c, iters);
+	t2 = now_ns();
+	return ((double)(t2 - t1) - (double)(t1 - t0)) / (double)(iters - small);
+}
+
+int main(int argc, char **argv)
+{
+	UINT64 iters = argc > 2 ? strtoull(argv[2], NULL, 0) : 20000;
+	int kvm, c;
+
+	if (argc < 2 || (strcmp(argv[1], "whv") && strcmp(argv[1], "kvm")) ||
+	    iters < 10) {
+		fprintf(stderr, "usage: exitbench whv|kvm [iterations >= 10]\n");
+		return 2;
+	}
+	kvm = !strcmp(argv[1], "kvm");
+	for (c = 0; c < N_CASES; c++) {
+		double ns = per_iteration(kvm, c, iters);
+
+		if (ns < 0)
+			printf("%s,%s,n/a\n", argv[1], cases[c].name);
+		else
+			printf("%s,%s,%.0f\n", argv[1], cases[c].name, ns);
+		fflush(stdout);
+	}
+	return 0;
+}
