@@ -248,29 +248,35 @@ static int whv_vp_ioctl_index(void __user *arg, u32 *index)
 	return 0;
 }
 
+/* Register calls of up to this many names need no allocation. */
+#define WHV_REGS_ON_STACK	32
+
 static int whv_registers_ioctl(struct whv_partition *p, void __user *arg,
 			       bool set)
 {
+	u32 stack_names[WHV_REGS_ON_STACK];
+	struct whv_reg_value stack_vals[WHV_REGS_ON_STACK];
+	struct whv_reg_value *vals = stack_vals;
+	u32 *names = stack_names;
 	struct whv_vp_registers r;
-	struct whv_reg_value *vals;
 	struct whv_vp *vp;
-	u32 *names;
-	int ret;
+	int ret = -ENOMEM;
 
 	if (copy_from_user(&r, arg, sizeof(r)))
 		return -EFAULT;
 	if (!r.count || r.count > WHV_MAX_REGS_PER_CALL)
 		return -EINVAL;
-	names = memdup_user(u64_to_user_ptr(r.names), r.count * sizeof(*names));
-	if (IS_ERR(names))
-		return PTR_ERR(names);
-	vals = kmalloc_array(r.count, sizeof(*vals), GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!vals)
-		goto out_names;
+	if (r.count > WHV_REGS_ON_STACK) {
+		names = kmalloc_array(r.count, sizeof(*names), GFP_KERNEL);
+		vals = kmalloc_array(r.count, sizeof(*vals), GFP_KERNEL);
+		if (!names || !vals)
+			goto out;
+	}
 	ret = -EFAULT;
-	if (set && copy_from_user(vals, u64_to_user_ptr(r.values),
-				  r.count * sizeof(*vals)))
+	if (copy_from_user(names, u64_to_user_ptr(r.names),
+			   r.count * sizeof(*names)) ||
+	    (set && copy_from_user(vals, u64_to_user_ptr(r.values),
+				   r.count * sizeof(*vals))))
 		goto out;
 	/* Registers of a running VP are not ours to touch: EBUSY. */
 	vp = whv_vp_lock(p, r.vp_index, &ret);
@@ -287,9 +293,10 @@ static int whv_registers_ioctl(struct whv_partition *p, void __user *arg,
 					 r.count * sizeof(*vals)))
 		ret = -EFAULT;
 out:
-	kfree(vals);
-out_names:
-	kfree(names);
+	if (names != stack_names) {
+		kfree(vals);
+		kfree(names);
+	}
 	return ret;
 }
 
