@@ -99,7 +99,7 @@ int whv_fetch_insn(struct whv_vp *vp, u8 *bytes, int max)
 		int chunk = min_t(int, max - n, 4096 - ((la + n) & 0xfff));
 
 		if (!whv_gva_to_gpa(vp, la + n, &gpa) ||
-		    whv_read_gpa(vp->part, gpa, bytes + n, chunk))
+		    whv_read_gpa_fast(vp->part, gpa, bytes + n, chunk))
 			break;
 		n += chunk;
 	}

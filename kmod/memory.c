@@ -430,6 +430,22 @@ int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len)
 }
 
 /*
+ * The same for a few bytes within one page the guest has just used (an
+ * instruction fetch at exit): through the nested table's leaf when there is
+ * one, which skips the range lookup and the user copy.
+ */
+int whv_read_gpa_fast(struct whv_partition *p, u64 gpa, void *buf,
+		      size_t len)
+{
+	bool done;
+
+	spin_lock(&p->mmu_lock);
+	done = whv_npt_read(p, gpa, buf, len);
+	spin_unlock(&p->mmu_lock);
+	return done ? 0 : whv_read_gpa(p, gpa, buf, len);
+}
+
+/*
  * Every page of [gpa, gpa+len) mapped (-ESRCH) and allowing @need. An
  * advice may name terabytes: the walk yields and stops for a fatal signal.
  */

@@ -64,6 +64,31 @@ int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, int level,
 	return 0;
 }
 
+/*
+ * Copy @len bytes at @gpa, all in one 4 KiB page, from the frame the table
+ * maps there: what the guest itself reads. False if nothing maps @gpa.
+ */
+bool whv_npt_read(struct whv_partition *p, u64 gpa, void *buf, size_t len)
+{
+	u64 *table = p->npt_root, e;
+	int l;
+
+	for (l = 4; l >= 1; l--) {
+		e = table[npt_index(gpa, l)];
+		if (!e)
+			return false;
+		if (l == 1 || (e & NPT_LARGE)) {
+			u64 span = 1ULL << (12 + 9 * (l - 1));
+
+			memcpy(buf, phys_to_virt((e & NPT_ADDR_MASK & ~(span - 1)) +
+						 (gpa & (span - 1))), len);
+			return true;
+		}
+		table = npt_table_of(e);
+	}
+	return false;
+}
+
 static void npt_put_leaf(u64 pte)
 {
 	struct page *page = pfn_to_page((pte & NPT_ADDR_MASK) >> PAGE_SHIFT);

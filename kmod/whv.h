@@ -322,6 +322,8 @@ int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *r);
 int whv_unmap_gpa_range(struct whv_partition *p, const struct whv_gpa_range *r);
 int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled);
 int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len);
+int whv_read_gpa_fast(struct whv_partition *p, u64 gpa, void *buf,
+		      size_t len);
 int whv_write_gpa(struct whv_partition *p, u64 gpa, const void *buf,
 		  size_t len);
 int whv_gpa_populate(struct whv_partition *p, u64 gpa, u8 access,
@@ -366,6 +368,7 @@ extern unsigned int whv_npt_large_levels;	/* BIT(2): 2 MiB, BIT(3): 1 GiB */
 int whv_npt_fault_level(struct whv_partition *p, const struct whv_range *r,
 			u64 gpa, unsigned long hva, unsigned long pfn);
 void whv_npt_zap(struct whv_partition *p, u64 gpa, u64 size);
+bool whv_npt_read(struct whv_partition *p, u64 gpa, void *buf, size_t len);
 void whv_npt_free(struct whv_partition *p);
 
 /* vp.c */
