@@ -75,10 +75,22 @@ static void die(const char *what, long err)
 	exit(1);
 }
 
+/* The guest's RAM, with the case's code at GUEST_LOAD. */
+static uint8_t *guest_ram(enum bench_case c)
+{
+	uint8_t *ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (ram == MAP_FAILED)
+		die("mmap", errno);
+	memcpy(ram + GUEST_LOAD, cases[c].start, cases[c].end - cases[c].start);
+	return ram;
+}
+
 /* ---- whv ----------------------------------------------------------------- */
 
 struct whv {
-	WHV_PARTITION_HANDLE part;
+	WHV_PARTITION_HANDLE part;	/* first: the vm_emu_* callbacks' context */
 	WHV_EMULATOR_HANDLE emu;
 	uint8_t *ram;
 };
@@ -96,44 +108,8 @@ static HRESULT CALLBACK emu_memory(VOID *ctx,
 	return S_OK;
 }
 
-static HRESULT CALLBACK emu_get(VOID *ctx, const WHV_REGISTER_NAME *names,
-				UINT32 n, WHV_REGISTER_VALUE *values)
-{
-	struct whv *w = ctx;
-
-	return WHvGetVirtualProcessorRegisters(w->part, 0, names, n, values);
-}
-
-static HRESULT CALLBACK emu_set(VOID *ctx, const WHV_REGISTER_NAME *names,
-				UINT32 n, const WHV_REGISTER_VALUE *values)
-{
-	struct whv *w = ctx;
-
-	return WHvSetVirtualProcessorRegisters(w->part, 0, names, n, values);
-}
-
-static HRESULT CALLBACK emu_translate(VOID *ctx, WHV_GUEST_VIRTUAL_ADDRESS gva,
-				      WHV_TRANSLATE_GVA_FLAGS flags,
-				      WHV_TRANSLATE_GVA_RESULT_CODE *code,
-				      WHV_GUEST_PHYSICAL_ADDRESS *gpa)
-{
-	struct whv *w = ctx;
-	WHV_TRANSLATE_GVA_RESULT res;
-	HRESULT hr = WHvTranslateGva(w->part, 0, gva, flags, &res, gpa);
-
-	if (SUCCEEDED(hr))
-		*code = res.ResultCode;
-	return hr;
-}
-
-static const WHV_EMULATOR_CALLBACKS emu_callbacks = {
-	.Size = sizeof(WHV_EMULATOR_CALLBACKS),
-	.WHvEmulatorIoPortCallback = emu_io,
-	.WHvEmulatorMemoryCallback = emu_memory,
-	.WHvEmulatorGetVirtualProcessorRegisters = emu_get,
-	.WHvEmulatorSetVirtualProcessorRegisters = emu_set,
-	.WHvEmulatorTranslateGvaPage = emu_translate,
-};
+static const WHV_EMULATOR_CALLBACKS emu_callbacks =
+	VM_EMU_CALLBACKS(emu_io, emu_memory);
 
 static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters)
 {
@@ -168,12 +144,7 @@ static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters)
 	}
 	if ((hr = WHvSetupPartition(w->part)))
 		die("WHvSetupPartition", hr);
-	w->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (w->ram == MAP_FAILED)
-		die("mmap", errno);
-	memcpy(w->ram + GUEST_LOAD, cases[c].start,
-	       cases[c].end - cases[c].start);
+	w->ram = guest_ram(c);
 	if ((hr = WHvMapGpaRange(w->part, w->ram, 0, RAM_SIZE,
 				 WHvMapGpaRangeFlagRead |
 				 WHvMapGpaRangeFlagWrite |
@@ -309,12 +280,7 @@ static void kvm_setup(struct kvm *k, enum bench_case c, UINT64 iters)
 	k->vm = ioctl(k->sys, KVM_CREATE_VM, 0);
 	if (k->vm < 0)
 		die("KVM_CREATE_VM", errno);
-	k->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (k->ram == MAP_FAILED)
-		die("mmap", errno);
-	memcpy(k->ram + GUEST_LOAD, cases[c].start,
-	       cases[c].end - cases[c].start);
+	k->ram = guest_ram(c);
 	memset(&region, 0, sizeof(region));
 	region.memory_size = RAM_SIZE;
 	region.userspace_addr = (unsigned long)k->ram;

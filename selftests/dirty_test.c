@@ -153,6 +153,19 @@ static void expect_dirty(struct __test_metadata *_metadata, struct test_vm *vm,
 	EXPECT_EQ(0, memcmp(exp, bm, sizeof(bm)));
 }
 
+/* The range is untracked: no query; mapped tracked again, it is clean. */
+static void untracked_then_retracked(struct __test_metadata *_metadata,
+				     struct test_vm *vm, uint8_t *trk)
+{
+	UINT64 bm[BITMAP_WORDS];
+
+	EXPECT_EQ(WHV_E_GPA_RANGE_NOT_FOUND,
+		  query(vm, TRK_GPA, TRK_SIZE, bm, sizeof(bm)));
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm->part, trk, TRK_GPA, TRK_SIZE,
+				       TRACKED));
+	expect_dirty(_metadata, vm, NULL, 0);
+}
+
 FIXTURE(dirty) {
 	struct test_vm vm;
 	uint8_t *trk;
@@ -311,11 +324,7 @@ TEST_F(dirty, unmap_and_remap_reset)
 	/* So does unmapping, and the range is gone. */
 	touch(_metadata, &self->vm, w, 3, NULL, 0);
 	ASSERT_EQ(S_OK, WHvUnmapGpaRange(self->vm.part, TRK_GPA, TRK_SIZE));
-	EXPECT_EQ(WHV_E_GPA_RANGE_NOT_FOUND,
-		  query(&self->vm, TRK_GPA, TRK_SIZE, bm, sizeof(bm)));
-	ASSERT_EQ(S_OK, WHvMapGpaRange(self->vm.part, self->trk, TRK_GPA,
-				       TRK_SIZE, TRACKED));
-	expect_dirty(_metadata, &self->vm, NULL, 0);
+	untracked_then_retracked(_metadata, &self->vm, self->trk);
 
 	/* Partial unmap: the rest stays tracked, with its bits. */
 	touch(_metadata, &self->vm, w, 3, NULL, 0);
@@ -339,11 +348,7 @@ TEST_F(dirty, unmap_and_remap_reset)
 	ASSERT_EQ(S_OK, WHvMapGpaRange(self->vm.part, self->trk, TRK_GPA,
 				       TRK_SIZE, RWX));
 	touch(_metadata, &self->vm, w, 3, NULL, 0);
-	EXPECT_EQ(WHV_E_GPA_RANGE_NOT_FOUND,
-		  query(&self->vm, TRK_GPA, TRK_SIZE, bm, sizeof(bm)));
-	ASSERT_EQ(S_OK, WHvMapGpaRange(self->vm.part, self->trk, TRK_GPA,
-				       TRK_SIZE, TRACKED));
-	expect_dirty(_metadata, &self->vm, NULL, 0);
+	untracked_then_retracked(_metadata, &self->vm, self->trk);
 	touch(_metadata, &self->vm, w, 3, NULL, 0);
 	expect_dirty(_metadata, &self->vm, w, 3);
 }
@@ -441,44 +446,8 @@ static HRESULT CALLBACK emu_memory(VOID *ctx,
 	return gpa_read(vm, m->GpaAddress, m->Data, m->AccessSize);
 }
 
-static HRESULT CALLBACK emu_get(VOID *ctx, const WHV_REGISTER_NAME *names,
-				UINT32 n, WHV_REGISTER_VALUE *values)
-{
-	struct test_vm *vm = ctx;
-
-	return WHvGetVirtualProcessorRegisters(vm->part, 0, names, n, values);
-}
-
-static HRESULT CALLBACK emu_set(VOID *ctx, const WHV_REGISTER_NAME *names,
-				UINT32 n, const WHV_REGISTER_VALUE *values)
-{
-	struct test_vm *vm = ctx;
-
-	return WHvSetVirtualProcessorRegisters(vm->part, 0, names, n, values);
-}
-
-static HRESULT CALLBACK emu_translate(VOID *ctx, WHV_GUEST_VIRTUAL_ADDRESS gva,
-				      WHV_TRANSLATE_GVA_FLAGS flags,
-				      WHV_TRANSLATE_GVA_RESULT_CODE *code,
-				      WHV_GUEST_PHYSICAL_ADDRESS *gpa)
-{
-	struct test_vm *vm = ctx;
-	WHV_TRANSLATE_GVA_RESULT res;
-	HRESULT hr = WHvTranslateGva(vm->part, 0, gva, flags, &res, gpa);
-
-	if (SUCCEEDED(hr))
-		*code = res.ResultCode;
-	return hr;
-}
-
-static const WHV_EMULATOR_CALLBACKS emu_callbacks = {
-	.Size = sizeof(WHV_EMULATOR_CALLBACKS),
-	.WHvEmulatorIoPortCallback = emu_io,
-	.WHvEmulatorMemoryCallback = emu_memory,
-	.WHvEmulatorGetVirtualProcessorRegisters = emu_get,
-	.WHvEmulatorSetVirtualProcessorRegisters = emu_set,
-	.WHvEmulatorTranslateGvaPage = emu_translate,
-};
+static const WHV_EMULATOR_CALLBACKS emu_callbacks =
+	VM_EMU_CALLBACKS(emu_io, emu_memory);
 
 TEST_F(dirty, emulator_writes_through_callback)
 {

@@ -412,3 +412,31 @@ bool host_is_bochs(void)
 	fclose(f);
 	return !strncmp(buf, "Bochs", 5);
 }
+
+HRESULT vm_emu_get_regs(VOID *ctx, const WHV_REGISTER_NAME *names, UINT32 n,
+			WHV_REGISTER_VALUE *values)
+{
+	return WHvGetVirtualProcessorRegisters(*(WHV_PARTITION_HANDLE *)ctx, 0,
+					       names, n, values);
+}
+
+HRESULT vm_emu_set_regs(VOID *ctx, const WHV_REGISTER_NAME *names, UINT32 n,
+			const WHV_REGISTER_VALUE *values)
+{
+	return WHvSetVirtualProcessorRegisters(*(WHV_PARTITION_HANDLE *)ctx, 0,
+					       names, n, values);
+}
+
+HRESULT vm_emu_translate(VOID *ctx, WHV_GUEST_VIRTUAL_ADDRESS gva,
+			 WHV_TRANSLATE_GVA_FLAGS flags,
+			 WHV_TRANSLATE_GVA_RESULT_CODE *code,
+			 WHV_GUEST_PHYSICAL_ADDRESS *gpa)
+{
+	WHV_TRANSLATE_GVA_RESULT res;
+	HRESULT hr = WHvTranslateGva(*(WHV_PARTITION_HANDLE *)ctx, 0, gva,
+				     flags, &res, gpa);
+
+	if (SUCCEEDED(hr))
+		*code = res.ResultCode;
+	return hr;
+}

@@ -134,6 +134,29 @@ bool vp_thread_done(struct vp_thread *t);
 /* True if the run returned by itself within @ms (not by our cancel). */
 bool vp_thread_join(struct vp_thread *t, unsigned int ms);
 
+/*
+ * WinHvEmulation callbacks acting on VP 0 of the partition whose handle the
+ * context points at (a struct test_vm does): registers and GVA translation
+ * through the WHv API. The I/O port and memory callbacks are the caller's.
+ */
+HRESULT vm_emu_get_regs(VOID *ctx, const WHV_REGISTER_NAME *names, UINT32 n,
+			WHV_REGISTER_VALUE *values);
+HRESULT vm_emu_set_regs(VOID *ctx, const WHV_REGISTER_NAME *names, UINT32 n,
+			const WHV_REGISTER_VALUE *values);
+HRESULT vm_emu_translate(VOID *ctx, WHV_GUEST_VIRTUAL_ADDRESS gva,
+			 WHV_TRANSLATE_GVA_FLAGS flags,
+			 WHV_TRANSLATE_GVA_RESULT_CODE *code,
+			 WHV_GUEST_PHYSICAL_ADDRESS *gpa);
+/* A WHV_EMULATOR_CALLBACKS initializer with those and the caller's two. */
+#define VM_EMU_CALLBACKS(io, memory) {					\
+	.Size = sizeof(WHV_EMULATOR_CALLBACKS),				\
+	.WHvEmulatorIoPortCallback = (io),				\
+	.WHvEmulatorMemoryCallback = (memory),				\
+	.WHvEmulatorGetVirtualProcessorRegisters = vm_emu_get_regs,	\
+	.WHvEmulatorSetVirtualProcessorRegisters = vm_emu_set_regs,	\
+	.WHvEmulatorTranslateGvaPage = vm_emu_translate,		\
+}
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t now_ns(void);
 /* Wait up to @ms for the guest's u32 at @gpa to be >= @want. */
