@@ -167,18 +167,25 @@ bench-memory: deps
 	VM_TIMEOUT=1800 MODULES="whv.ko" selftests/vm/vmrun.sh \
 		--file $(B)/bench/memmap_bench -- ./memmap_bench
 
-# Exit round trips, whv beside KVM in one VM under QEMU -icount shift=0
-# (instructions per iteration, exactly repeatable): prints the table and
-# writes $(B)/bench/exits.csv. BENCH_ITERS: iterations per case.
+# Exit round trips, whv beside KVM: in one VM under QEMU -icount shift=0
+# (instructions per iteration, exactly repeatable), then exits per second
+# on 1, 2 and 4 VPs in a 4-CPU VM (wall clock). Prints both tables, writes
+# $(B)/bench/exits.csv and scaling.csv. BENCH_ITERS: iterations per case;
+# BENCH_SECONDS: seconds per VP count.
 BENCH_ITERS ?= 20000
+BENCH_SECONDS ?= 3
+BENCH_FILES = --file whv.ko --file $(B)/bench/exitbench --file bench/exitbench.sh
 bench: deps
 	$(MAKE) vm-module $(B)/bench/exitbench
 	mkdir -p $(B)/bench
 	WHV_QEMU_ICOUNT=1 VM_CPUS=1 VM_TIMEOUT=3600 VM_LOG=$(B)/bench/exits.log \
-		MODULES="kvm-amd" selftests/vm/vmrun.sh --file whv.ko \
-		--file $(B)/bench/exitbench --file bench/exitbench.sh \
-		-- sh ./exitbench.sh $(BENCH_ITERS)
+		MODULES="kvm-amd" selftests/vm/vmrun.sh $(BENCH_FILES) \
+		-- sh ./exitbench.sh table $(BENCH_ITERS)
 	sed -n 's/^EXITBENCH-CSV://p' $(B)/bench/exits.log >$(B)/bench/exits.csv
+	VM_CPUS=4 VM_TIMEOUT=900 VM_LOG=$(B)/bench/scaling.log MODULES="kvm-amd" \
+		selftests/vm/vmrun.sh $(BENCH_FILES) \
+		-- sh ./exitbench.sh scale $(BENCH_SECONDS)
+	sed -n 's/^EXITSCALE-CSV://p' $(B)/bench/scaling.log >$(B)/bench/scaling.csv
 
 demo: deps
 	$(MAKE) vm-module examples

@@ -5,6 +5,9 @@
  * invocation, since only one can hold the CPU's virtualization at a time:
  *
  *   exitbench whv|kvm [N]   one CSV line per case: backend,case,ns/iter
+ *   exitbench whv|kvm scale S   the OUT round trip on 1, 2 and 4 VPs, each
+ *                           in its own thread, for S seconds each; one CSV
+ *                           line per VP count: backend,vps_K,exits/s
  *
  * Run in the test VM under QEMU -icount shift=0 (make bench), one guest
  * nanosecond is one instruction, so ns per iteration is the instruction
@@ -22,6 +25,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,7 @@
 #define RAM_SIZE	0x10000		/* guest RAM at GPA 0 */
 #define MMIO_SEG	0x2000		/* DS of the MMIO cases: GPA 0x20000 */
 #define PORT		0x80
+#define MAX_VPS		4
 
 /* RSI: iterations. */
 GUEST_CODE(g_cpuid, ".code16",
@@ -93,6 +98,7 @@ struct whv {
 	WHV_PARTITION_HANDLE part;	/* first: the vm_emu_* callbacks' context */
 	WHV_EMULATOR_HANDLE emu;
 	uint8_t *ram;
+	UINT32 nvps;
 };
 
 static HRESULT CALLBACK emu_io(VOID *ctx, WHV_EMULATOR_IO_ACCESS_INFO *io)
@@ -111,7 +117,8 @@ static HRESULT CALLBACK emu_memory(VOID *ctx,
 static const WHV_EMULATOR_CALLBACKS emu_callbacks =
 	VM_EMU_CALLBACKS(emu_io, emu_memory);
 
-static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters)
+static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters,
+		      UINT32 nvps)
 {
 	static const WHV_REGISTER_NAME names[] = {
 		WHvX64RegisterCs, WHvX64RegisterRip, WHvX64RegisterRflags,
@@ -119,13 +126,14 @@ static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters)
 	};
 	WHV_REGISTER_VALUE v[4];
 	WHV_PARTITION_PROPERTY prop;
-	UINT32 leaf0 = 0;
+	UINT32 leaf0 = 0, vp;
 	HRESULT hr;
 
 	if ((hr = WHvCreatePartition(&w->part)))
 		die("WHvCreatePartition", hr);
+	w->nvps = nvps;
 	memset(&prop, 0, sizeof(prop));
-	prop.ProcessorCount = 1;
+	prop.ProcessorCount = nvps;
 	if ((hr = WHvSetPartitionProperty(w->part,
 					  WHvPartitionPropertyCodeProcessorCount,
 					  &prop, sizeof(prop))))
@@ -150,16 +158,19 @@ static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters)
 				 WHvMapGpaRangeFlagWrite |
 				 WHvMapGpaRangeFlagExecute)))
 		die("WHvMapGpaRange", hr);
-	if ((hr = WHvCreateVirtualProcessor(w->part, 0, 0)))
-		die("WHvCreateVirtualProcessor", hr);
 	memset(v, 0, sizeof(v));
 	v[0].Segment.Limit = 0xffff;
 	v[0].Segment.Attributes = 0x9b;
 	v[1].Reg64 = GUEST_LOAD;
 	v[2].Reg64 = 2;
 	v[3].Reg64 = iters;
-	if ((hr = WHvSetVirtualProcessorRegisters(w->part, 0, names, 4, v)))
-		die("WHvSetVirtualProcessorRegisters", hr);
+	for (vp = 0; vp < nvps; vp++) {
+		if ((hr = WHvCreateVirtualProcessor(w->part, vp, 0)))
+			die("WHvCreateVirtualProcessor", hr);
+		if ((hr = WHvSetVirtualProcessorRegisters(w->part, vp, names,
+							  4, v)))
+			die("WHvSetVirtualProcessorRegisters", hr);
+	}
 	if ((hr = WHvEmulatorCreateEmulator(&emu_callbacks, &w->emu)))
 		die("WHvEmulatorCreateEmulator", hr);
 }
@@ -172,20 +183,20 @@ static void whv_teardown(struct whv *w)
 }
 
 /* RIP past the instruction an exit reported. */
-static void whv_skip(struct whv *w, const WHV_RUN_VP_EXIT_CONTEXT *e,
-		     UINT8 fallback_len)
+static void whv_skip(struct whv *w, UINT32 vp,
+		     const WHV_RUN_VP_EXIT_CONTEXT *e, UINT8 fallback_len)
 {
 	WHV_REGISTER_NAME n = WHvX64RegisterRip;
 	WHV_REGISTER_VALUE v;
 	UINT8 len = e->VpContext.InstructionLength;
 
 	v.Reg64 = e->VpContext.Rip + (len ? len : fallback_len);
-	if (WHvSetVirtualProcessorRegisters(w->part, 0, &n, 1, &v))
+	if (WHvSetVirtualProcessorRegisters(w->part, vp, &n, 1, &v))
 		die("set RIP", 0);
 }
 
-/* One exit to userspace, handled. */
-static void whv_round_trip(struct whv *w, enum bench_case c)
+/* One exit of VP @vp to userspace, handled (MMIO: VP 0 only). */
+static void whv_round_trip(struct whv *w, UINT32 vp, enum bench_case c)
 {
 	static const WHV_REGISTER_NAME cpuid_regs[] = {
 		WHvX64RegisterRax, WHvX64RegisterRbx, WHvX64RegisterRcx,
@@ -199,7 +210,7 @@ static void whv_round_trip(struct whv *w, enum bench_case c)
 	WHV_REGISTER_VALUE v[5];
 	HRESULT hr;
 
-	hr = WHvRunVirtualProcessor(w->part, 0, &e, sizeof(e));
+	hr = WHvRunVirtualProcessor(w->part, vp, &e, sizeof(e));
 	if (hr)
 		die("WHvRunVirtualProcessor", hr);
 	switch (c) {
@@ -212,13 +223,13 @@ static void whv_round_trip(struct whv *w, enum bench_case c)
 		v[3].Reg64 = e.CpuidAccess.DefaultResultRdx;
 		v[4].Reg64 = e.VpContext.Rip + (e.VpContext.InstructionLength ?
 						 e.VpContext.InstructionLength : 2);
-		if (WHvSetVirtualProcessorRegisters(w->part, 0, cpuid_regs, 5, v))
+		if (WHvSetVirtualProcessorRegisters(w->part, vp, cpuid_regs, 5, v))
 			die("set CPUID results", 0);
 		break;
 	case OUT_USER:
 		if (e.ExitReason != WHvRunVpExitReasonX64IoPortAccess)
 			die("out exit", e.ExitReason);
-		whv_skip(w, &e, 2);
+		whv_skip(w, vp, &e, 2);
 		break;
 	case IN_USER:
 		if (e.ExitReason != WHvRunVpExitReasonX64IoPortAccess)
@@ -226,7 +237,7 @@ static void whv_round_trip(struct whv *w, enum bench_case c)
 		v[0].Reg64 = (e.IoPortAccess.Rax & ~0xffULL) | 0x5a;
 		v[1].Reg64 = e.VpContext.Rip + (e.VpContext.InstructionLength ?
 						 e.VpContext.InstructionLength : 2);
-		if (WHvSetVirtualProcessorRegisters(w->part, 0, in_regs, 2, v))
+		if (WHvSetVirtualProcessorRegisters(w->part, vp, in_regs, 2, v))
 			die("set IN result", 0);
 		break;
 	default:
@@ -247,14 +258,14 @@ static void whv_run_case(enum bench_case c, UINT64 iters)
 	struct whv w;
 	UINT64 i;
 
-	whv_setup(&w, c, iters);
+	whv_setup(&w, c, iters, 1);
 	if (c == CPUID_KERNEL) {
 		if (WHvRunVirtualProcessor(w.part, 0, &e, sizeof(e)) ||
 		    e.ExitReason != WHvRunVpExitReasonX64Halt)
 			die("cpuid loop", e.ExitReason);
 	} else {
 		for (i = 0; i < iters; i++)
-			whv_round_trip(&w, c);
+			whv_round_trip(&w, 0, c);
 	}
 	whv_teardown(&w);
 }
@@ -262,17 +273,19 @@ static void whv_run_case(enum bench_case c, UINT64 iters)
 /* ---- KVM ----------------------------------------------------------------- */
 
 struct kvm {
-	int sys, vm, vcpu;
-	struct kvm_run *run;
+	int sys, vm, nvcpus;
+	int vcpu[MAX_VPS];
+	struct kvm_run *run[MAX_VPS];
 	uint8_t *ram;
 };
 
-static void kvm_setup(struct kvm *k, enum bench_case c, UINT64 iters)
+static void kvm_setup(struct kvm *k, enum bench_case c, UINT64 iters,
+		      int nvcpus)
 {
 	struct kvm_userspace_memory_region region;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
-	int size;
+	int size, i;
 
 	k->sys = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (k->sys < 0)
@@ -286,41 +299,47 @@ static void kvm_setup(struct kvm *k, enum bench_case c, UINT64 iters)
 	region.userspace_addr = (unsigned long)k->ram;
 	if (ioctl(k->vm, KVM_SET_USER_MEMORY_REGION, &region))
 		die("KVM_SET_USER_MEMORY_REGION", errno);
-	k->vcpu = ioctl(k->vm, KVM_CREATE_VCPU, 0);
-	if (k->vcpu < 0)
-		die("KVM_CREATE_VCPU", errno);
 	size = ioctl(k->sys, KVM_GET_VCPU_MMAP_SIZE, 0);
-	k->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      k->vcpu, 0);
-	if (k->run == MAP_FAILED)
-		die("mmap kvm_run", errno);
-	if (ioctl(k->vcpu, KVM_GET_SREGS, &sregs))
-		die("KVM_GET_SREGS", errno);
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	if (ioctl(k->vcpu, KVM_SET_SREGS, &sregs))
-		die("KVM_SET_SREGS", errno);
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = GUEST_LOAD;
 	regs.rflags = 2;
 	regs.rsi = iters;
-	if (ioctl(k->vcpu, KVM_SET_REGS, &regs))
-		die("KVM_SET_REGS", errno);
+	k->nvcpus = nvcpus;
+	for (i = 0; i < nvcpus; i++) {
+		k->vcpu[i] = ioctl(k->vm, KVM_CREATE_VCPU, i);
+		if (k->vcpu[i] < 0)
+			die("KVM_CREATE_VCPU", errno);
+		k->run[i] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 k->vcpu[i], 0);
+		if (k->run[i] == MAP_FAILED)
+			die("mmap kvm_run", errno);
+		if (ioctl(k->vcpu[i], KVM_GET_SREGS, &sregs))
+			die("KVM_GET_SREGS", errno);
+		sregs.cs.base = 0;
+		sregs.cs.selector = 0;
+		if (ioctl(k->vcpu[i], KVM_SET_SREGS, &sregs))
+			die("KVM_SET_SREGS", errno);
+		if (ioctl(k->vcpu[i], KVM_SET_REGS, &regs))
+			die("KVM_SET_REGS", errno);
+	}
 }
 
 static void kvm_teardown(struct kvm *k)
 {
-	close(k->vcpu);
+	int i;
+
+	for (i = 0; i < k->nvcpus; i++)
+		close(k->vcpu[i]);
 	close(k->vm);
 	close(k->sys);
 	munmap(k->ram, RAM_SIZE);
 }
 
-static void kvm_round_trip(struct kvm *k, enum bench_case c)
+static void kvm_round_trip(struct kvm *k, int i, enum bench_case c)
 {
-	struct kvm_run *r = k->run;
+	struct kvm_run *r = k->run[i];
 
-	if (ioctl(k->vcpu, KVM_RUN, 0))
+	if (ioctl(k->vcpu[i], KVM_RUN, 0))
 		die("KVM_RUN", errno);
 	switch (c) {
 	case OUT_USER:
@@ -347,16 +366,78 @@ static int kvm_run_case(enum bench_case c, UINT64 iters)
 
 	if (c == CPUID_USER)
 		return 0;
-	kvm_setup(&k, c, iters);
+	kvm_setup(&k, c, iters, 1);
 	if (c == CPUID_KERNEL) {
-		if (ioctl(k.vcpu, KVM_RUN, 0) || k.run->exit_reason != KVM_EXIT_HLT)
-			die("cpuid loop", k.run->exit_reason);
+		if (ioctl(k.vcpu[0], KVM_RUN, 0) ||
+		    k.run[0]->exit_reason != KVM_EXIT_HLT)
+			die("cpuid loop", k.run[0]->exit_reason);
 	} else {
 		for (i = 0; i < iters; i++)
-			kvm_round_trip(&k, c);
+			kvm_round_trip(&k, 0, c);
 	}
 	kvm_teardown(&k);
 	return 1;
+}
+
+/* ---- scaling: OUT round trips on several VPs, wall clock ----------------- */
+
+struct scaler {
+	pthread_t thread;
+	int kvm;
+	UINT32 vp;
+	struct whv *w;
+	struct kvm *k;
+	UINT64 exits;
+};
+
+static int scale_stop;	/* atomic */
+
+static void *scale_main(void *arg)
+{
+	struct scaler *s = arg;
+
+	while (!__atomic_load_n(&scale_stop, __ATOMIC_RELAXED)) {
+		if (s->kvm)
+			kvm_round_trip(s->k, s->vp, OUT_USER);
+		else
+			whv_round_trip(s->w, s->vp, OUT_USER);
+		s->exits++;
+	}
+	return NULL;
+}
+
+/* Exits per second with @nvps VPs, each run by its own thread. */
+static double scale_run(int kvm, UINT32 nvps, unsigned int seconds)
+{
+	struct scaler s[MAX_VPS];
+	UINT64 total = 0, t0, t1;
+	struct whv w;
+	struct kvm k;
+	UINT32 i;
+
+	if (kvm)
+		kvm_setup(&k, OUT_USER, 0, nvps);
+	else
+		whv_setup(&w, OUT_USER, 0, nvps);
+	__atomic_store_n(&scale_stop, 0, __ATOMIC_RELAXED);
+	t0 = now_ns();
+	for (i = 0; i < nvps; i++) {
+		s[i] = (struct scaler){ .kvm = kvm, .vp = i, .w = &w, .k = &k };
+		if (pthread_create(&s[i].thread, NULL, scale_main, &s[i]))
+			die("pthread_create", errno);
+	}
+	sleep(seconds);
+	__atomic_store_n(&scale_stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < nvps; i++) {
+		pthread_join(s[i].thread, NULL);
+		total += s[i].exits;
+	}
+	t1 = now_ns();
+	if (kvm)
+		kvm_teardown(&k);
+	else
+		whv_teardown(&w);
+	return (double)total * 1e9 / (double)(t1 - t0);
 }
 
 /* ---- driver -------------------------------------------------------------- */
@@ -390,12 +471,27 @@ static double per_iteration(int kvm, enum bench_case c, UINT64 iters)
 
 int main(int argc, char **argv)
 {
+	static const UINT32 vp_counts[] = { 1, 2, 4 };
 	UINT64 iters = argc > 2 ? strtoull(argv[2], NULL, 0) : 20000;
 	int kvm, c;
 
+	if (argc == 4 && !strcmp(argv[2], "scale") &&
+	    (!strcmp(argv[1], "whv") || !strcmp(argv[1], "kvm"))) {
+		unsigned int seconds = strtoul(argv[3], NULL, 0);
+
+		kvm = !strcmp(argv[1], "kvm");
+		for (c = 0; c < 3; c++) {
+			printf("%s,vps_%u,%.0f\n", argv[1], vp_counts[c],
+			       scale_run(kvm, vp_counts[c], seconds ? seconds : 1));
+			fflush(stdout);
+		}
+		return 0;
+	}
+
 	if (argc < 2 || (strcmp(argv[1], "whv") && strcmp(argv[1], "kvm")) ||
 	    iters < 10) {
-		fprintf(stderr, "usage: exitbench whv|kvm [iterations >= 10]\n");
+		fprintf(stderr, "usage: exitbench whv|kvm [iterations >= 10]\n"
+			"       exitbench whv|kvm scale SECONDS\n");
 		return 2;
 	}
 	kvm = !strcmp(argv[1], "kvm");
