@@ -29,9 +29,7 @@ HRESULT WINAPI WHvRequestInterrupt(WHV_PARTITION_HANDLE Partition,
 	if (InterruptControlSize < sizeof(irq))
 		return E_INVALIDARG;
 	memcpy(&irq, Interrupt, sizeof(irq));
-	if (ioctl(p->fd, WHV_REQUEST_INTERRUPT, &irq) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_APIC);
-	return S_OK;
+	return whv_ioctl_hr(p->fd, WHV_REQUEST_INTERRUPT, &irq, WHV_CALL_APIC);
 }
 
 HRESULT WINAPI WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Partition,
@@ -93,9 +91,7 @@ static HRESULT whv_lapic_state(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
 		*WrittenSize = WHV_LAPIC_STATE_SIZE;
 	if (!State && StateSize)
 		return E_POINTER;
-	if (ioctl(p->fd, set ? WHV_SET_LAPIC : WHV_GET_LAPIC, &st) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_APIC);
-	return S_OK;
+	return whv_ioctl_hr(p->fd, set ? WHV_SET_LAPIC : WHV_GET_LAPIC, &st, WHV_CALL_APIC);
 }
 
 HRESULT WINAPI WHvGetVirtualProcessorInterruptControllerState2(

@@ -4,9 +4,7 @@
  * WHvMapGpaRangeFlagTrackDirtyPages. The kernel returns and clears one bit
  * per 4 KiB page, write-protecting what it reports before it returns.
  */
-#include <errno.h>
 #include <stdint.h>
-#include <sys/ioctl.h>
 #include "../../../uapi/whv_ioctl.h"
 #include "libwhv.h"
 
@@ -29,7 +27,5 @@ HRESULT WINAPI WHvQueryGpaRangeDirtyBitmap(WHV_PARTITION_HANDLE Partition,
 	/* Size 0: clear only, whatever Bitmap points at. */
 	if (!BitmapSizeInBytes)
 		q.bitmap = 0;
-	if (ioctl(p->fd, WHV_QUERY_DIRTY_BITMAP, &q) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
-	return S_OK;
+	return whv_ioctl_hr(p->fd, WHV_QUERY_DIRTY_BITMAP, &q, WHV_CALL_GENERIC);
 }

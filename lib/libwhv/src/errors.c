@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The one place where kernel errnos become the HRESULTs WHv documents. */
 #include <errno.h>
+#include <sys/ioctl.h>
 #include "libwhv.h"
+
+HRESULT whv_ioctl_hr(int fd, unsigned long cmd, void *arg, enum whv_call call)
+{
+	if (ioctl(fd, cmd, arg) < 0)
+		return whv_hresult_from_errno(errno, call);
+	return S_OK;
+}
 
 HRESULT whv_hresult_from_errno(int err, enum whv_call call)
 {

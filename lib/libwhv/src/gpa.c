@@ -98,9 +98,7 @@ HRESULT WINAPI WHvAdviseGpaRange(WHV_PARTITION_HANDLE Partition,
 	} else if (AdviceBufferSizeInBytes) {
 		return E_INVALIDARG;
 	}
-	if (ioctl(p->fd, WHV_ADVISE_GPA, &a) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
-	return S_OK;
+	return whv_ioctl_hr(p->fd, WHV_ADVISE_GPA, &a, WHV_CALL_GENERIC);
 }
 
 /*

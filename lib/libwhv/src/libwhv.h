@@ -26,6 +26,8 @@ struct whv_partition_handle {
 #define WHV_HANDLE_MAGIC 0x70766877u	/* "whvp" */
 
 HRESULT whv_hresult_from_errno(int err, enum whv_call call);
+/* An ioctl with nothing else to return: S_OK, or its errno as @call maps it. */
+HRESULT whv_ioctl_hr(int fd, unsigned long cmd, void *arg, enum whv_call call);
 /* Why /dev/whv could not be opened, as the HRESULT a caller acts on. */
 HRESULT whv_hresult_from_device_errno(int err);
 /* The partition behind a handle, or NULL when the handle is not ours. */

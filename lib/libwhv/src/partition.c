@@ -135,9 +135,7 @@ HRESULT WINAPI WHvSetPartitionProperty(WHV_PARTITION_HANDLE Partition,
 		return E_HANDLE;
 	if (!PropertyBuffer && PropertyBufferSizeInBytes)
 		return E_POINTER;
-	if (ioctl(p->fd, WHV_SET_PROPERTY, &prop) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_PROPERTY);
-	return S_OK;
+	return whv_ioctl_hr(p->fd, WHV_SET_PROPERTY, &prop, WHV_CALL_PROPERTY);
 }
 
 HRESULT WINAPI WHvMapGpaRange(WHV_PARTITION_HANDLE Partition,
@@ -157,9 +155,7 @@ HRESULT WINAPI WHvMapGpaRange(WHV_PARTITION_HANDLE Partition,
 		return E_HANDLE;
 	if (!SourceAddress)
 		return E_INVALIDARG;
-	if (ioctl(p->fd, WHV_MAP_GPA_RANGE, &r) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
-	return S_OK;
+	return whv_ioctl_hr(p->fd, WHV_MAP_GPA_RANGE, &r, WHV_CALL_GENERIC);
 }
 
 HRESULT WINAPI WHvUnmapGpaRange(WHV_PARTITION_HANDLE Partition,
@@ -171,7 +167,5 @@ HRESULT WINAPI WHvUnmapGpaRange(WHV_PARTITION_HANDLE Partition,
 
 	if (!p)
 		return E_HANDLE;
-	if (ioctl(p->fd, WHV_UNMAP_GPA_RANGE, &r) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
-	return S_OK;
+	return whv_ioctl_hr(p->fd, WHV_UNMAP_GPA_RANGE, &r, WHV_CALL_GENERIC);
 }

@@ -28,9 +28,7 @@ static HRESULT whv_vp_index_ioctl(WHV_PARTITION_HANDLE h, unsigned long cmd,
 
 	if (!p)
 		return E_HANDLE;
-	if (ioctl(p->fd, cmd, &vi) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
-	return S_OK;
+	return whv_ioctl_hr(p->fd, cmd, &vi, WHV_CALL_GENERIC);
 }
 
 HRESULT WINAPI WHvCreateVirtualProcessor(WHV_PARTITION_HANDLE Partition,

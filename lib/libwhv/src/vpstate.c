@@ -52,9 +52,7 @@ HRESULT WINAPI WHvSetVirtualProcessorXsaveState(WHV_PARTITION_HANDLE Partition,
 		return E_HANDLE;
 	if (!Buffer)
 		return E_POINTER;
-	if (ioctl(p->fd, WHV_SET_XSAVE, &x) < 0)
-		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
-	return S_OK;
+	return whv_ioctl_hr(p->fd, WHV_SET_XSAVE, &x, WHV_CALL_GENERIC);
 }
 
 HRESULT WINAPI WHvGetVirtualProcessorState(WHV_PARTITION_HANDLE Partition,
