@@ -91,7 +91,8 @@ static HRESULT whv_lapic_state(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
 		*WrittenSize = WHV_LAPIC_STATE_SIZE;
 	if (!State && StateSize)
 		return E_POINTER;
-	return whv_ioctl_hr(p->fd, set ? WHV_SET_LAPIC : WHV_GET_LAPIC, &st, WHV_CALL_APIC);
+	return whv_ioctl_hr(p->fd, set ? WHV_SET_LAPIC : WHV_GET_LAPIC, &st,
+			    WHV_CALL_APIC);
 }
 
 HRESULT WINAPI WHvGetVirtualProcessorInterruptControllerState2(

@@ -27,5 +27,6 @@ HRESULT WINAPI WHvQueryGpaRangeDirtyBitmap(WHV_PARTITION_HANDLE Partition,
 	/* Size 0: clear only, whatever Bitmap points at. */
 	if (!BitmapSizeInBytes)
 		q.bitmap = 0;
-	return whv_ioctl_hr(p->fd, WHV_QUERY_DIRTY_BITMAP, &q, WHV_CALL_GENERIC);
+	return whv_ioctl_hr(p->fd, WHV_QUERY_DIRTY_BITMAP, &q,
+			    WHV_CALL_GENERIC);
 }
