@@ -260,7 +260,7 @@ retry:
 	level = (flags & WHV_MAP_TRACK_DIRTY) ? 1 :
 		whv_npt_fault_level(p, r, gpa, hva, page_to_pfn(page));
 	do {
-		span = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+		span = whv_npt_span(level);
 		ret = whv_npt_map(p, gpa & ~(span - 1), whv_backend->npt_leaf(
 				  page_to_phys(page) - (gpa & (span - 1)),
 				  flags), level, spare, 3);

@@ -78,7 +78,7 @@ bool whv_npt_read(struct whv_partition *p, u64 gpa, void *buf, size_t len)
 		if (!e)
 			return false;
 		if (l == 1 || (e & NPT_LARGE)) {
-			u64 span = 1ULL << (12 + 9 * (l - 1));
+			u64 span = whv_npt_span(l);
 
 			memcpy(buf, phys_to_virt((e & NPT_ADDR_MASK & ~(span - 1)) +
 						 (gpa & (span - 1))), len);
@@ -105,7 +105,7 @@ static void npt_put_leaf(u64 pte)
 static void npt_zap_level(u64 *table, int level, u64 base, u64 start, u64 end,
 			  u64 *zapped)
 {
-	u64 span = 1ULL << (12 + 9 * (level - 1));
+	u64 span = whv_npt_span(level);
 	unsigned int i;
 
 	for (i = 0; i < NPT_ENTRIES; i++) {

@@ -68,7 +68,7 @@ int whv_npt_fault_level(struct whv_partition *p, const struct whv_range *r,
 	if (!whv_npt_large_levels)
 		return 1;
 	for (level = host_leaf_level(p->mm, hva, pfn); level > 1; level--) {
-		u64 span = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+		u64 span = whv_npt_span(level);
 		u64 base = gpa & ~(span - 1);
 
 		if ((whv_npt_large_levels & BIT(level)) &&

@@ -362,6 +362,11 @@ int whv_advise_ioctl(struct whv_partition *p, void __user *arg);
 int whv_counters_ioctl(struct whv_partition *p, void __user *arg);
 
 /* npt.c */
+/* Bytes one nested entry at @level covers (1: 4 KiB, 2: 2 MiB, 3: 1 GiB). */
+static inline u64 whv_npt_span(int level)
+{
+	return 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+}
 int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, int level,
 		u64 **spare, int n_spare);
 extern unsigned int whv_npt_large_levels;	/* BIT(2): 2 MiB, BIT(3): 1 GiB */
