@@ -1128,6 +1128,25 @@ static uint8_t *new_buf(void *at, size_t size, int flags, uint64_t fill)
 
 #define RW	(WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite)
 
+/*
+ * A one-VP VM entering at @entry, with EXTRA_SIZE of fresh private memory
+ * (filled from @fill) mapped RW at EXTRA_GPA; returns that memory.
+ */
+static uint8_t *vm_with_extra(struct __test_metadata *_metadata,
+			      struct test_vm *vm, const uint8_t *entry,
+			      uint64_t fill)
+{
+	uint8_t *buf;
+
+	ASSERT_EQ(S_OK, vm_create(vm, 1));
+	load(vm, 0, entry);
+	buf = new_buf(NULL, EXTRA_SIZE, MAP_PRIVATE, fill);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm->part, buf, EXTRA_GPA, EXTRA_SIZE,
+				       RW));
+	return buf;
+}
+
 TEST_F_TIMEOUT(lc, munmap_then_run, 60)
 {
 	WHV_RUN_VP_EXIT_CONTEXT exit;
@@ -1135,13 +1154,9 @@ TEST_F_TIMEOUT(lc, munmap_then_run, 60)
 	uint8_t *buf, *nb;
 
 	watchdog(50, "munmap_then_run");
-	ASSERT_EQ(S_OK, vm_create(&vm, 1));
-	load(&vm, 0, lc_read);
 
 	/* Order 1: munmap, run (exit), new memory at the same address, run. */
-	buf = new_buf(NULL, EXTRA_SIZE, MAP_PRIVATE, 0x1100);
-	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, buf, EXTRA_GPA, EXTRA_SIZE, RW));
+	buf = vm_with_extra(_metadata, &vm, lc_read, 0x1100);
 	ASSERT_GUEST_READS(&vm, EXTRA_GPA + 0x10, 0x1110);
 	ASSERT_GUEST_WRITES(&vm, EXTRA_GPA + 0x18, 0xabcd);
 	ASSERT_EQ(0xabcd, *(uint64_t *)(buf + 0x18));
@@ -1205,13 +1220,9 @@ TEST_F_TIMEOUT(lc, madvise_dontneed, 60)
 	uint8_t *priv, *shared;
 
 	watchdog(50, "madvise_dontneed");
-	ASSERT_EQ(S_OK, vm_create(&vm, 1));
-	load(&vm, 0, lc_read);
 
 	/* Private anonymous memory: zeros afterwards, for host and guest. */
-	priv = new_buf(NULL, EXTRA_SIZE, MAP_PRIVATE, 0x5500);
-	ASSERT_NE(NULL, priv);
-	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, priv, EXTRA_GPA, EXTRA_SIZE, RW));
+	priv = vm_with_extra(_metadata, &vm, lc_read, 0x5500);
 	ASSERT_GUEST_READS(&vm, EXTRA_GPA + 0x10, 0x5510);
 	ASSERT_GUEST_WRITES(&vm, EXTRA_GPA + 0x1008, 0x77);
 	ASSERT_EQ(0x77, *(uint64_t *)(priv + 0x1008));
@@ -1401,12 +1412,7 @@ TEST_F_TIMEOUT(lc, memory_changes_while_running, 90)
 		snprintf(what, sizeof(what), "memory_changes_while_running: %s",
 			 chg_name[chg]);
 		watchdog(60, what);
-		ASSERT_EQ(S_OK, vm_create(&vm, 1));
-		load(&vm, 0, lc_watch);
-		buf = new_buf(NULL, EXTRA_SIZE, MAP_PRIVATE, 0x7700);
-		ASSERT_NE(NULL, buf);
-		ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, buf, EXTRA_GPA,
-					       EXTRA_SIZE, RW));
+		buf = vm_with_extra(_metadata, &vm, lc_watch, 0x7700);
 		ASSERT_TRUE(watch_start(_metadata, &vm, &r, chg_name[chg]));
 
 		switch (chg) {
@@ -1520,11 +1526,7 @@ TEST_F_TIMEOUT(lc, migration_while_running, 60)
 	uint8_t *buf;
 
 	watchdog(50, "migration_while_running");
-	ASSERT_EQ(S_OK, vm_create(&vm, 1));
-	load(&vm, 0, lc_watch);
-	buf = new_buf(NULL, EXTRA_SIZE, MAP_PRIVATE, 0x7700);
-	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, buf, EXTRA_GPA, EXTRA_SIZE, RW));
+	buf = vm_with_extra(_metadata, &vm, lc_watch, 0x7700);
 	ASSERT_TRUE(watch_start(_metadata, &vm, &r, "migration"));
 
 	pfn0 = host_pfn(buf);
@@ -1585,11 +1587,7 @@ TEST_F_TIMEOUT(lc, swap_while_running, 60)
 	if (!swap_on())
 		SKIP(return, "no zram swap device in this VM");
 	watchdog(50, "swap_while_running");
-	ASSERT_EQ(S_OK, vm_create(&vm, 1));
-	load(&vm, 0, lc_watch);
-	buf = new_buf(NULL, EXTRA_SIZE, MAP_PRIVATE, 0x7700);
-	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, buf, EXTRA_GPA, EXTRA_SIZE, RW));
+	buf = vm_with_extra(_metadata, &vm, lc_watch, 0x7700);
 	for (i = 0; i < EXTRA_SIZE / PAGE; i++)	/* every entry installed */
 		ASSERT_GUEST_READS(&vm, EXTRA_GPA + i * PAGE + 0x10,
 				   0x7710 + i * PAGE);
