@@ -39,7 +39,6 @@
 #include "guest.h"
 
 #define RAM_SIZE	0x10000		/* guest RAM at GPA 0 */
-#define MMIO_SEG	0x2000		/* DS of the MMIO cases: GPA 0x20000 */
 #define PORT		0x80
 #define MAX_VPS		4
 
@@ -52,6 +51,7 @@ GUEST_CODE(g_cpuid, ".code16",
 	"	hlt\n");
 GUEST_CODE(g_out, ".code16", "1:	out %al, $0x80\n	jmp 1b\n");
 GUEST_CODE(g_in, ".code16", "1:	in $0x80, %al\n	jmp 1b\n");
+/* The MMIO cases: DS 0x2000, so GPA 0x20000, past the RAM. */
 GUEST_CODE(g_mmio_w, ".code16",
 	"	mov $0x2000, %bx\n	mov %bx, %ds\n"
 	"1:	movb %al, (0)\n	jmp 1b\n");
@@ -98,7 +98,6 @@ struct whv {
 	WHV_PARTITION_HANDLE part;	/* first: the vm_emu_* callbacks' context */
 	WHV_EMULATOR_HANDLE emu;
 	uint8_t *ram;
-	UINT32 nvps;
 };
 
 static HRESULT CALLBACK emu_io(VOID *ctx, WHV_EMULATOR_IO_ACCESS_INFO *io)
@@ -131,7 +130,6 @@ static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters,
 
 	if ((hr = WHvCreatePartition(&w->part)))
 		die("WHvCreatePartition", hr);
-	w->nvps = nvps;
 	memset(&prop, 0, sizeof(prop));
 	prop.ProcessorCount = nvps;
 	if ((hr = WHvSetPartitionProperty(w->part,
