@@ -180,17 +180,12 @@ static void whv_teardown(struct whv *w)
 	munmap(w->ram, RAM_SIZE);
 }
 
-/* RIP past the instruction an exit reported. */
-static void whv_skip(struct whv *w, UINT32 vp,
-		     const WHV_RUN_VP_EXIT_CONTEXT *e, UINT8 fallback_len)
+/* RIP past the instruction an exit reported (2 bytes when it did not say). */
+static UINT64 next_rip(const WHV_RUN_VP_EXIT_CONTEXT *e)
 {
-	WHV_REGISTER_NAME n = WHvX64RegisterRip;
-	WHV_REGISTER_VALUE v;
 	UINT8 len = e->VpContext.InstructionLength;
 
-	v.Reg64 = e->VpContext.Rip + (len ? len : fallback_len);
-	if (WHvSetVirtualProcessorRegisters(w->part, vp, &n, 1, &v))
-		die("set RIP", 0);
+	return e->VpContext.Rip + (len ? len : 2);
 }
 
 /* One exit of VP @vp to userspace, handled (MMIO: VP 0 only). */
@@ -200,7 +195,8 @@ static void whv_round_trip(struct whv *w, UINT32 vp, enum bench_case c)
 		WHvX64RegisterRax, WHvX64RegisterRbx, WHvX64RegisterRcx,
 		WHvX64RegisterRdx, WHvX64RegisterRip,
 	};
-	static const WHV_REGISTER_NAME in_regs[] = {
+	/* IN sets both; OUT only RIP (the second). */
+	static const WHV_REGISTER_NAME io_regs[] = {
 		WHvX64RegisterRax, WHvX64RegisterRip,
 	};
 	WHV_RUN_VP_EXIT_CONTEXT e;
@@ -219,23 +215,24 @@ static void whv_round_trip(struct whv *w, UINT32 vp, enum bench_case c)
 		v[1].Reg64 = e.CpuidAccess.DefaultResultRbx;
 		v[2].Reg64 = e.CpuidAccess.DefaultResultRcx;
 		v[3].Reg64 = e.CpuidAccess.DefaultResultRdx;
-		v[4].Reg64 = e.VpContext.Rip + (e.VpContext.InstructionLength ?
-						 e.VpContext.InstructionLength : 2);
+		v[4].Reg64 = next_rip(&e);
 		if (WHvSetVirtualProcessorRegisters(w->part, vp, cpuid_regs, 5, v))
 			die("set CPUID results", 0);
 		break;
 	case OUT_USER:
 		if (e.ExitReason != WHvRunVpExitReasonX64IoPortAccess)
 			die("out exit", e.ExitReason);
-		whv_skip(w, vp, &e, 2);
+		v[0].Reg64 = next_rip(&e);
+		if (WHvSetVirtualProcessorRegisters(w->part, vp, &io_regs[1], 1,
+						    v))
+			die("set RIP", 0);
 		break;
 	case IN_USER:
 		if (e.ExitReason != WHvRunVpExitReasonX64IoPortAccess)
 			die("in exit", e.ExitReason);
 		v[0].Reg64 = (e.IoPortAccess.Rax & ~0xffULL) | 0x5a;
-		v[1].Reg64 = e.VpContext.Rip + (e.VpContext.InstructionLength ?
-						 e.VpContext.InstructionLength : 2);
-		if (WHvSetVirtualProcessorRegisters(w->part, vp, in_regs, 2, v))
+		v[1].Reg64 = next_rip(&e);
+		if (WHvSetVirtualProcessorRegisters(w->part, vp, io_regs, 2, v))
 			die("set IN result", 0);
 		break;
 	default:
