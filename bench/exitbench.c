@@ -468,6 +468,7 @@ int main(int argc, char **argv)
 {
 	static const UINT32 vp_counts[] = { 1, 2, 4 };
 	UINT64 iters = argc > 2 ? strtoull(argv[2], NULL, 0) : 20000;
+	const char *only = getenv("EXITBENCH_CASE");	/* one case (profiling) */
 	int kvm, c;
 
 	if (argc == 4 && !strcmp(argv[2], "scale") &&
@@ -491,7 +492,11 @@ int main(int argc, char **argv)
 	}
 	kvm = !strcmp(argv[1], "kvm");
 	for (c = 0; c < N_CASES; c++) {
-		double ns = per_iteration(kvm, c, iters);
+		double ns;
+
+		if (only && strcmp(only, cases[c].name))
+			continue;
+		ns = per_iteration(kvm, c, iters);
 
 		if (ns < 0)
 			printf("%s,%s,n/a\n", argv[1], cases[c].name);

@@ -18,6 +18,7 @@ usage: run-qemu.sh --kver KVER --initrd FILE [--cpus N] [--mem M] [--timeout S]
   WHV_QEMU_CPU=MODEL runs TCG with that -cpu (e.g. EPYC-Rome,-svm for a host without SVM).
   WHV_QEMU_ICOUNT=1 runs TCG with -icount shift=0,sleep=off: one guest nanosecond is one
                  instruction, and runs repeat exactly (benchmarks).
+  WHV_QEMU_ARGS   more QEMU options (e.g. -plugin FILE.so to profile with a TCG plugin).
 Exit status:
   the guest command's status (from its WHV-VM-EXIT-STATUS=<n> line), else
   121  the console shows a kernel problem (Oops, BUG:, WARNING:, ...) or the kernel
@@ -80,6 +81,8 @@ if [[ -n "${WHV_QEMU_ICOUNT:-}" ]]; then
 	[[ "$accel" == tcg ]] || { echo "run-qemu: icount needs TCG" >&2; exit 2; }
 	accel_args+=(-icount shift=0,sleep=off)
 fi
+# WHV_QEMU_ARGS: more QEMU options, e.g. a TCG plugin to profile with.
+read -r -a extra_args <<<"${WHV_QEMU_ARGS:-}"
 
 # loglevel=5: WARN_ON prints at KERN_WARNING (4), which loglevel=4 would hide.
 cmdline="console=ttyS0 panic=-1 loglevel=5 $append"
@@ -90,7 +93,7 @@ cmdline="console=ttyS0 panic=-1 loglevel=5 $append"
 # are harmless; CRs from the serial console are dropped.
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 -nodefaults -no-user-config \
-	"${accel_args[@]}" -smp "$cpus" -m "$mem" \
+	"${accel_args[@]}" "${extra_args[@]}" -smp "$cpus" -m "$mem" \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-display none -serial stdio -no-reboot </dev/null 2>&1 |
 	sed -u -e 's/\r//g' -e "/TCG doesn't support requested feature/d" | tee "$log"
