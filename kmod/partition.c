@@ -429,7 +429,8 @@ static int whv_run_ioctl(struct whv_partition *p, void __user *arg)
 	vp = whv_vp_lock(p, run.vp_index, &ret);
 	if (!vp)
 		return ret;
-	ret = whv_vcpu_run(vp, u64_to_user_ptr(run.exit));
+	ret = whv_vcpu_run(vp, u64_to_user_ptr(run.exit),
+			   u64_to_user_ptr(run.regs));
 	mutex_unlock(&vp->run_lock);
 	return ret;
 }

@@ -201,6 +201,19 @@ static int whv_get_one(struct whv_vp *vp, u32 name, struct whv_reg_value *out)
 	return 0;
 }
 
+/*
+ * A shadow belongs to the instruction it precedes: moving RIP means the
+ * caller completed that instruction, so it is gone.
+ */
+static void whv_set_rip(struct whv_vp *vp, u64 rip)
+{
+	const struct whv_backend *b = whv_backend;
+
+	if (rip != b->read_reg(vp, WHV_AREG_RIP))
+		b->write_reg(vp, WHV_AREG_INT_SHADOW, 0);
+	b->write_reg(vp, WHV_AREG_RIP, rip);
+}
+
 /* Validate one register; apply it only when @apply. */
 static int whv_set_one(struct whv_vp *vp, u32 name,
 		       const struct whv_reg_value *in, bool apply)
@@ -266,14 +279,34 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 			return -EINVAL;
 		if (!apply)
 			return 0;
-		/*
-		 * A shadow belongs to the instruction it precedes: moving RIP
-		 * means the caller completed that instruction, so it is gone.
-		 */
-		if (reg == WHV_AREG_RIP && v != b->read_reg(vp, reg))
-			b->write_reg(vp, WHV_AREG_INT_SHADOW, 0);
-		b->write_reg(vp, reg, v);
+		if (reg == WHV_AREG_RIP)
+			whv_set_rip(vp, v);
+		else
+			b->write_reg(vp, reg, v);
 	}
+	return 0;
+}
+
+/*
+ * The registers a run carries in (struct whv_run_regs, @set: bit n is
+ * register name n), with WHV_SET_VP_REGISTERS' checks and effects.
+ */
+int whv_set_run_regs(struct whv_vp *vp, u64 set, const u64 *gpr, u64 rip,
+		     u64 rflags)
+{
+	unsigned int i;
+
+	rflags |= 2;	/* bit 1 always reads as one */
+	if ((set & ~WHV_RUN_REGS_SETTABLE) ||
+	    ((set & BIT_ULL(WHV_REG_RFLAGS)) && (rflags & ~RFLAGS_KNOWN)))
+		return -EINVAL;
+	for (i = 0; i <= WHV_REG_R15; i++)
+		if (set & BIT_ULL(i))
+			vp->gpr[i] = gpr[i];
+	if (set & BIT_ULL(WHV_REG_RIP))
+		whv_set_rip(vp, rip);
+	if (set & BIT_ULL(WHV_REG_RFLAGS))
+		whv_backend->write_reg(vp, WHV_AREG_RFLAGS, rflags);
 	return 0;
 }
 

@@ -282,6 +282,11 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	return 0;
 }
 
+static void svm_read_run_regs(struct whv_vp *vp, struct whv_run_regs *r)
+{
+	whv_read_run_regs_with(vp, r, svm_read_reg, svm_read_seg);
+}
+
 static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 {
 	struct vmcb *vmcb = to_svm(vp)->vmcb;
@@ -765,6 +770,7 @@ const struct whv_backend whv_svm_backend = {
 	.write_reg = svm_write_reg,
 	.read_seg = svm_read_seg,
 	.write_seg = svm_write_seg,
+	.read_run_regs = svm_read_run_regs,
 	.npt_leaf = svm_npt_leaf,
 	.npt_table = svm_npt_table,
 	.npt_5level = svm_npt_5level,

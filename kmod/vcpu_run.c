@@ -490,7 +490,8 @@ static int whv_apic_events(struct whv_vp *vp, struct whv_exit *ex)
 	return 0;
 }
 
-int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit)
+int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
+		 struct whv_run_regs __user *uregs)
 {
 	struct whv_exit_info info = { .kind = WHV_KEXIT_HANDLED };
 	struct whv_exit ex;
@@ -500,6 +501,14 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit)
 	if (ret)
 		return ret;
 	whv_vp_load(vp);
+	if (uregs) {
+		ret = whv_run_regs_apply(vp, uregs);
+		if (ret) {
+			whv_vp_put(vp);
+			fpu_swap_kvm_fpstate(&vp->fpu, false);
+			return ret;
+		}
+	}
 	/* Running resumes partition time (time.c). */
 	whv_time_resume(vp->part);
 	whv_time_sync(vp);
@@ -533,6 +542,8 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit)
 	/* HLT completes before userspace sees it, as the CPU would. */
 	if (ret >= 0 && info.kind == WHV_KEXIT_HLT && ex.reason == WHV_EXIT_HALT)
 		whv_skip_insn(vp, &info);
+	if (ret >= 0 && uregs)
+		ret = whv_run_regs_save(vp, uregs);
 	whv_vp_put(vp);
 	fpu_swap_kvm_fpstate(&vp->fpu, false);
 	if (ret < 0)

@@ -815,6 +815,7 @@ const struct whv_backend whv_vmx_backend = {
 	.write_reg = vmx_write_reg,
 	.read_seg = vmx_read_seg,
 	.write_seg = vmx_write_seg,
+	.read_run_regs = vmx_read_run_regs,
 	.npt_leaf = vmx_npt_leaf,
 	.npt_table = vmx_npt_table,
 };

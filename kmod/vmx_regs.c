@@ -243,6 +243,11 @@ u64 vmx_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	return 0;
 }
 
+void vmx_read_run_regs(struct whv_vp *vp, struct whv_run_regs *r)
+{
+	whv_read_run_regs_with(vp, r, vmx_read_reg, vmx_read_seg);
+}
+
 static void vmx_write_interruptibility(u32 clear, u32 set)
 {
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO,

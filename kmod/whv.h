@@ -176,6 +176,8 @@ struct whv_backend {
 			 struct whv_segment *out);
 	void (*write_seg)(struct whv_vp *vp, enum whv_aseg seg,
 			  const struct whv_segment *in);
+	/* All of struct whv_run_regs but gpr[] and set, as read_reg/seg. */
+	void (*read_run_regs)(struct whv_vp *vp, struct whv_run_regs *r);
 
 	/* Nested page table entry formats. */
 	u64 (*npt_leaf)(phys_addr_t pa, u32 map_flags);
@@ -186,6 +188,29 @@ struct whv_backend {
 	 */
 	bool (*npt_5level)(void);
 };
+
+/*
+ * A backend's read_run_regs through its own read_reg/read_seg, so the values
+ * are the ones a register get returns; inlined, the calls are direct and
+ * their switches fold.
+ */
+static __always_inline void
+whv_read_run_regs_with(struct whv_vp *vp, struct whv_run_regs *r,
+		       u64 (*read_reg)(struct whv_vp *, enum whv_areg),
+		       void (*read_seg)(struct whv_vp *, enum whv_aseg,
+					struct whv_segment *))
+{
+	int i;
+
+	r->rip = read_reg(vp, WHV_AREG_RIP);
+	r->rflags = read_reg(vp, WHV_AREG_RFLAGS);
+	for (i = WHV_ASEG_ES; i <= WHV_ASEG_GS; i++)
+		read_seg(vp, i, &r->seg[i]);
+	r->cr0 = read_reg(vp, WHV_AREG_CR0);
+	r->cr3 = read_reg(vp, WHV_AREG_CR3);
+	r->cr4 = read_reg(vp, WHV_AREG_CR4);
+	r->efer = read_reg(vp, WHV_AREG_EFER);
+}
 
 extern const struct whv_backend *whv_backend;
 extern const struct whv_backend whv_svm_backend;
@@ -408,6 +433,8 @@ static inline bool whv_nmi_window_wanted(struct whv_vp *vp)
 /* regs.c */
 int whv_get_registers(struct whv_vp *vp, const u32 *names,
 		      struct whv_reg_value *vals, u32 n);
+int whv_set_run_regs(struct whv_vp *vp, u64 set, const u64 *gpr, u64 rip,
+		     u64 rflags);
 int whv_set_registers(struct whv_vp *vp, const u32 *names,
 		      const struct whv_reg_value *vals, u32 n);
 bool whv_xcr0_valid(struct whv_vp *vp, u64 xcr0);
@@ -417,7 +444,11 @@ bool whv_pat_valid(u64 pat);
 void whv_run_init(void);
 void whv_guest_state_enter(struct whv_vp *vp);
 void whv_guest_state_exit(struct whv_vp *vp);
-int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit);
+int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
+		 struct whv_run_regs __user *uregs);
+/* run_regs.c */
+int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs);
+int whv_run_regs_save(struct whv_vp *vp, struct whv_run_regs __user *uregs);
 int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info);
 
 /* exit.c: each returns 1, "exit to userspace" */

@@ -1399,6 +1399,97 @@ TEST(run_raw_errors)
 	close(dev);
 }
 
+/* One register of VP 0 through WHV_GET_VP_REGISTERS. */
+static struct whv_reg_value raw_get(int pfd, __u32 name)
+{
+	struct whv_reg_value v = { 0 };
+	struct whv_vp_registers r = { .vp_index = 0, .count = 1,
+		.names = (uintptr_t)&name, .values = (uintptr_t)&v };
+
+	if (xioctl(pfd, WHV_GET_VP_REGISTERS, &r))
+		v.low = v.high = 0xbad;
+	return v;
+}
+
+/*
+ * Registers carried by WHV_RUN_VP: sets checked all or nothing before the
+ * guest runs, applied and then cleared; at the exit, every field equal to
+ * what WHV_GET_VP_REGISTERS answers.
+ */
+TEST(run_registers_raw)
+{
+	static const __u32 seg_names[6] = { WHV_REG_ES, WHV_REG_CS, WHV_REG_SS,
+					    WHV_REG_DS, WHV_REG_FS, WHV_REG_GS };
+	int dev = dev_open(), pfd, i;
+	struct whv_run_regs regs;
+	struct whv_exit exit;
+	struct whv_run_vp run;
+	struct whv_reg_value v;
+
+	ASSERT_LE(0, dev);
+	pfd = raw_partition(dev, 1, true);
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	run = (struct whv_run_vp){ .vp_index = 0, .exit_size = sizeof(exit),
+				   .exit = (uintptr_t)&exit,
+				   .regs = (uintptr_t)bad_page() };
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, &run));
+	run.regs = (uintptr_t)KERNEL_PTR;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, &run));
+
+	/* Refused, and nothing applied: a name it does not carry... */
+	run.regs = (uintptr_t)&regs;
+	memset(&regs, 0, sizeof(regs));
+	regs.gpr[0] = 0x1111;
+	regs.set = 1ULL | 1ULL << 18;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_RUN_VP, &run));
+	EXPECT_EQ(1ULL | 1ULL << 18, regs.set);
+	/* ...or a reserved RFLAGS bit. */
+	regs.set = 1ULL | 1ULL << WHV_REG_RFLAGS;
+	regs.rflags = 0x8;
+	EXPECT_EQ(-EINVAL, xioctl(pfd, WHV_RUN_VP, &run));
+	EXPECT_EQ(0, raw_get(pfd, WHV_REG_RAX).low);
+	EXPECT_EQ(0xfff0, raw_get(pfd, WHV_REG_RIP).low);
+
+	/* Applied (RIP at an unmapped page: the fetch exits at once). */
+	regs.set = 1ULL << WHV_REG_RAX | 1ULL << WHV_REG_R15 |
+		   1ULL << WHV_REG_RIP | 1ULL << WHV_REG_RFLAGS;
+	regs.gpr[WHV_REG_RAX] = 0x1234;
+	regs.gpr[WHV_REG_R15] = 0xf00f;
+	regs.rip = 0x8000;
+	regs.rflags = 0x40;	/* ZF; bit 1 reads back as one */
+	regs.gpr[WHV_REG_RBX] = 0x5555;	/* not named: not applied */
+	EXPECT_EQ(0, xioctl(pfd, WHV_RUN_VP, &run));
+	EXPECT_EQ(WHV_EXIT_MEMORY_ACCESS, exit.reason);
+	EXPECT_EQ(0xf8000, exit.memory.gpa);
+	EXPECT_EQ(0, regs.set);
+	EXPECT_EQ(0x1234, regs.gpr[WHV_REG_RAX]);
+	EXPECT_EQ(0xf00f, regs.gpr[WHV_REG_R15]);
+	EXPECT_EQ(0, regs.gpr[WHV_REG_RBX]);
+	EXPECT_EQ(0x8000, regs.rip);
+	EXPECT_EQ(0x42, regs.rflags);
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(raw_get(pfd, i).low, regs.gpr[i]);
+	EXPECT_EQ(raw_get(pfd, WHV_REG_RIP).low, regs.rip);
+	EXPECT_EQ(raw_get(pfd, WHV_REG_RFLAGS).low, regs.rflags);
+	EXPECT_EQ(raw_get(pfd, WHV_REG_CR0).low, regs.cr0);
+	EXPECT_EQ(raw_get(pfd, WHV_REG_CR3).low, regs.cr3);
+	EXPECT_EQ(raw_get(pfd, WHV_REG_CR4).low, regs.cr4);
+	EXPECT_EQ(raw_get(pfd, WHV_REG_EFER).low, regs.efer);
+	EXPECT_EQ(0x60000010, regs.cr0);
+	for (i = 0; i < 6; i++) {
+		v = raw_get(pfd, seg_names[i]);
+		EXPECT_EQ(v.low, regs.seg[i].base);
+		EXPECT_EQ(v.high, regs.seg[i].limit |
+			  (__u64)regs.seg[i].selector << 32 |
+			  (__u64)regs.seg[i].attributes << 48);
+	}
+	EXPECT_EQ(0xf0000, regs.seg[1].base);	/* CS at reset */
+	EXPECT_EQ(0xf000, regs.seg[1].selector);
+	close(pfd);
+	close(dev);
+}
+
 /* ---- another process ------------------------------------------------------------------ */
 
 GUEST_CODE(poke, ".code16",

@@ -1358,6 +1358,77 @@ TEST(interrupt_shadow_set_with_rip)
 	vm_destroy(&vm);
 }
 
+/* ---- registers around an exit (libwhv's cache) ---- */
+
+GUEST_CODE(out_add, ".code16",
+	"	outb %al, $0x80\n"
+	"	add %ax, %bx\n"
+	"	hlt\n");
+
+/*
+ * After an exit, gets come from what the run brought out and sets of GPRs,
+ * RIP and RFLAGS wait for the next run: every call must still see exactly
+ * what the kernel would, and reset or delete must drop what waits.
+ */
+TEST(registers_around_an_exit)
+{
+	static const WHV_REGISTER_NAME names[] = {
+		WHvX64RegisterRax, WHvX64RegisterRip, WHvX64RegisterRflags,
+		WHvX64RegisterCs, WHvX64RegisterCr0, WHvX64RegisterEfer,
+	};
+	WHV_REGISTER_VALUE vals[ARRAY_SIZE(names)];
+	WHV_RUN_VP_EXIT_CONTEXT exit;
+	struct test_vm vm;
+	UINT64 next;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_real(&vm, 0, out_add_start, out_add_end);
+	vm_set(&vm, 0, WHvX64RegisterRax, 0x1111);
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64IoPortAccess, exit.ExitReason);
+	ASSERT_EQ(S_OK, WHvGetVirtualProcessorRegisters(vm.part, 0, names,
+							ARRAY_SIZE(names), vals));
+	EXPECT_EQ(0x1111, vals[0].Reg64);
+	EXPECT_EQ(exit.VpContext.Rip, vals[1].Reg64);
+	EXPECT_EQ(exit.VpContext.Rflags, vals[2].Reg64);
+	EXPECT_EQ(exit.VpContext.Cs.Base, vals[3].Segment.Base);
+	EXPECT_EQ(exit.VpContext.Cs.Selector, vals[3].Segment.Selector);
+	EXPECT_EQ(exit.VpContext.Cs.Attributes, vals[3].Segment.Attributes);
+	EXPECT_EQ(0x60000010, vals[4].Reg64);
+	EXPECT_EQ(0, vals[5].Reg64);
+
+	/* Sets are seen at once, by gets and by the guest. */
+	next = exit.VpContext.Rip + exit.VpContext.InstructionLength;
+	vm_set(&vm, 0, WHvX64RegisterRip, next);
+	vm_set(&vm, 0, WHvX64RegisterRax, 0x2222);
+	vm_set(&vm, 0, WHvX64RegisterRbx, 0x0100);
+	vm_set(&vm, 0, WHvX64RegisterRflags, 0x1);	/* bit 1 added */
+	EXPECT_EQ(next, vm_get(&vm, 0, WHvX64RegisterRip));
+	EXPECT_EQ(0x2222, vm_get(&vm, 0, WHvX64RegisterRax));
+	EXPECT_EQ(0x3, vm_get(&vm, 0, WHvX64RegisterRflags));
+	/* A refused value is refused now, with nothing applied. */
+	EXPECT_EQ(E_INVALIDARG, vm_set(&vm, 0, WHvX64RegisterRflags, 0x8));
+	EXPECT_EQ(0x3, vm_get(&vm, 0, WHvX64RegisterRflags));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, exit.ExitReason);
+	EXPECT_EQ(0x2322, vm_get(&vm, 0, WHvX64RegisterRbx));
+	EXPECT_EQ(0x2222, vm_get(&vm, 0, WHvX64RegisterRax));
+
+	/* What waits is dropped by a reset... */
+	vm_set(&vm, 0, WHvX64RegisterRax, 0x3333);
+	ASSERT_EQ(S_OK, WHvResetPartition(vm.part));
+	EXPECT_EQ(0, vm_get(&vm, 0, WHvX64RegisterRax));
+	EXPECT_EQ(0xfff0, vm_get(&vm, 0, WHvX64RegisterRip));
+	/* ...and by deleting the VP. */
+	vm_load_real(&vm, 0, out_add_start, out_add_end);
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
+	vm_set(&vm, 0, WHvX64RegisterRax, 0x4444);
+	ASSERT_EQ(S_OK, WHvDeleteVirtualProcessor(vm.part, 0));
+	ASSERT_EQ(S_OK, WHvCreateVirtualProcessor(vm.part, 0, 0));
+	EXPECT_EQ(0, vm_get(&vm, 0, WHvX64RegisterRax));
+	vm_destroy(&vm);
+}
+
 /* ---- event injection ----------------------------------------------------------------------------- */
 
 GUEST_CODE(inject, ".code64",

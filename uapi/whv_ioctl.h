@@ -39,7 +39,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define WHV_API_VERSION		1
+#define WHV_API_VERSION		2	/* 2: WHV_RUN_VP carries registers */
 #define WHV_IOCTL_MAGIC		0xB8
 
 /* Limits of this implementation. */
@@ -534,10 +534,33 @@ struct whv_lapic_state {
 	__u64 data;		/* user pointer */
 };
 
+/*
+ * Registers that travel with a run, so that the common gets and sets around
+ * an exit need no system call of their own. At entry the kernel applies the
+ * values named in @set, as WHV_SET_VP_REGISTERS would (all or nothing, before
+ * anything else), then clears @set; at a successful return it writes every
+ * field's current value. Bit n of @set is register name n: RAX..R15 (0-15),
+ * RIP (16), RFLAGS (17); no others.
+ */
+#define WHV_RUN_REGS_SETTABLE	0x3ffffULL
+
+struct whv_run_regs {
+	__u64 set;
+	__u64 gpr[16];		/* RAX..R15, in register name order */
+	__u64 rip;
+	__u64 rflags;
+	struct whv_segment seg[6];	/* ES, CS, SS, DS, FS, GS */
+	__u64 cr0;
+	__u64 cr3;
+	__u64 cr4;
+	__u64 efer;
+};
+
 struct whv_run_vp {
 	__u32 vp_index;
 	__u32 exit_size;	/* bytes at exit, >= sizeof(struct whv_exit) */
 	__u64 exit;		/* user pointer: struct whv_exit */
+	__u64 regs;		/* user pointer: struct whv_run_regs, or 0 */
 };
 
 /* /dev/whv */

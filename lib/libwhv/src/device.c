@@ -11,9 +11,17 @@
 
 static pthread_once_t whv_device_once = PTHREAD_ONCE_INIT;
 static int whv_device;
+atomic_uint whv_fork_generation;
+
+/* A forked child: the handles it inherited are its parent's (regcache.c). */
+static void whv_forked(void)
+{
+	atomic_fetch_add(&whv_fork_generation, 1);
+}
 
 static void whv_device_open(void)
 {
+	pthread_atfork(NULL, NULL, whv_forked);
 	whv_device = open("/dev/whv", O_RDWR | O_CLOEXEC);
 	if (whv_device < 0) {
 		whv_device = -errno;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "../../../uapi/whv_ioctl.h"
 #include "libwhv.h"
+#include "regcache.h"
 
 struct whv_partition_handle *whv_handle(WHV_PARTITION_HANDLE h)
 {
@@ -37,6 +38,7 @@ HRESULT WINAPI WHvCreatePartition(WHV_PARTITION_HANDLE *Partition)
 	}
 	p->magic = WHV_HANDLE_MAGIC;
 	p->fd = fd;
+	p->generation = atomic_load(&whv_fork_generation);
 	*Partition = p;
 	return S_OK;
 }
@@ -60,9 +62,35 @@ HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
 }
 
 /* Every VP back to its initial state; not while one runs (docs: invalid state). */
+/*
+ * Every VP's registers start over: with all of libwhv's hold on them taken
+ * (else a VP is in use: the state error the kernel gives), drop the caches.
+ */
 HRESULT WINAPI WHvResetPartition(WHV_PARTITION_HANDLE Partition)
 {
-	return whv_partition_do(Partition, WHV_RESET_PARTITION, WHV_CALL_RESET);
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_vp_cache *c;
+	HRESULT hr;
+	UINT32 i, held;
+
+	if (!p)
+		return E_HANDLE;
+	for (held = 0; held < WHV_MAX_VPS; held++) {
+		c = whv_vp_cache(p, held, false);
+		if (c && !whv_cache_trylock(c))
+			break;
+	}
+	hr = held < WHV_MAX_VPS ? HRESULT_FROM_WIN32(ERROR_INVALID_STATE) :
+	     whv_partition_do(Partition, WHV_RESET_PARTITION, WHV_CALL_RESET);
+	for (i = 0; i < held; i++) {
+		c = whv_vp_cache(p, i, false);
+		if (!c)
+			continue;
+		if (SUCCEEDED(hr))
+			whv_cache_forget(c);
+		whv_cache_unlock(c);
+	}
+	return hr;
 }
 
 /*
@@ -89,6 +117,7 @@ HRESULT WINAPI WHvDeletePartition(WHV_PARTITION_HANDLE Partition)
 	/* Stop every running VP so the kernel can tear the partition down. */
 	for (vi.index = 0; vi.index < WHV_MAX_VPS; vi.index++)
 		ioctl(p->fd, WHV_CANCEL_RUN_VP, &vi);
+	whv_cache_free_all(p);
 	close(p->fd);
 	p->magic = 0;
 	free(p);

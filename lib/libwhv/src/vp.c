@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include "../../../uapi/whv_ioctl.h"
 #include "libwhv.h"
+#include "regcache.h"
 #include "whv_ext.h"
 
 _Static_assert(sizeof(struct whv_exit) == sizeof(WHV_RUN_VP_EXIT_CONTEXT),
@@ -42,7 +43,19 @@ HRESULT WINAPI WHvCreateVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 					 UINT32 VpIndex)
 {
-	return whv_vp_index_ioctl(Partition, WHV_DELETE_VP, VpIndex);
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_vp_cache *c = p ? whv_vp_cache(p, VpIndex, false) : NULL;
+	HRESULT hr;
+
+	if (c && !whv_cache_trylock(c))
+		return WHV_E_INVALID_VP_STATE;
+	hr = whv_vp_index_ioctl(Partition, WHV_DELETE_VP, VpIndex);
+	if (c) {
+		if (SUCCEEDED(hr))
+			whv_cache_forget(c);
+		whv_cache_unlock(c);
+	}
+	return hr;
 }
 
 HRESULT WINAPI WHvCancelRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
@@ -63,6 +76,7 @@ HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 		.exit_size = ExitContextSizeInBytes,
 		.exit = (uintptr_t)ExitContext,
 	};
+	struct whv_vp_cache *c;
 	int fd, ret;
 
 	if (!p)
@@ -71,15 +85,26 @@ HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 		return E_POINTER;
 	if (ExitContextSizeInBytes < sizeof(WHV_RUN_VP_EXIT_CONTEXT))
 		return WHV_E_INSUFFICIENT_BUFFER;
+	/* The run carries the waiting sets in and the registers out. */
+	c = whv_vp_cache(p, VpIndex, true);
+	if (c) {
+		if (!whv_cache_trylock(c))
+			return WHV_E_INVALID_VP_STATE;
+		run.regs = (uintptr_t)&c->regs;
+	}
 	/*
 	 * A signal interrupts the run with guest state intact: go on. The
 	 * handle may be deleted meanwhile by another thread (which cancels
-	 * us first), so only the fd is used from here on.
+	 * us, then waits for the cache we hold), so p is not used from here.
 	 */
 	fd = p->fd;
 	do {
 		ret = ioctl(fd, WHV_RUN_VP, &run);
 	} while (ret < 0 && errno == EINTR);
+	if (c) {
+		c->valid = ret == 0;
+		whv_cache_unlock(c);
+	}
 	if (ret < 0)
 		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
 	return S_OK;
@@ -91,6 +116,8 @@ static HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
 {
 	struct whv_partition_handle *p = whv_handle(h);
 	struct whv_vp_registers r = { .vp_index = vp };
+	struct whv_vp_cache *c;
+	HRESULT hr = S_OK;
 	UINT32 done, n;
 
 	if (!p)
@@ -99,6 +126,21 @@ static HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
 		return E_POINTER;
 	if (!count)
 		return E_INVALIDARG;
+	c = whv_vp_cache(p, vp, false);
+	if (c) {
+		if (!whv_cache_trylock(c))
+			return WHV_E_INVALID_VP_STATE;
+		if (cmd == WHV_GET_VP_REGISTERS ?
+		    whv_cache_get(c, names, count, (WHV_REGISTER_VALUE *)values) :
+		    whv_cache_set(c, names, count, values))
+			goto out;
+		hr = whv_cache_flush(p, vp, c);
+		if (FAILED(hr))
+			goto out;
+		/* What is set here may be in the cache: ask the kernel. */
+		if (cmd == WHV_SET_VP_REGISTERS)
+			c->valid = false;
+	}
 	/* The kernel takes a bounded batch per call. */
 	for (done = 0; done < count; done += n) {
 		n = count - done;
@@ -107,10 +149,15 @@ static HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
 		r.count = n;
 		r.names = (uintptr_t)(names + done);
 		r.values = (uintptr_t)(values + done);
-		if (ioctl(p->fd, cmd, &r) < 0)
-			return whv_hresult_from_errno(errno, WHV_CALL_REGISTERS);
+		if (ioctl(p->fd, cmd, &r) < 0) {
+			hr = whv_hresult_from_errno(errno, WHV_CALL_REGISTERS);
+			break;
+		}
 	}
-	return S_OK;
+out:
+	if (c)
+		whv_cache_unlock(c);
+	return hr;
 }
 
 HRESULT WINAPI WHvGetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition,

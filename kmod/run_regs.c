@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Registers that travel with WHV_RUN_VP (struct whv_run_regs): the sets a
+ * VMM makes after an exit come in with the next run, and the registers it
+ * reads around an exit (the instruction emulator's GPRs, segments and
+ * modes) go out with the exit, so neither costs a system call.
+ */
+#include <linux/uaccess.h>
+#include "whv.h"
+
+/* The sets named in @uregs->set, then @set cleared: they are applied. */
+int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
+{
+	struct whv_run_regs r;
+	u64 set;
+	int ret;
+
+	if (get_user(set, &uregs->set))
+		return -EFAULT;
+	if (!set)
+		return 0;
+	if (copy_from_user(&r, uregs, offsetof(struct whv_run_regs, seg)))
+		return -EFAULT;
+	ret = whv_set_run_regs(vp, set, r.gpr, r.rip, r.rflags);
+	if (ret)
+		return ret;
+	return put_user(0ULL, &uregs->set);
+}
+
+/* The VP's current values, every field (@set stays 0). */
+int whv_run_regs_save(struct whv_vp *vp, struct whv_run_regs __user *uregs)
+{
+	struct whv_run_regs r;
+
+	r.set = 0;
+	memcpy(r.gpr, vp->gpr, sizeof(r.gpr));
+	whv_backend->read_run_regs(vp, &r);
+	return copy_to_user(uregs, &r, sizeof(r)) ? -EFAULT : 0;
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The register cache behind WHvGet/SetVirtualProcessorRegisters: between
+ * runs, the registers a VMM touches around an exit (GPRs, RIP, RFLAGS, the
+ * segment registers, CR0/3/4, EFER: what the instruction emulator reads)
+ * are answered from what the last run brought out, and sets of GPRs, RIP
+ * and RFLAGS wait for the next run, which carries them in. Anything else
+ * first hands waiting sets to the kernel, so ordering is kept: the kernel
+ * sees every set before any call that could observe it.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include "regcache.h"
+
+/* RFLAGS bits that exist (0-21 less the reserved 3, 5, 15), as the kernel. */
+#define RFLAGS_KNOWN	(0x3fffffULL & ~((1ULL << 3) | (1ULL << 5) | (1ULL << 15)))
+
+struct whv_vp_cache *whv_vp_cache(struct whv_partition_handle *p,
+				  UINT32 index, bool create)
+{
+	struct whv_vp_cache *c, *none = NULL;
+
+	/* A forked child's calls go to the kernel, which refuses them. */
+	if (index >= WHV_MAX_VPS ||
+	    p->generation != atomic_load_explicit(&whv_fork_generation,
+						  memory_order_relaxed))
+		return NULL;
+	c = atomic_load_explicit(&p->vp_cache[index], memory_order_acquire);
+	if (c || !create)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	if (!atomic_compare_exchange_strong(&p->vp_cache[index], &none, c)) {
+		free(c);	/* another thread made it first */
+		return none;
+	}
+	return c;
+}
+
+/* The run-registers field for @name, or NULL when it has none. */
+static __u64 *whv_cache_slot(struct whv_run_regs *r, WHV_REGISTER_NAME name,
+			      struct whv_segment **seg)
+{
+	*seg = NULL;
+	if (name <= WHvX64RegisterR15)
+		return &r->gpr[name];
+	switch (name) {
+	case WHvX64RegisterRip:
+		return &r->rip;
+	case WHvX64RegisterRflags:
+		return &r->rflags;
+	case WHvX64RegisterCr0:
+		return &r->cr0;
+	case WHvX64RegisterCr3:
+		return &r->cr3;
+	case WHvX64RegisterCr4:
+		return &r->cr4;
+	case WHvX64RegisterEfer:
+		return &r->efer;
+	default:
+		if (name >= WHvX64RegisterEs && name <= WHvX64RegisterGs)
+			*seg = &r->seg[name - WHvX64RegisterEs];
+		return NULL;
+	}
+}
+
+bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
+		   UINT32 count, WHV_REGISTER_VALUE *values)
+{
+	struct whv_segment *seg;
+	UINT32 i;
+
+	if (!c->valid)
+		return false;
+	for (i = 0; i < count; i++)
+		if (!whv_cache_slot(&c->regs, names[i], &seg) && !seg)
+			return false;
+	for (i = 0; i < count; i++) {
+		__u64 *v = whv_cache_slot(&c->regs, names[i], &seg);
+
+		values[i].Reg128.Low64 = v ? *v : seg->base;
+		values[i].Reg128.High64 = v ? 0 : seg->limit |
+					  (UINT64)seg->selector << 32 |
+					  (UINT64)seg->attributes << 48;
+	}
+	return true;
+}
+
+bool whv_cache_set(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
+		   UINT32 count, const WHV_REGISTER_VALUE *values)
+{
+	UINT32 i;
+
+	if (!c->valid)
+		return false;
+	/* Only values the kernel cannot refuse wait: all or nothing. */
+	for (i = 0; i < count; i++) {
+		if ((UINT64)names[i] > WHvX64RegisterRflags)
+			return false;
+		if (names[i] == WHvX64RegisterRflags &&
+		    ((values[i].Reg64 | 2) & ~RFLAGS_KNOWN))
+			return false;
+	}
+	for (i = 0; i < count; i++) {
+		struct whv_segment *seg;
+		UINT64 v = values[i].Reg64;
+
+		if (names[i] == WHvX64RegisterRflags)
+			v |= 2;		/* bit 1 reads as one */
+		*whv_cache_slot(&c->regs, names[i], &seg) = v;
+		c->regs.set |= 1ULL << names[i];
+	}
+	return true;
+}
+
+HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
+			struct whv_vp_cache *c)
+{
+	WHV_REGISTER_NAME names[18];
+	WHV_REGISTER_VALUE values[18];
+	struct whv_vp_registers r = { .vp_index = index };
+	struct whv_segment *seg;
+	UINT32 n = 0, i;
+
+	if (!c->regs.set)
+		return S_OK;
+	for (i = 0; i < 18; i++) {
+		if (!(c->regs.set & (1ULL << i)))
+			continue;
+		names[n] = (WHV_REGISTER_NAME)i;
+		values[n].Reg128.Low64 = *whv_cache_slot(&c->regs, names[n],
+							 &seg);
+		values[n++].Reg128.High64 = 0;
+	}
+	r.count = n;
+	r.names = (uintptr_t)names;
+	r.values = (uintptr_t)values;
+	if (ioctl(p->fd, WHV_SET_VP_REGISTERS, &r) < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_REGISTERS);
+	c->regs.set = 0;
+	return S_OK;
+}
+
+void whv_cache_forget(struct whv_vp_cache *c)
+{
+	c->valid = false;
+	c->regs.set = 0;
+}
+
+void whv_cache_free_all(struct whv_partition_handle *p)
+{
+	struct whv_vp_index vi;
+	UINT32 i;
+
+	bool ours = p->generation == atomic_load(&whv_fork_generation);
+
+	for (i = 0; i < WHV_MAX_VPS; i++) {
+		struct whv_vp_cache *c = atomic_load(&p->vp_cache[i]);
+
+		if (!c)
+			continue;
+		vi.index = i;
+		/* In a forked child, no thread of ours can hold it. */
+		while (ours && !whv_cache_trylock(c)) {
+			ioctl(p->fd, WHV_CANCEL_RUN_VP, &vi);
+			sched_yield();
+		}
+		free(c);
+	}
+}

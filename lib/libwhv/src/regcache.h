@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Per-VP register cache: the registers the last run brought out (struct
+ * whv_run_regs) and the sets waiting to go in with the next run.
+ */
+#ifndef LIBWHV_REGCACHE_H
+#define LIBWHV_REGCACHE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include "../../../uapi/whv_ioctl.h"
+#include "libwhv.h"
+
+struct whv_vp_cache {
+	/*
+	 * Held by whoever uses the VP through libwhv (a run, a register
+	 * call): a second user gets WHV_E_INVALID_VP_STATE, as the kernel
+	 * answers a call on a VP that is busy.
+	 */
+	atomic_bool busy;
+	bool valid;		/* regs holds the VP's registers */
+	struct whv_run_regs regs;	/* regs.set: sets not yet applied */
+};
+
+/* VP @index's cache; @create: allocate it if missing (NULL: none). */
+struct whv_vp_cache *whv_vp_cache(struct whv_partition_handle *p,
+				  UINT32 index, bool create);
+
+static inline bool whv_cache_trylock(struct whv_vp_cache *c)
+{
+	return !atomic_exchange_explicit(&c->busy, true, memory_order_acquire);
+}
+
+static inline void whv_cache_unlock(struct whv_vp_cache *c)
+{
+	atomic_store_explicit(&c->busy, false, memory_order_release);
+}
+
+/* Served from the cache (true), else the kernel must be asked. */
+bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
+		   UINT32 count, WHV_REGISTER_VALUE *values);
+bool whv_cache_set(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
+		   UINT32 count, const WHV_REGISTER_VALUE *values);
+/* Hand the waiting sets to the kernel now. */
+HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
+			struct whv_vp_cache *c);
+/* The VP's registers changed behind the cache (reset, delete). */
+void whv_cache_forget(struct whv_vp_cache *c);
+/* Every cache freed, waiting out (and cancelling) runs that hold one. */
+void whv_cache_free_all(struct whv_partition_handle *p);
+
+#endif
