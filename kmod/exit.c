@@ -20,46 +20,47 @@ static_assert(sizeof(struct whv_exit_memory) == 40);
 static_assert(sizeof(struct whv_exit_exception) == 40);
 static_assert(sizeof(struct whv_exit_cpuid) == 64);
 
-static void whv_fill_vp_context(struct whv_vp *vp, struct whv_exit *ex,
-				u8 insn_len)
+static void whv_fill_vp_context(struct whv_vp *vp,
+				const struct whv_run_regs *st,
+				struct whv_exit *ex, u8 insn_len)
 {
 	const struct whv_backend *b = whv_backend;
 	struct whv_vp_context *c = &ex->vp;
-	u64 cr0 = b->read_reg(vp, WHV_AREG_CR0);
-	u16 st = b->read_reg(vp, WHV_AREG_CPL) & WHV_EXEC_CPL_MASK;
+	u16 es = b->read_reg(vp, WHV_AREG_CPL) & WHV_EXEC_CPL_MASK;
 
-	if (cr0 & X86_CR0_PE)
-		st |= WHV_EXEC_CR0_PE;
-	if (cr0 & X86_CR0_AM)
-		st |= WHV_EXEC_CR0_AM;
-	if (b->read_reg(vp, WHV_AREG_EFER) & EFER_LMA)
-		st |= WHV_EXEC_EFER_LMA;
+	if (st->cr0 & X86_CR0_PE)
+		es |= WHV_EXEC_CR0_PE;
+	if (st->cr0 & X86_CR0_AM)
+		es |= WHV_EXEC_CR0_AM;
+	if (st->efer & EFER_LMA)
+		es |= WHV_EXEC_EFER_LMA;
 	if (b->read_reg(vp, WHV_AREG_DR7) & 0xff)
-		st |= WHV_EXEC_DEBUG_ACTIVE;
+		es |= WHV_EXEC_DEBUG_ACTIVE;
 	if (b->read_reg(vp, WHV_AREG_PENDING_EVENT) & 1)
-		st |= WHV_EXEC_INTERRUPTION_PENDING;
+		es |= WHV_EXEC_INTERRUPTION_PENDING;
 	if (b->read_reg(vp, WHV_AREG_INT_SHADOW))
-		st |= WHV_EXEC_INTERRUPT_SHADOW;
-	c->execution_state = st;
+		es |= WHV_EXEC_INTERRUPT_SHADOW;
+	c->execution_state = es;
 	c->insn_len_cr8 = (insn_len & 0xf) |
 			  (b->read_reg(vp, WHV_AREG_CR8) & 0xf) << 4;
-	b->read_seg(vp, WHV_ASEG_CS, &c->cs);
-	c->rip = b->read_reg(vp, WHV_AREG_RIP);
-	c->rflags = b->read_reg(vp, WHV_AREG_RFLAGS);
+	c->cs = st->seg[WHV_ASEG_CS];
+	c->rip = st->rip;
+	c->rflags = st->rflags;
 }
 
 /* Instruction bytes at CS:RIP, as many as can be read (may be none). */
-static void whv_fill_insn(struct whv_vp *vp, u8 *count, u8 bytes[16])
+static void whv_fill_insn(struct whv_vp *vp, const struct whv_run_regs *st,
+			  u8 *count, u8 bytes[16])
 {
-	*count = whv_fetch_insn(vp, bytes, 16);
+	*count = whv_fetch_insn(vp, st, bytes, 16);
 }
 
-static void whv_encode_io(struct whv_vp *vp, const struct whv_exit_info *info,
-			  struct whv_exit *ex)
+static void whv_encode_io(struct whv_vp *vp, const struct whv_run_regs *st,
+			  const struct whv_exit_info *info, struct whv_exit *ex)
 {
 	struct whv_exit_io *io = &ex->io;
 
-	whv_fill_insn(vp, &io->insn_byte_count, io->insn_bytes);
+	whv_fill_insn(vp, st, &io->insn_byte_count, io->insn_bytes);
 	io->access_info = (info->io.write ? WHV_IO_IS_WRITE : 0) |
 			  info->io.size << WHV_IO_SIZE_SHIFT |
 			  (info->io.string ? WHV_IO_STRING : 0) |
@@ -69,31 +70,42 @@ static void whv_encode_io(struct whv_vp *vp, const struct whv_exit_info *info,
 	io->rcx = vp->gpr[WHV_REG_RCX];
 	io->rsi = vp->gpr[WHV_REG_RSI];
 	io->rdi = vp->gpr[WHV_REG_RDI];
-	whv_backend->read_seg(vp, WHV_ASEG_DS, &io->ds);
-	whv_backend->read_seg(vp, WHV_ASEG_ES, &io->es);
+	io->ds = st->seg[WHV_ASEG_DS];
+	io->es = st->seg[WHV_ASEG_ES];
 }
 
-static void whv_encode_memory(struct whv_vp *vp,
+static void whv_encode_memory(struct whv_vp *vp, const struct whv_run_regs *st,
 			      const struct whv_exit_info *info,
 			      struct whv_exit *ex, bool mapped)
 {
 	struct whv_exit_memory *m = &ex->memory;
+	bool gva_valid = info->npf.gva_valid;
 
-	whv_fill_insn(vp, &m->insn_byte_count, m->insn_bytes);
-	m->access_info = info->npf.access | (mapped ? 0 : WHV_MEM_GPA_UNMAPPED) |
-			 (info->npf.gva_valid ? WHV_MEM_GVA_VALID : 0);
+	whv_fill_insn(vp, st, &m->insn_byte_count, m->insn_bytes);
 	m->gpa = info->npf.gpa;
 	m->gva = info->npf.gva;
+	/*
+	 * Without paging a linear address is the physical one, so the GVA is
+	 * known even where the CPU reports none (SVM): an emulator can skip
+	 * translating it.
+	 */
+	if (!gva_valid && !(st->cr0 & X86_CR0_PG)) {
+		gva_valid = true;
+		m->gva = m->gpa;
+	}
+	m->access_info = info->npf.access | (mapped ? 0 : WHV_MEM_GPA_UNMAPPED) |
+			 (gva_valid ? WHV_MEM_GVA_VALID : 0);
 }
 
 static void whv_encode_exception(struct whv_vp *vp,
+				 const struct whv_run_regs *st,
 				 const struct whv_exit_info *info,
 				 struct whv_exit *ex)
 {
 	struct whv_exit_exception *e = &ex->exception;
 	u8 v = info->exc.vector;
 
-	whv_fill_insn(vp, &e->insn_byte_count, e->insn_bytes);
+	whv_fill_insn(vp, st, &e->insn_byte_count, e->insn_bytes);
 	e->type = v;
 	e->exception_info = info->exc.has_error ? WHV_EXC_ERROR_CODE_VALID : 0;
 	if (v == X86_TRAP_BP || v == X86_TRAP_OF)
@@ -123,18 +135,21 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 {
 	bool trap = info->kind == WHV_KEXIT_APIC_EOI ||
 		    info->kind == WHV_KEXIT_APIC_INIT_SIPI;
+	struct whv_run_regs st whv_noinit;
 
 	memset(ex, 0, sizeof(*ex));
+	/* The registers the context needs, from the backend in one call. */
+	whv_backend->read_run_regs(vp, &st);
 	/* Trap-like exits come after the instruction: no length to add. */
-	whv_fill_vp_context(vp, ex, trap ? 0 : info->insn_len);
+	whv_fill_vp_context(vp, &st, ex, trap ? 0 : info->insn_len);
 	switch (info->kind) {
 	case WHV_KEXIT_IO:
 		ex->reason = WHV_EXIT_IO_PORT_ACCESS;
-		whv_encode_io(vp, info, ex);
+		whv_encode_io(vp, &st, info, ex);
 		break;
 	case WHV_KEXIT_NPF:
 		ex->reason = WHV_EXIT_MEMORY_ACCESS;
-		whv_encode_memory(vp, info, ex,
+		whv_encode_memory(vp, &st, info, ex,
 				  whv_gpa_mapped(vp->part, info->npf.gpa));
 		break;
 	case WHV_KEXIT_CPUID:
@@ -152,7 +167,7 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		break;
 	case WHV_KEXIT_EXCEPTION:
 		ex->reason = WHV_EXIT_EXCEPTION;
-		whv_encode_exception(vp, info, ex);
+		whv_encode_exception(vp, &st, info, ex);
 		break;
 	case WHV_KEXIT_HLT:
 		ex->reason = WHV_EXIT_HALT;
@@ -203,10 +218,19 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 	return 1;
 }
 
+/* An exit that is not an instruction's: @ex cleared, its VP context set. */
+static void whv_encode_vp_only(struct whv_vp *vp, struct whv_exit *ex)
+{
+	struct whv_run_regs st whv_noinit;
+
+	memset(ex, 0, sizeof(*ex));
+	whv_backend->read_run_regs(vp, &st);
+	whv_fill_vp_context(vp, &st, ex, 0);
+}
+
 int whv_encode_window(struct whv_vp *vp, struct whv_exit *ex, u32 type)
 {
-	memset(ex, 0, sizeof(*ex));
-	whv_fill_vp_context(vp, ex, 0);
+	whv_encode_vp_only(vp, ex);
 	ex->reason = WHV_EXIT_INTERRUPT_WINDOW;
 	ex->window.deliverable_type = type;
 	return 1;
@@ -214,8 +238,7 @@ int whv_encode_window(struct whv_vp *vp, struct whv_exit *ex, u32 type)
 
 int whv_encode_canceled(struct whv_vp *vp, struct whv_exit *ex)
 {
-	memset(ex, 0, sizeof(*ex));
-	whv_fill_vp_context(vp, ex, 0);
+	whv_encode_vp_only(vp, ex);
 	ex->reason = WHV_EXIT_CANCELED;
 	ex->canceled.reason = WHV_CANCEL_USER;
 	return 1;

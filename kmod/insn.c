@@ -18,17 +18,14 @@
 static bool whv_read_pte(struct whv_vp *vp, u64 gpa, u64 *pte, int size)
 {
 	*pte = 0;
-	return !whv_read_gpa(vp->part, gpa, pte, size) && (*pte & PTE_P);
+	return !whv_read_gpa_fast(vp->part, gpa, pte, size) && (*pte & PTE_P);
 }
 
-/* Translate @gva with the guest's current paging mode (no access checks). */
-bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa)
+/* Translate @gva with the guest's paging mode in @st (no access checks). */
+static bool whv_gva_to_gpa(struct whv_vp *vp, const struct whv_run_regs *st,
+			   u64 gva, u64 *gpa)
 {
-	const struct whv_backend *b = whv_backend;
-	u64 cr0 = b->read_reg(vp, WHV_AREG_CR0);
-	u64 cr3 = b->read_reg(vp, WHV_AREG_CR3);
-	u64 cr4 = b->read_reg(vp, WHV_AREG_CR4);
-	u64 efer = b->read_reg(vp, WHV_AREG_EFER);
+	u64 cr0 = st->cr0, cr3 = st->cr3, cr4 = st->cr4, efer = st->efer;
 	u64 pte, table;
 	int level, shift;
 
@@ -78,27 +75,28 @@ bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa)
 	return true;
 }
 
-static bool whv_long_mode_cs(struct whv_vp *vp, struct whv_segment *cs)
+static bool whv_long_mode_cs(const struct whv_run_regs *st)
 {
-	whv_backend->read_seg(vp, WHV_ASEG_CS, cs);
-	return (whv_backend->read_reg(vp, WHV_AREG_EFER) & EFER_LMA) &&
-	       (cs->attributes & BIT(13));
+	return (st->efer & EFER_LMA) &&
+	       (st->seg[WHV_ASEG_CS].attributes & BIT(13));
 }
 
-/* Fetch up to @max bytes at CS:RIP; returns how many could be read. */
-int whv_fetch_insn(struct whv_vp *vp, u8 *bytes, int max)
+/*
+ * Fetch up to @max bytes at CS:RIP (registers in @st, read from the backend
+ * in one call); returns how many could be read.
+ */
+int whv_fetch_insn(struct whv_vp *vp, const struct whv_run_regs *st,
+		   u8 *bytes, int max)
 {
-	struct whv_segment cs;
-	bool lm = whv_long_mode_cs(vp, &cs);
-	u64 rip = whv_backend->read_reg(vp, WHV_AREG_RIP);
-	u64 la = lm ? rip : (cs.base + rip) & 0xffffffff;
+	u64 la = whv_long_mode_cs(st) ? st->rip :
+		 (st->seg[WHV_ASEG_CS].base + st->rip) & 0xffffffff;
 	int n = 0;
 
 	while (n < max) {
 		u64 gpa;
 		int chunk = min_t(int, max - n, 4096 - ((la + n) & 0xfff));
 
-		if (!whv_gva_to_gpa(vp, la + n, &gpa) ||
+		if (!whv_gva_to_gpa(vp, st, la + n, &gpa) ||
 		    whv_read_gpa_fast(vp->part, gpa, bytes + n, chunk))
 			break;
 		n += chunk;
@@ -124,11 +122,13 @@ static bool whv_is_legacy_prefix(u8 b)
  */
 static int whv_insn_opcode(struct whv_vp *vp, u8 b[15], int *n, u8 *rex)
 {
-	struct whv_segment cs;
-	bool lm = whv_long_mode_cs(vp, &cs);
+	struct whv_run_regs st whv_noinit;
+	bool lm;
 	int i = 0;
 
-	*n = whv_fetch_insn(vp, b, 15);
+	whv_backend->read_run_regs(vp, &st);
+	lm = whv_long_mode_cs(&st);
+	*n = whv_fetch_insn(vp, &st, b, 15);
 	*rex = 0;
 	while (i < *n && whv_is_legacy_prefix(b[i]))
 		i++;
@@ -266,11 +266,14 @@ int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,
 			int *size)
 {
 	u8 b[15];
-	struct whv_segment cs;
-	bool lm = whv_long_mode_cs(vp, &cs);
-	bool def32 = lm || (cs.attributes & BIT(14));
-	bool op16 = false, a67 = false, addr16;
-	int n = whv_fetch_insn(vp, b, sizeof(b)), i = 0, rex = 0, m;
+	struct whv_run_regs st whv_noinit;
+	bool lm, def32, op16 = false, a67 = false, addr16;
+	int n, i = 0, rex = 0, m;
+
+	whv_backend->read_run_regs(vp, &st);
+	lm = whv_long_mode_cs(&st);
+	def32 = lm || (st.seg[WHV_ASEG_CS].attributes & BIT(14));
+	n = whv_fetch_insn(vp, &st, b, sizeof(b));
 
 	for (; i < n && whv_is_legacy_prefix(b[i]); i++) {
 		op16 |= b[i] == 0x66;

@@ -432,7 +432,8 @@ int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len)
 /*
  * The same for a few bytes within one page the guest has just used (an
  * instruction fetch at exit): through the nested table's leaf when there is
- * one, which skips the range lookup and the user copy.
+ * one, which skips the range lookup and the user copy. With interrupts
+ * off, only through that leaf.
  */
 int whv_read_gpa_fast(struct whv_partition *p, u64 gpa, void *buf,
 		      size_t len)
@@ -442,7 +443,12 @@ int whv_read_gpa_fast(struct whv_partition *p, u64 gpa, void *buf,
 	spin_lock(&p->mmu_lock);
 	done = whv_npt_read(p, gpa, buf, len);
 	spin_unlock(&p->mmu_lock);
-	return done ? 0 : whv_read_gpa(p, gpa, buf, len);
+	if (done)
+		return 0;
+	/* The run loop's fast path, interrupts off: nothing that sleeps. */
+	if (irqs_disabled())
+		return -EAGAIN;
+	return whv_read_gpa(p, gpa, buf, len);
 }
 
 /*

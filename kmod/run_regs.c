@@ -11,7 +11,7 @@
 /* The sets named in @uregs->set, then @set cleared: they are applied. */
 int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 {
-	struct whv_run_regs r;
+	struct whv_run_regs r whv_noinit;
 	u64 set;
 	int ret;
 
@@ -30,7 +30,7 @@ int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 /* The VP's current values, every field (@set stays 0). */
 int whv_run_regs_save(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 {
-	struct whv_run_regs r;
+	struct whv_run_regs r whv_noinit;
 
 	r.set = 0;
 	memcpy(r.gpr, vp->gpr, sizeof(r.gpr));

@@ -170,15 +170,18 @@ static u16 svm_attr_to_ar(u16 attr)
 	return (attr & 0xff) | ((attr & 0xf00) << 4);
 }
 
+static void svm_seg_out(const struct vmcb_seg *in, struct whv_segment *out)
+{
+	out->base = in->base;
+	out->limit = in->limit;
+	out->selector = in->selector;
+	out->attributes = svm_attr_to_ar(in->attrib);
+}
+
 static void svm_read_seg(struct whv_vp *vp, enum whv_aseg s,
 			 struct whv_segment *out)
 {
-	struct vmcb_seg *seg = svm_seg(to_svm(vp)->vmcb, s);
-
-	out->base = seg->base;
-	out->limit = seg->limit;
-	out->selector = seg->selector;
-	out->attributes = svm_attr_to_ar(seg->attrib);
+	svm_seg_out(svm_seg(to_svm(vp)->vmcb, s), out);
 }
 
 static void svm_write_seg(struct whv_vp *vp, enum whv_aseg s,
@@ -282,9 +285,23 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	return 0;
 }
 
+/* Straight from the save area: the values svm_read_reg/seg give. */
 static void svm_read_run_regs(struct whv_vp *vp, struct whv_run_regs *r)
 {
-	whv_read_run_regs_with(vp, r, svm_read_reg, svm_read_seg);
+	const struct vmcb_save_area *s = &to_svm(vp)->vmcb->save;
+
+	r->rip = s->rip;
+	r->rflags = s->rflags;
+	svm_seg_out(&s->es, &r->seg[WHV_ASEG_ES]);
+	svm_seg_out(&s->cs, &r->seg[WHV_ASEG_CS]);
+	svm_seg_out(&s->ss, &r->seg[WHV_ASEG_SS]);
+	svm_seg_out(&s->ds, &r->seg[WHV_ASEG_DS]);
+	svm_seg_out(&s->fs, &r->seg[WHV_ASEG_FS]);
+	svm_seg_out(&s->gs, &r->seg[WHV_ASEG_GS]);
+	r->cr0 = s->cr0;
+	r->cr3 = s->cr3;
+	r->cr4 = s->cr4;
+	r->efer = s->efer & ~EFER_SVME;
 }
 
 static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
@@ -686,7 +703,7 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 	}
 }
 
-static void svm_enter(struct whv_vp *vp, struct whv_exit_info *exit)
+static void svm_run_once(struct whv_vp *vp, struct whv_exit_info *exit)
 {
 	struct svm_vp *svm = to_svm(vp);
 	struct vmcb *vmcb = svm->vmcb;
@@ -695,8 +712,6 @@ static void svm_enter(struct whv_vp *vp, struct whv_exit_info *exit)
 			     SVM_EVTINJ_TYPE_MASK)) ==
 			    (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_NMI);
 
-	svm_pick_asid(svm, smp_processor_id());
-	vmcb->control.clean = 0;	/* no clean-bit tracking yet */
 	vmcb->save.rax = vp->gpr[WHV_REG_RAX];
 	vmcb->save.rsp = vp->gpr[WHV_REG_RSP];
 
@@ -728,6 +743,15 @@ static void svm_enter(struct whv_vp *vp, struct whv_exit_info *exit)
 		svm->nmi_masked = false;
 		svm->awaiting_iret = false;
 	}
+}
+
+static void svm_enter(struct whv_vp *vp, struct whv_exit_info *exit)
+{
+	svm_pick_asid(to_svm(vp), smp_processor_id());
+	to_svm(vp)->vmcb->control.clean = 0;	/* no clean-bit tracking yet */
+	do
+		svm_run_once(vp, exit);
+	while (whv_exit_fastpath(vp, exit));
 }
 
 /* ---- NPT entries ---------------------------------------------------------- */

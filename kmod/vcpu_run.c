@@ -364,6 +364,35 @@ static int whv_handle_cr8_write(struct whv_vp *vp, struct whv_exit_info *info)
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
 
+/*
+ * Right after an exit, with interrupts still off: complete here the exits
+ * the kernel answers alone and that need nothing that could sleep (CPUID
+ * nobody asked to see, its length read only through the nested table), as
+ * long as nothing else waits for this thread or VP. True: the backend
+ * enters the guest again at once, without the round through the loop.
+ */
+bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
+{
+	u32 leaf = vp->gpr[WHV_REG_RAX], sub = vp->gpr[WHV_REG_RCX], r[4];
+	int len;
+
+	if (info->kind != WHV_KEXIT_CPUID || READ_ONCE(vp->cancel) ||
+	    READ_ONCE(vp->requests) || vp->deliverability || need_resched() ||
+	    signal_pending(current) || task_work_pending(current) ||
+	    whv_cpuid_exits(vp->part, leaf))
+		return false;
+	len = info->insn_len ? info->insn_len : whv_insn_length(vp);
+	if (len <= 0)
+		return false;
+	info->insn_len = len;
+	whv_cpuid_default(vp, leaf, sub, r);
+	vp->gpr[WHV_REG_RAX] = r[0];
+	vp->gpr[WHV_REG_RBX] = r[1];
+	vp->gpr[WHV_REG_RCX] = r[2];
+	vp->gpr[WHV_REG_RDX] = r[3];
+	return !whv_skip_insn(vp, info);
+}
+
 /* 0: re-enter; 1: return @info to userspace; <0: error. */
 static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 {
@@ -494,7 +523,7 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		 struct whv_run_regs __user *uregs)
 {
 	struct whv_exit_info info = { .kind = WHV_KEXIT_HANDLED };
-	struct whv_exit ex;
+	struct whv_exit ex whv_noinit;	/* the encoders clear it */
 	int ret;
 
 	ret = fpu_swap_kvm_fpstate(&vp->fpu, true);

@@ -726,24 +726,13 @@ static void vmx_entry_failed(struct whv_vp *vp, u32 error, u32 reason,
 	e->invalid.name = vmx->entry_field_name;
 }
 
-static void vmx_enter(struct whv_vp *vp, struct whv_exit_info *exit)
+static void vmx_run_once(struct whv_vp *vp, struct whv_exit_info *exit)
 {
 	struct vmx_vp *vmx = to_vmx(vp);
 	struct vmx_host_segs host;
-	u64 cr3 = __read_cr3(), cr4 = cr4_read_shadow();
 	u32 reason;
 	int failed;
 
-	if (vmx->flush)
-		vmx_do_flush(vp);
-	if (unlikely(cr3 != vmx->host_cr3)) {
-		vmcs_write(HOST_CR3, cr3);
-		vmx->host_cr3 = cr3;
-	}
-	if (unlikely(cr4 != vmx->host_cr4)) {
-		vmcs_write(HOST_CR4, cr4);
-		vmx->host_cr4 = cr4;
-	}
 	vmcs_write(GUEST_RSP, vp->gpr[WHV_REG_RSP]);
 	vmx_save_host_segs(&host);
 
@@ -775,6 +764,26 @@ static void vmx_enter(struct whv_vp *vp, struct whv_exit_info *exit)
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmx_requeue_event(vmx);
 	vmx_decode_exit(vp, reason & 0xffff, exit);
+}
+
+static void vmx_enter(struct whv_vp *vp, struct whv_exit_info *exit)
+{
+	struct vmx_vp *vmx = to_vmx(vp);
+	u64 cr3 = __read_cr3(), cr4 = cr4_read_shadow();
+
+	if (vmx->flush)
+		vmx_do_flush(vp);
+	if (unlikely(cr3 != vmx->host_cr3)) {
+		vmcs_write(HOST_CR3, cr3);
+		vmx->host_cr3 = cr3;
+	}
+	if (unlikely(cr4 != vmx->host_cr4)) {
+		vmcs_write(HOST_CR4, cr4);
+		vmx->host_cr4 = cr4;
+	}
+	do
+		vmx_run_once(vp, exit);
+	while (whv_exit_fastpath(vp, exit));
 }
 
 /* ---- EPT entries ---------------------------------------------------------------- */

@@ -245,7 +245,16 @@ u64 vmx_read_reg(struct whv_vp *vp, enum whv_areg reg)
 
 void vmx_read_run_regs(struct whv_vp *vp, struct whv_run_regs *r)
 {
-	whv_read_run_regs_with(vp, r, vmx_read_reg, vmx_read_seg);
+	int i;
+
+	r->rip = vmx_read_reg(vp, WHV_AREG_RIP);
+	r->rflags = vmx_read_reg(vp, WHV_AREG_RFLAGS);
+	for (i = WHV_ASEG_ES; i <= WHV_ASEG_GS; i++)
+		vmx_read_seg(vp, i, &r->seg[i]);
+	r->cr0 = vmx_read_reg(vp, WHV_AREG_CR0);
+	r->cr3 = vmx_read_reg(vp, WHV_AREG_CR3);
+	r->cr4 = vmx_read_reg(vp, WHV_AREG_CR4);
+	r->efer = vmx_read_reg(vp, WHV_AREG_EFER);
 }
 
 static void vmx_write_interruptibility(u32 clear, u32 set)

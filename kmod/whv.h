@@ -190,27 +190,15 @@ struct whv_backend {
 };
 
 /*
- * A backend's read_run_regs through its own read_reg/read_seg, so the values
- * are the ones a register get returns; inlined, the calls are direct and
- * their switches fold.
+ * A local the code fills completely before use: exempt from the build's
+ * zeroing of stack variables (INIT_STACK_ALL_ZERO), which on the exit path
+ * costs a store per eight bytes.
  */
-static __always_inline void
-whv_read_run_regs_with(struct whv_vp *vp, struct whv_run_regs *r,
-		       u64 (*read_reg)(struct whv_vp *, enum whv_areg),
-		       void (*read_seg)(struct whv_vp *, enum whv_aseg,
-					struct whv_segment *))
-{
-	int i;
-
-	r->rip = read_reg(vp, WHV_AREG_RIP);
-	r->rflags = read_reg(vp, WHV_AREG_RFLAGS);
-	for (i = WHV_ASEG_ES; i <= WHV_ASEG_GS; i++)
-		read_seg(vp, i, &r->seg[i]);
-	r->cr0 = read_reg(vp, WHV_AREG_CR0);
-	r->cr3 = read_reg(vp, WHV_AREG_CR3);
-	r->cr4 = read_reg(vp, WHV_AREG_CR4);
-	r->efer = read_reg(vp, WHV_AREG_EFER);
-}
+#if __has_attribute(__uninitialized__)
+#define whv_noinit __attribute__((__uninitialized__))
+#else
+#define whv_noinit
+#endif
 
 extern const struct whv_backend *whv_backend;
 extern const struct whv_backend whv_svm_backend;
@@ -444,6 +432,7 @@ bool whv_pat_valid(u64 pat);
 void whv_run_init(void);
 void whv_guest_state_enter(struct whv_vp *vp);
 void whv_guest_state_exit(struct whv_vp *vp);
+bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info);
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		 struct whv_run_regs __user *uregs);
 /* run_regs.c */
@@ -492,7 +481,8 @@ int whv_xsave_get(struct whv_vp *vp, void __user *buf, u32 *size);
 int whv_xsave_set(struct whv_vp *vp, const void __user *buf, u32 size);
 
 /* insn.c */
-int whv_fetch_insn(struct whv_vp *vp, u8 *bytes, int max);
+int whv_fetch_insn(struct whv_vp *vp, const struct whv_run_regs *st,
+		   u8 *bytes, int max);
 int whv_insn_length(struct whv_vp *vp);
 int whv_decode_mov_dr(struct whv_vp *vp, int *gpr);
 int whv_decode_mov_cr8(struct whv_vp *vp, int *gpr);
@@ -500,7 +490,6 @@ int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,
 			int *size);
 bool whv_insn_is_rdtscp(struct whv_vp *vp);
 bool whv_insn_is_hlt(struct whv_vp *vp);
-bool whv_gva_to_gpa(struct whv_vp *vp, u64 gva, u64 *gpa);
 
 /* Capabilities the partition can enable. */
 #define WHV_SUPPORTED_EXTENDED_EXITS \

@@ -438,6 +438,9 @@ TEST(mmio_real_mode)
 	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, e.ExitReason);
 	check_real_ctx(_metadata, &vm, &e, GA(mem16, mem16_write));
 	EXPECT_EQ(0xa0010, e.MemoryAccess.Gpa);
+	/* No paging: the linear address is the physical one, and known. */
+	EXPECT_EQ(1, (UINT32)e.MemoryAccess.AccessInfo.GvaValid);
+	EXPECT_EQ(0xa0010, e.MemoryAccess.Gva);
 	EXPECT_EQ(WHvMemoryAccessWrite, (UINT32)e.MemoryAccess.AccessInfo.AccessType);
 	EXPECT_EQ(1, (UINT32)e.MemoryAccess.AccessInfo.GpaUnmapped);
 	check_insn(_metadata, &vm, GA(mem16, mem16_write),

@@ -117,46 +117,48 @@ int whv_emu_unsupported(struct emu_cpu *cpu)
 	return EMU_FAIL;
 }
 
+/* The name of each EMU_LD_* bit: RAX..R15, ES..GS, CR4, EFER. */
+static const WHV_REGISTER_NAME emu_ld_names[24] = {
+	WHvX64RegisterRax, WHvX64RegisterRcx, WHvX64RegisterRdx,
+	WHvX64RegisterRbx, WHvX64RegisterRsp, WHvX64RegisterRbp,
+	WHvX64RegisterRsi, WHvX64RegisterRdi, WHvX64RegisterR8,
+	WHvX64RegisterR9, WHvX64RegisterR10, WHvX64RegisterR11,
+	WHvX64RegisterR12, WHvX64RegisterR13, WHvX64RegisterR14,
+	WHvX64RegisterR15, WHvX64RegisterEs, WHvX64RegisterCs,
+	WHvX64RegisterSs, WHvX64RegisterDs, WHvX64RegisterFs,
+	WHvX64RegisterGs, WHvX64RegisterCr4, WHvX64RegisterEfer,
+};
+
 /* Fetch the registers of @want not yet known, in one get call. */
 int whv_emu_load(struct emu_cpu *cpu, uint32_t want)
 {
 	WHV_REGISTER_NAME names[24];
 	WHV_REGISTER_VALUE vals[24];
 	unsigned int i, n = 0;
+	uint32_t m;
 	HRESULT hr;
 
 	want &= ~cpu->loaded;
 	if (!want)
 		return EMU_OK;
-	for (i = 0; i < 24; i++) {
-		if (!(want & (1u << i)))
-			continue;
-		if (i < 16)
-			names[n++] = (WHV_REGISTER_NAME)(WHvX64RegisterRax + i);
-		else if (i < 22)
-			names[n++] = (WHV_REGISTER_NAME)(WHvX64RegisterEs + i - 16);
-		else if (i == 22)
-			names[n++] = WHvX64RegisterCr4;
-		else
-			names[n++] = WHvX64RegisterEfer;
-	}
-	memset(vals, 0, sizeof(vals));
+	for (m = want; m; m &= m - 1)
+		names[n++] = emu_ld_names[__builtin_ctz(m)];
+	memset(vals, 0, n * sizeof(vals[0]));
 	hr = cpu->cb->WHvEmulatorGetVirtualProcessorRegisters(cpu->ctx, names, n, vals);
 	if (FAILED(hr)) {
 		cpu->status.GetVirtualProcessorRegistersCallbackFailed = 1;
 		return EMU_FAIL;
 	}
-	for (i = 0, n = 0; i < 24; i++) {
-		if (!(want & (1u << i)))
-			continue;
+	for (m = want, n = 0; m; m &= m - 1, n++) {
+		i = __builtin_ctz(m);
 		if (i < 16)
-			cpu->gpr[i] = vals[n++].Reg64;
+			cpu->gpr[i] = vals[n].Reg64;
 		else if (i < 22)
-			cpu->seg[i - 16] = vals[n++].Segment;
+			cpu->seg[i - 16] = vals[n].Segment;
 		else if (i == 22)
-			cpu->cr4 = vals[n++].Reg64;
+			cpu->cr4 = vals[n].Reg64;
 		else
-			cpu->efer = vals[n++].Reg64;
+			cpu->efer = vals[n].Reg64;
 	}
 	cpu->loaded |= want;
 	return EMU_OK;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include "regcache.h"
@@ -40,18 +41,22 @@ struct whv_vp_cache *whv_vp_cache(struct whv_partition_handle *p,
 	return c;
 }
 
-/* The run-registers field for @name, or NULL when it has none. */
-static __u64 *whv_cache_slot(struct whv_run_regs *r, WHV_REGISTER_NAME name,
-			      struct whv_segment **seg)
+/* Offsets in struct whv_run_regs of names 0x00-0x17: RAX..R15, RIP, RFLAGS, ES..GS. */
+#define RR(f)	offsetof(struct whv_run_regs, f)
+static const unsigned short whv_cache_off[0x18] = {
+	RR(gpr[0]), RR(gpr[1]), RR(gpr[2]), RR(gpr[3]), RR(gpr[4]),
+	RR(gpr[5]), RR(gpr[6]), RR(gpr[7]), RR(gpr[8]), RR(gpr[9]),
+	RR(gpr[10]), RR(gpr[11]), RR(gpr[12]), RR(gpr[13]), RR(gpr[14]),
+	RR(gpr[15]), RR(rip), RR(rflags), RR(seg[0]), RR(seg[1]),
+	RR(seg[2]), RR(seg[3]), RR(seg[4]), RR(seg[5]),
+};
+
+/* The run-registers field for a 64-bit register @name, or NULL. */
+static __u64 *whv_cache_slot(struct whv_run_regs *r, WHV_REGISTER_NAME name)
 {
-	*seg = NULL;
-	if (name <= WHvX64RegisterR15)
-		return &r->gpr[name];
+	if ((UINT32)name < WHvX64RegisterEs)
+		return (__u64 *)((char *)r + whv_cache_off[name]);
 	switch (name) {
-	case WHvX64RegisterRip:
-		return &r->rip;
-	case WHvX64RegisterRflags:
-		return &r->rflags;
 	case WHvX64RegisterCr0:
 		return &r->cr0;
 	case WHvX64RegisterCr3:
@@ -61,8 +66,6 @@ static __u64 *whv_cache_slot(struct whv_run_regs *r, WHV_REGISTER_NAME name,
 	case WHvX64RegisterEfer:
 		return &r->efer;
 	default:
-		if (name >= WHvX64RegisterEs && name <= WHvX64RegisterGs)
-			*seg = &r->seg[name - WHvX64RegisterEs];
 		return NULL;
 	}
 }
@@ -70,21 +73,30 @@ static __u64 *whv_cache_slot(struct whv_run_regs *r, WHV_REGISTER_NAME name,
 bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 		   UINT32 count, WHV_REGISTER_VALUE *values)
 {
-	struct whv_segment *seg;
 	UINT32 i;
 
 	if (!c->valid)
 		return false;
-	for (i = 0; i < count; i++)
-		if (!whv_cache_slot(&c->regs, names[i], &seg) && !seg)
-			return false;
+	/* On false the kernel is asked, and every value written again. */
 	for (i = 0; i < count; i++) {
-		__u64 *v = whv_cache_slot(&c->regs, names[i], &seg);
+		UINT32 name = names[i];
+		__u64 *v;
 
-		values[i].Reg128.Low64 = v ? *v : seg->base;
-		values[i].Reg128.High64 = v ? 0 : seg->limit |
-					  (UINT64)seg->selector << 32 |
-					  (UINT64)seg->attributes << 48;
+		if (name >= WHvX64RegisterEs && name <= WHvX64RegisterGs) {
+			const struct whv_segment *seg = (const void *)
+				((char *)&c->regs + whv_cache_off[name]);
+
+			values[i].Reg128.Low64 = seg->base;
+			values[i].Reg128.High64 = seg->limit |
+						  (UINT64)seg->selector << 32 |
+						  (UINT64)seg->attributes << 48;
+			continue;
+		}
+		v = whv_cache_slot(&c->regs, name);
+		if (!v)
+			return false;
+		values[i].Reg128.Low64 = *v;
+		values[i].Reg128.High64 = 0;
 	}
 	return true;
 }
@@ -105,12 +117,11 @@ bool whv_cache_set(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 			return false;
 	}
 	for (i = 0; i < count; i++) {
-		struct whv_segment *seg;
 		UINT64 v = values[i].Reg64;
 
 		if (names[i] == WHvX64RegisterRflags)
 			v |= 2;		/* bit 1 reads as one */
-		*whv_cache_slot(&c->regs, names[i], &seg) = v;
+		*whv_cache_slot(&c->regs, names[i]) = v;
 		c->regs.set |= 1ULL << names[i];
 	}
 	return true;
@@ -122,7 +133,6 @@ HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
 	WHV_REGISTER_NAME names[18];
 	WHV_REGISTER_VALUE values[18];
 	struct whv_vp_registers r = { .vp_index = index };
-	struct whv_segment *seg;
 	UINT32 n = 0, i;
 
 	if (!c->regs.set)
@@ -131,8 +141,7 @@ HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
 		if (!(c->regs.set & (1ULL << i)))
 			continue;
 		names[n] = (WHV_REGISTER_NAME)i;
-		values[n].Reg128.Low64 = *whv_cache_slot(&c->regs, names[n],
-							 &seg);
+		values[n].Reg128.Low64 = *whv_cache_slot(&c->regs, names[n]);
 		values[n++].Reg128.High64 = 0;
 	}
 	r.count = n;
