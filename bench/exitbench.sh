@@ -3,7 +3,8 @@
 # (kvm_amd or kvm_intel, loaded at boot; it takes the CPU's virtualization
 # only while a KVM VM exists, as whv only while a partition does), then
 # the table.
-#   exitbench.sh table [iterations]   instructions per round trip (icount VM)
+#   exitbench.sh table [iterations]   instructions per round trip (a VM whose
+#                                     clock counts instructions)
 #   exitbench.sh scale [seconds]      exits per second on 1, 2, 4 VPs
 mode=${1:-table}
 arg=$2
@@ -17,7 +18,11 @@ if [ "$mode" = scale ]; then
 else
 	./exitbench whv "${arg:-20000}" >whv.csv || exit 1
 	./exitbench kvm "${arg:-20000}" >kvm.csv || exit 1
-	echo "exit round trips, instructions per iteration (QEMU -icount shift=0), ${arg:-20000} iterations"
+	clock="QEMU -icount shift=0, kvm_amd"
+	if grep -qw vmx /proc/cpuinfo; then
+		clock="Bochs ips 10^9, kvm_intel"
+	fi
+	echo "exit round trips, instructions per iteration ($clock), ${arg:-20000} iterations"
 	head="case"
 	tag=EXITBENCH-CSV
 fi

@@ -21,6 +21,13 @@ usage: run-bochs.sh --kver KVER --initrd FILE [--cpus N] [--mem M] [--timeout S]
        build/bochs); bzimage: /boot/vmlinuz-KVER via isolinux (5x slower).
   WHV_BOCHS_CPU=MODEL   Bochs CPU model (default corei7_skylake_x).
   WHV_BOCHS_IPS=N       Bochs instructions per emulated second (default 50000000).
+  WHV_BOCHS_ICOUNT=1    one guest nanosecond is one instruction (benchmarks;
+       run-qemu.sh's WHV_QEMU_ICOUNT): 10^9 instructions per emulated second,
+       and the guest kernel told its TSC runs at 1 GHz (Bochs's TSC counts
+       instructions; the kernel would otherwise take the CPU model's 3.5 GHz
+       from CPUID). Runs repeat to a few parts per million, not exactly as
+       under QEMU (boot timing varies by a microsecond or so). Overrides
+       WHV_BOCHS_IPS.
 Exit status:
   the guest command's status (from its WHV-VM-EXIT-STATUS=<n> line), else
   121  the console shows a kernel problem (Oops, BUG:, WARNING:, ...) or the kernel
@@ -69,6 +76,8 @@ kernel=/boot/vmlinuz-$kver
 [[ -r "$kernel" ]] || { echo "run-bochs: $kernel not readable" >&2; exit 2; }
 [[ -r "$initrd" ]] || { echo "run-bochs: $initrd not readable" >&2; exit 2; }
 boot=${WHV_BOCHS_BOOT:-pvh}
+ips=${WHV_BOCHS_IPS:-50000000}
+[[ -z "${WHV_BOCHS_ICOUNT:-}" ]] || ips=1000000000
 [[ "$boot" == pvh || "$boot" == bzimage ]] ||
 	{ echo "run-bochs: WHV_BOCHS_BOOT must be pvh or bzimage" >&2; exit 2; }
 
@@ -99,7 +108,12 @@ trap cleanup EXIT
 # leave the XCR0 switching untested). tsc=reliable: Bochs's TSCs are one counter; this skips the TSC
 # warp test at CPU bring-up, 2.5 s of busy-waiting per extra CPU here.
 cmdline="console=ttyS0,115200 panic=-1 loglevel=5 cryptomgr.notests=1 mitigations=off"
-cmdline+=" clearcpuid=fsrm,avx512f tsc=reliable $append"
+cmdline+=" clearcpuid=fsrm,avx512f tsc=reliable"
+# WHV_BOCHS_ICOUNT: Bochs's TSC adds one per instruction, so at 1 GHz the
+# guest's clock counts instructions; the refined calibration against the
+# HPET (which runs at ips) then agrees.
+[[ -z "${WHV_BOCHS_ICOUNT:-}" ]] || cmdline+=" tsc_early_khz=$((ips / 1000))"
+cmdline+=" $append"
 
 # A boot CD: isolinux, and either mboot.c32 loading pvhboot with vmlinux and
 # the initrd as multiboot modules, or the bzImage itself.
@@ -137,7 +151,7 @@ xorriso -as mkisofs -quiet -o "$work/boot.iso" -b isolinux.bin -c boot.cat \
 cat >"$work/bochsrc" <<EOF
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
-cpu: model=${WHV_BOCHS_CPU:-corei7_skylake_x}, count=$cpus, ips=${WHV_BOCHS_IPS:-50000000}, reset_on_triple_fault=0
+cpu: model=${WHV_BOCHS_CPU:-corei7_skylake_x}, count=$cpus, ips=$ips, reset_on_triple_fault=0
 memory: guest=$mem_mb, host=$host_mb
 ata0-master: type=cdrom, path=$work/boot.iso, status=inserted
 boot: cdrom
