@@ -21,11 +21,22 @@
  *   mmio_write    a MOV to unmapped memory, completed in userspace with the
  *                 instruction emulator (whv: libwhv's; KVM: its kernel's)
  *   mmio_read     the same, a load
+ *   irq_wake      an interrupt into a halted VP: another thread requests it
+ *                 (whv: WHvRequestInterrupt; KVM: KVM_SIGNAL_MSI) and waits
+ *                 until the guest's handler has counted it and halted again
+ *   cancel        a halted VP's run canceled by another thread (whv:
+ *                 WHvCancelRunVirtualProcessor; KVM: a signal whose handler
+ *                 sets immediate_exit, as QEMU does), which waits until the
+ *                 VP's thread has seen it and halts in a new run
+ * Both of these use the in-kernel APIC (x2APIC), so that HLT waits in the
+ * kernel.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +52,11 @@
 #define RAM_SIZE	0x10000		/* guest RAM at GPA 0 */
 #define PORT		0x80
 #define MAX_VPS		4
+#define IRQ_VECTOR	0x41
+#define WAKE_COUNT	0x600		/* guest u32: interrupts taken */
+#define VP_READY	0x604		/* guest u32: 1 before the HLT loop */
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
 
 /* RSI: iterations. */
 GUEST_CODE(g_cpuid, ".code16",
@@ -58,9 +74,34 @@ GUEST_CODE(g_mmio_w, ".code16",
 GUEST_CODE(g_mmio_r, ".code16",
 	"	mov $0x2000, %bx\n	mov %bx, %ds\n"
 	"1:	movb (0), %al\n	jmp 1b\n");
+/*
+ * x2APIC on and software-enabled, then halted with interrupts on; the
+ * handler (IVT entry IRQ_VECTOR) EOIs and counts at WAKE_COUNT.
+ */
+GUEST_CODE(g_halt, ".code16",
+	"	mov $0x1b, %ecx\n	rdmsr\n	or $0xc00, %eax\n	wrmsr\n"
+	"	mov $0x80f, %ecx\n	mov $0x1ff, %eax\n	xor %edx, %edx\n"
+	"	wrmsr\n"
+	"	movl $1, " XSTR(VP_READY) "\n"
+	"	sti\n"
+	"1:	hlt\n	jmp 1b\n"
+	GL(g_halt_irq)
+	"	push %eax\n	push %ecx\n	push %edx\n"
+	"	mov $0x80b, %ecx\n	xor %eax, %eax\n	xor %edx, %edx\n"
+	"	wrmsr\n"
+	"	incl " XSTR(WAKE_COUNT) "\n"
+	"	pop %edx\n	pop %ecx\n	pop %eax\n"
+	"	iret\n");
+extern const uint8_t g_halt_irq[];
 
 enum bench_case { CPUID_KERNEL, CPUID_USER, OUT_USER, IN_USER, MMIO_WRITE,
-		  MMIO_READ, N_CASES };
+		  MMIO_READ, IRQ_WAKE, CANCEL, N_CASES };
+
+/* A halted VP and a second thread, with the in-kernel APIC. */
+static int two_threads(enum bench_case c)
+{
+	return c == IRQ_WAKE || c == CANCEL;
+}
 
 static const struct {
 	const char *name;
@@ -72,6 +113,8 @@ static const struct {
 	[IN_USER] = { "in_user", g_in_start, g_in_end },
 	[MMIO_WRITE] = { "mmio_write", g_mmio_w_start, g_mmio_w_end },
 	[MMIO_READ] = { "mmio_read", g_mmio_r_start, g_mmio_r_end },
+	[IRQ_WAKE] = { "irq_wake", g_halt_start, g_halt_end },
+	[CANCEL] = { "cancel", g_halt_start, g_halt_end },
 };
 
 static void die(const char *what, long err)
@@ -89,6 +132,11 @@ static uint8_t *guest_ram(enum bench_case c)
 	if (ram == MAP_FAILED)
 		die("mmap", errno);
 	memcpy(ram + GUEST_LOAD, cases[c].start, cases[c].end - cases[c].start);
+	if (two_threads(c)) {	/* IVT entry: 0:handler */
+		UINT32 ivt = GA(g_halt, g_halt_irq);
+
+		memcpy(ram + IRQ_VECTOR * 4, &ivt, sizeof(ivt));
+	}
 	return ram;
 }
 
@@ -147,6 +195,14 @@ static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters,
 						  WHvPartitionPropertyCodeCpuidExitList,
 						  &leaf0, sizeof(leaf0))))
 			die("CpuidExitList", hr);
+	}
+	if (two_threads(c)) {
+		memset(&prop, 0, sizeof(prop));
+		prop.LocalApicEmulationMode = WHvX64LocalApicEmulationModeX2Apic;
+		if ((hr = WHvSetPartitionProperty(w->part,
+						  WHvPartitionPropertyCodeLocalApicEmulationMode,
+						  &prop, sizeof(prop))))
+			die("LocalApicEmulationMode", hr);
 	}
 	if ((hr = WHvSetupPartition(w->part)))
 		die("WHvSetupPartition", hr);
@@ -278,6 +334,10 @@ static void kvm_setup(struct kvm *k, enum bench_case c, UINT64 iters,
 		      int nvcpus)
 {
 	struct kvm_userspace_memory_region region;
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[100];
+	} cpuid;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	int size, i;
@@ -288,6 +348,13 @@ static void kvm_setup(struct kvm *k, enum bench_case c, UINT64 iters,
 	k->vm = ioctl(k->sys, KVM_CREATE_VM, 0);
 	if (k->vm < 0)
 		die("KVM_CREATE_VM", errno);
+	if (two_threads(c)) {	/* in-kernel APIC, x2APIC in CPUID */
+		if (ioctl(k->vm, KVM_CREATE_IRQCHIP, 0))
+			die("KVM_CREATE_IRQCHIP", errno);
+		cpuid.c.nent = 100;
+		if (ioctl(k->sys, KVM_GET_SUPPORTED_CPUID, &cpuid))
+			die("KVM_GET_SUPPORTED_CPUID", errno);
+	}
 	k->ram = guest_ram(c);
 	memset(&region, 0, sizeof(region));
 	region.memory_size = RAM_SIZE;
@@ -316,6 +383,8 @@ static void kvm_setup(struct kvm *k, enum bench_case c, UINT64 iters,
 			die("KVM_SET_SREGS", errno);
 		if (ioctl(k->vcpu[i], KVM_SET_REGS, &regs))
 			die("KVM_SET_REGS", errno);
+		if (two_threads(c) && ioctl(k->vcpu[i], KVM_SET_CPUID2, &cpuid))
+			die("KVM_SET_CPUID2", errno);
 	}
 }
 
@@ -435,10 +504,151 @@ static double scale_run(int kvm, UINT32 nvps, unsigned int seconds)
 	return (double)total * 1e9 / (double)(t1 - t0);
 }
 
+/* ---- a halted VP and a second thread (irq_wake, cancel) ------------------ */
+
+/*
+ * The VP thread runs VP 0, halted in the kernel, until the run is
+ * canceled; it counts the cancel and runs again. The main thread kicks it
+ * (IRQ_WAKE: an interrupt, which the guest counts; CANCEL: a cancel) and
+ * waits for the count to move. The VP thread runs SCHED_FIFO: on the test
+ * VM's one CPU, the kick switches to it at once, and the main thread runs
+ * again only when the VP has halted again. So the CPU never goes idle
+ * (which would warp -icount's clock) and each iteration takes one path.
+ */
+struct pair {
+	int kvm;
+	struct whv *w;
+	struct kvm *k;
+	pthread_t thread;
+	UINT32 cancels;		/* atomic */
+	int stop;		/* atomic */
+};
+
+static struct kvm_run *kvm_sig_run;
+
+static void kvm_sig(int sig)
+{
+	kvm_sig_run->immediate_exit = 1;
+}
+
+static void *pair_vp_main(void *arg)
+{
+	struct pair *p = arg;
+	WHV_RUN_VP_EXIT_CONTEXT e;
+	HRESULT hr;
+
+	for (;;) {
+		if (p->kvm) {
+			if (ioctl(p->k->vcpu[0], KVM_RUN, 0) != -1 ||
+			    errno != EINTR)
+				die("interrupted KVM_RUN",
+				    p->k->run[0]->exit_reason);
+			p->k->run[0]->immediate_exit = 0;
+		} else {
+			hr = WHvRunVirtualProcessor(p->w->part, 0, &e,
+						    sizeof(e));
+			if (hr || e.ExitReason != WHvRunVpExitReasonCanceled)
+				die("canceled run",
+				    hr ? (long)hr : (long)e.ExitReason);
+		}
+		if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
+			return NULL;
+		__atomic_add_fetch(&p->cancels, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* An interrupt (vector IRQ_VECTOR to APIC ID 0) or a cancel for VP 0. */
+static void pair_kick(struct pair *p, int irq)
+{
+	WHV_INTERRUPT_CONTROL ic = {
+		.Type = WHvX64InterruptTypeFixed,
+		.Vector = IRQ_VECTOR,
+	};
+	struct kvm_msi msi = {
+		.address_lo = 0xfee00000,
+		.data = IRQ_VECTOR,
+	};
+
+	if (p->kvm && irq) {
+		if (ioctl(p->k->vm, KVM_SIGNAL_MSI, &msi) < 0)
+			die("KVM_SIGNAL_MSI", errno);
+	} else if (p->kvm) {
+		if (pthread_kill(p->thread, SIGUSR1))
+			die("pthread_kill", 0);
+	} else if (irq) {
+		if (WHvRequestInterrupt(p->w->part, &ic, sizeof(ic)))
+			die("WHvRequestInterrupt", 0);
+	} else {
+		if (WHvCancelRunVirtualProcessor(p->w->part, 0, 0))
+			die("WHvCancelRunVirtualProcessor", 0);
+	}
+}
+
+/* Wait for *@count to move (on one CPU it has: no yield). */
+static void pair_wait(UINT32 *count, UINT32 old)
+{
+	while (__atomic_load_n(count, __ATOMIC_ACQUIRE) == old)
+		sched_yield();
+}
+
+static void pair_run(int kvm, enum bench_case c, UINT64 iters)
+{
+	struct sigaction sa = { .sa_handler = kvm_sig };
+	struct sched_param sp = { .sched_priority = 1 };
+	struct pair p = { .kvm = kvm };
+	pthread_attr_t attr;
+	UINT32 *count;
+	uint8_t *ram;
+	struct whv w;
+	struct kvm k;
+	UINT64 i;
+	int err;
+
+	if (kvm) {
+		kvm_setup(&k, c, 0, 1);
+		kvm_sig_run = k.run[0];
+		sigaction(SIGUSR1, &sa, NULL);
+		p.k = &k;
+		ram = k.ram;
+	} else {
+		whv_setup(&w, c, 0, 1);
+		p.w = &w;
+		ram = w.ram;
+	}
+	count = c == IRQ_WAKE ? (UINT32 *)(ram + WAKE_COUNT) : &p.cancels;
+	/* SCHED_FIFO from the start: it runs at once, until the VP halts. */
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+	pthread_attr_setschedparam(&attr, &sp);
+	err = pthread_create(&p.thread, &attr, pair_vp_main, &p);
+	if (err)
+		die("pthread_create (SCHED_FIFO: root?)", err);
+	pthread_attr_destroy(&attr);
+	pair_wait((UINT32 *)(ram + VP_READY), 0);
+	for (i = 0; i < iters; i++) {
+		UINT32 old = __atomic_load_n(count, __ATOMIC_ACQUIRE);
+
+		pair_kick(&p, c == IRQ_WAKE);
+		pair_wait(count, old);
+	}
+	__atomic_store_n(&p.stop, 1, __ATOMIC_RELEASE);
+	pair_kick(&p, 0);
+	pthread_join(p.thread, NULL);
+	if (kvm)
+		kvm_teardown(&k);
+	else
+		whv_teardown(&w);
+}
+
 /* ---- driver -------------------------------------------------------------- */
 
 static int run_case(int kvm, enum bench_case c, UINT64 iters)
 {
+	if (two_threads(c)) {
+		pair_run(kvm, c, iters);
+		return 1;
+	}
 	if (kvm)
 		return kvm_run_case(c, iters);
 	whv_run_case(c, iters);
