@@ -20,13 +20,12 @@ static_assert(sizeof(struct whv_exit_memory) == 40);
 static_assert(sizeof(struct whv_exit_exception) == 40);
 static_assert(sizeof(struct whv_exit_cpuid) == 64);
 
-static void whv_fill_vp_context(struct whv_vp *vp,
-				const struct whv_run_regs *st,
+static void whv_fill_vp_context(const struct whv_snapshot *snap,
 				struct whv_exit *ex, u8 insn_len)
 {
-	const struct whv_backend *b = whv_backend;
+	const struct whv_run_regs *st = &snap->r;
 	struct whv_vp_context *c = &ex->vp;
-	u16 es = b->read_reg(vp, WHV_AREG_CPL) & WHV_EXEC_CPL_MASK;
+	u16 es = snap->cpl & WHV_EXEC_CPL_MASK;
 
 	if (st->cr0 & X86_CR0_PE)
 		es |= WHV_EXEC_CR0_PE;
@@ -34,15 +33,14 @@ static void whv_fill_vp_context(struct whv_vp *vp,
 		es |= WHV_EXEC_CR0_AM;
 	if (st->efer & EFER_LMA)
 		es |= WHV_EXEC_EFER_LMA;
-	if (b->read_reg(vp, WHV_AREG_DR7) & 0xff)
+	if (snap->dr7 & 0xff)
 		es |= WHV_EXEC_DEBUG_ACTIVE;
-	if (b->read_reg(vp, WHV_AREG_PENDING_EVENT) & 1)
+	if (snap->pending_event & 1)
 		es |= WHV_EXEC_INTERRUPTION_PENDING;
-	if (b->read_reg(vp, WHV_AREG_INT_SHADOW))
+	if (snap->int_shadow)
 		es |= WHV_EXEC_INTERRUPT_SHADOW;
 	c->execution_state = es;
-	c->insn_len_cr8 = (insn_len & 0xf) |
-			  (b->read_reg(vp, WHV_AREG_CR8) & 0xf) << 4;
+	c->insn_len_cr8 = (insn_len & 0xf) | (snap->cr8 & 0xf) << 4;
 	c->cs = st->seg[WHV_ASEG_CS];
 	c->rip = st->rip;
 	c->rflags = st->rflags;
@@ -135,21 +133,21 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 {
 	bool trap = info->kind == WHV_KEXIT_APIC_EOI ||
 		    info->kind == WHV_KEXIT_APIC_INIT_SIPI;
-	struct whv_run_regs st whv_noinit;
+	const struct whv_run_regs *st = &vp->snap.r;
 
 	memset(ex, 0, sizeof(*ex));
 	/* The registers the context needs, from the backend in one call. */
-	whv_backend->read_run_regs(vp, &st);
+	whv_backend->snapshot(vp, &vp->snap);
 	/* Trap-like exits come after the instruction: no length to add. */
-	whv_fill_vp_context(vp, &st, ex, trap ? 0 : info->insn_len);
+	whv_fill_vp_context(&vp->snap, ex, trap ? 0 : info->insn_len);
 	switch (info->kind) {
 	case WHV_KEXIT_IO:
 		ex->reason = WHV_EXIT_IO_PORT_ACCESS;
-		whv_encode_io(vp, &st, info, ex);
+		whv_encode_io(vp, st, info, ex);
 		break;
 	case WHV_KEXIT_NPF:
 		ex->reason = WHV_EXIT_MEMORY_ACCESS;
-		whv_encode_memory(vp, &st, info, ex,
+		whv_encode_memory(vp, st, info, ex,
 				  whv_gpa_mapped(vp->part, info->npf.gpa));
 		break;
 	case WHV_KEXIT_CPUID:
@@ -167,7 +165,7 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		break;
 	case WHV_KEXIT_EXCEPTION:
 		ex->reason = WHV_EXIT_EXCEPTION;
-		whv_encode_exception(vp, &st, info, ex);
+		whv_encode_exception(vp, st, info, ex);
 		break;
 	case WHV_KEXIT_HLT:
 		ex->reason = WHV_EXIT_HALT;
@@ -221,11 +219,9 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 /* An exit that is not an instruction's: @ex cleared, its VP context set. */
 static void whv_encode_vp_only(struct whv_vp *vp, struct whv_exit *ex)
 {
-	struct whv_run_regs st whv_noinit;
-
 	memset(ex, 0, sizeof(*ex));
-	whv_backend->read_run_regs(vp, &st);
-	whv_fill_vp_context(vp, &st, ex, 0);
+	whv_backend->snapshot(vp, &vp->snap);
+	whv_fill_vp_context(&vp->snap, ex, 0);
 }
 
 int whv_encode_window(struct whv_vp *vp, struct whv_exit *ex, u32 type)

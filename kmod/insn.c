@@ -122,13 +122,13 @@ static bool whv_is_legacy_prefix(u8 b)
  */
 static int whv_insn_opcode(struct whv_vp *vp, u8 b[15], int *n, u8 *rex)
 {
-	struct whv_run_regs st whv_noinit;
+	struct whv_snapshot snap whv_noinit;
 	bool lm;
 	int i = 0;
 
-	whv_backend->read_run_regs(vp, &st);
-	lm = whv_long_mode_cs(&st);
-	*n = whv_fetch_insn(vp, &st, b, 15);
+	whv_backend->snapshot(vp, &snap);
+	lm = whv_long_mode_cs(&snap.r);
+	*n = whv_fetch_insn(vp, &snap.r, b, 15);
 	*rex = 0;
 	while (i < *n && whv_is_legacy_prefix(b[i]))
 		i++;
@@ -266,14 +266,14 @@ int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,
 			int *size)
 {
 	u8 b[15];
-	struct whv_run_regs st whv_noinit;
+	struct whv_snapshot snap whv_noinit;
 	bool lm, def32, op16 = false, a67 = false, addr16;
 	int n, i = 0, rex = 0, m;
 
-	whv_backend->read_run_regs(vp, &st);
-	lm = whv_long_mode_cs(&st);
-	def32 = lm || (st.seg[WHV_ASEG_CS].attributes & BIT(14));
-	n = whv_fetch_insn(vp, &st, b, sizeof(b));
+	whv_backend->snapshot(vp, &snap);
+	lm = whv_long_mode_cs(&snap.r);
+	def32 = lm || (snap.r.seg[WHV_ASEG_CS].attributes & BIT(14));
+	n = whv_fetch_insn(vp, &snap.r, b, sizeof(b));
 
 	for (; i < n && whv_is_legacy_prefix(b[i]); i++) {
 		op16 |= b[i] == 0x66;

@@ -300,9 +300,8 @@ int whv_set_run_regs(struct whv_vp *vp, u64 set, const u64 *gpr, u64 rip,
 	if ((set & ~WHV_RUN_REGS_SETTABLE) ||
 	    ((set & BIT_ULL(WHV_REG_RFLAGS)) && (rflags & ~RFLAGS_KNOWN)))
 		return -EINVAL;
-	for (i = 0; i <= WHV_REG_R15; i++)
-		if (set & BIT_ULL(i))
-			vp->gpr[i] = gpr[i];
+	for_each_set_bit(i, (unsigned long *)&set, WHV_REG_R15 + 1)
+		vp->gpr[i] = gpr[i];
 	if (set & BIT_ULL(WHV_REG_RIP))
 		whv_set_rip(vp, rip);
 	if (set & BIT_ULL(WHV_REG_RFLAGS))

@@ -19,7 +19,12 @@ int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 		return -EFAULT;
 	if (!set)
 		return 0;
-	if (copy_from_user(&r, uregs, offsetof(struct whv_run_regs, seg)))
+	/* Only what is named: after an exit, usually RIP alone. */
+	if (((set & GENMASK_ULL(WHV_REG_R15, 0)) &&
+	     copy_from_user(r.gpr, uregs->gpr, sizeof(r.gpr))) ||
+	    ((set & BIT_ULL(WHV_REG_RIP)) && get_user(r.rip, &uregs->rip)) ||
+	    ((set & BIT_ULL(WHV_REG_RFLAGS)) &&
+	     get_user(r.rflags, &uregs->rflags)))
 		return -EFAULT;
 	ret = whv_set_run_regs(vp, set, r.gpr, r.rip, r.rflags);
 	if (ret)
@@ -27,13 +32,15 @@ int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 	return put_user(0ULL, &uregs->set);
 }
 
-/* The VP's current values, every field (@set stays 0). */
+/*
+ * The VP's current values, every field (@set stays 0): those of the
+ * snapshot the exit was encoded from, still current.
+ */
 int whv_run_regs_save(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 {
-	struct whv_run_regs r whv_noinit;
+	struct whv_run_regs *r = &vp->snap.r;
 
-	r.set = 0;
-	memcpy(r.gpr, vp->gpr, sizeof(r.gpr));
-	whv_backend->read_run_regs(vp, &r);
-	return copy_to_user(uregs, &r, sizeof(r)) ? -EFAULT : 0;
+	r->set = 0;
+	memcpy(r->gpr, vp->gpr, sizeof(r->gpr));
+	return copy_to_user(uregs, r, sizeof(*r)) ? -EFAULT : 0;
 }

@@ -285,10 +285,12 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	return 0;
 }
 
-/* Straight from the save area: the values svm_read_reg/seg give. */
-static void svm_read_run_regs(struct whv_vp *vp, struct whv_run_regs *r)
+/* Straight from the VMCB: the values svm_read_reg/seg give. */
+static void svm_snapshot(struct whv_vp *vp, struct whv_snapshot *snap)
 {
-	const struct vmcb_save_area *s = &to_svm(vp)->vmcb->save;
+	const struct vmcb *vmcb = to_svm(vp)->vmcb;
+	const struct vmcb_save_area *s = &vmcb->save;
+	struct whv_run_regs *r = &snap->r;
 
 	r->rip = s->rip;
 	r->rflags = s->rflags;
@@ -302,6 +304,12 @@ static void svm_read_run_regs(struct whv_vp *vp, struct whv_run_regs *r)
 	r->cr3 = s->cr3;
 	r->cr4 = s->cr4;
 	r->efer = s->efer & ~EFER_SVME;
+	snap->dr7 = s->dr7;
+	snap->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
+	snap->pending_event = svm_event_to_whv(vmcb->control.event_inj,
+					       vmcb->control.event_inj_err);
+	snap->cpl = s->cpl;
+	snap->int_shadow = vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
 }
 
 static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
@@ -720,12 +728,12 @@ static void svm_run_once(struct whv_vp *vp, struct whv_exit_info *exit)
 	 * host's interrupts then cause an exit (V_INTR_MASKING).
 	 */
 	asm volatile("clgi" ::: "memory");
-	whv_guest_state_enter(vp);
+	whv_guest_state_enter(vp, vmcb->save.cr4, vmcb->save.dr7);
 	amd_clear_divider();	/* no host quotient for the guest to see */
 	raw_local_irq_enable();
 	whv_svm_vmrun(svm->vmcb_pa, vp->gpr, page_to_phys(sd->host_save));
 	raw_local_irq_disable();
-	whv_guest_state_exit(vp);
+	whv_guest_state_exit(vp, vmcb->save.cr4);
 	asm volatile("stgi" ::: "memory");
 
 	vp->gpr[WHV_REG_RAX] = vmcb->save.rax;
@@ -794,7 +802,7 @@ const struct whv_backend whv_svm_backend = {
 	.write_reg = svm_write_reg,
 	.read_seg = svm_read_seg,
 	.write_seg = svm_write_seg,
-	.read_run_regs = svm_read_run_regs,
+	.snapshot = svm_snapshot,
 	.npt_leaf = svm_npt_leaf,
 	.npt_table = svm_npt_table,
 	.npt_5level = svm_npt_5level,

@@ -41,13 +41,11 @@ void whv_run_init(void)
  * has CR4.OSXSAVE and differs from the host), PKRU, and DR0-3 when the
  * guest's DR7 arms breakpoints. The backend calls these with GIF/NMIs held
  * off, right around the world switch, so no host code runs with guest
- * values in these registers.
+ * values in these registers; it passes the guest's CR4 and DR7 (read there
+ * without a call per register).
  */
-void whv_guest_state_enter(struct whv_vp *vp)
+void whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7)
 {
-	const struct whv_backend *b = whv_backend;
-	u64 cr4 = b->read_reg(vp, WHV_AREG_CR4);
-
 	vp->xcr0_loaded = whv_host_xcr0 && (cr4 & X86_CR4_OSXSAVE) &&
 			  vp->xcr0 != whv_host_xcr0;
 	if (vp->xcr0_loaded)
@@ -58,7 +56,7 @@ void whv_guest_state_enter(struct whv_vp *vp)
 		if ((cr4 & X86_CR4_PKE) && vp->pkru != vp->host_pkru)
 			wrpkru(vp->pkru);
 	}
-	if (b->read_reg(vp, WHV_AREG_DR7) & 0xff) {
+	if (dr7 & 0xff) {
 		set_debugreg(vp->dr[0], 0);
 		set_debugreg(vp->dr[1], 1);
 		set_debugreg(vp->dr[2], 2);
@@ -66,12 +64,11 @@ void whv_guest_state_enter(struct whv_vp *vp)
 	}
 }
 
-void whv_guest_state_exit(struct whv_vp *vp)
+void whv_guest_state_exit(struct whv_vp *vp, u64 cr4)
 {
 	whv_msrregs_exit(vp);
 	/* The guest may have turned CR4.PKE on during the run. */
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE) &&
-	    (whv_backend->read_reg(vp, WHV_AREG_CR4) & X86_CR4_PKE)) {
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && (cr4 & X86_CR4_PKE)) {
 		vp->pkru = rdpkru();
 		if (vp->pkru != vp->host_pkru)
 			wrpkru(vp->host_pkru);
@@ -569,8 +566,10 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		}
 	}
 	/* HLT completes before userspace sees it, as the CPU would. */
-	if (ret >= 0 && info.kind == WHV_KEXIT_HLT && ex.reason == WHV_EXIT_HALT)
+	if (ret >= 0 && info.kind == WHV_KEXIT_HLT && ex.reason == WHV_EXIT_HALT) {
 		whv_skip_insn(vp, &info);
+		whv_backend->snapshot(vp, &vp->snap);
+	}
 	if (ret >= 0 && uregs)
 		ret = whv_run_regs_save(vp, uregs);
 	whv_vp_put(vp);

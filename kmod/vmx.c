@@ -736,7 +736,8 @@ static void vmx_run_once(struct whv_vp *vp, struct whv_exit_info *exit)
 	vmcs_write(GUEST_RSP, vp->gpr[WHV_REG_RSP]);
 	vmx_save_host_segs(&host);
 
-	whv_guest_state_enter(vp);
+	whv_guest_state_enter(vp, vmx_read_reg(vp, WHV_AREG_CR4),
+			      vmcs_read(GUEST_DR7));
 	/* VMX has no guest CR2 field: the guest's is in the CPU while it runs. */
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
@@ -746,7 +747,7 @@ static void vmx_run_once(struct whv_vp *vp, struct whv_exit_info *exit)
 		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 	failed = whv_vmx_vmrun(vp->gpr, vmx->launched);
 	vmx->cr2 = native_read_cr2();
-	whv_guest_state_exit(vp);
+	whv_guest_state_exit(vp, vmx_read_reg(vp, WHV_AREG_CR4));
 	vmx_restore_host(vmx, &host);
 
 	vp->gpr[WHV_REG_RSP] = vmcs_read(GUEST_RSP);
@@ -824,7 +825,7 @@ const struct whv_backend whv_vmx_backend = {
 	.write_reg = vmx_write_reg,
 	.read_seg = vmx_read_seg,
 	.write_seg = vmx_write_seg,
-	.read_run_regs = vmx_read_run_regs,
+	.snapshot = vmx_snapshot,
 	.npt_leaf = vmx_npt_leaf,
 	.npt_table = vmx_npt_table,
 };

@@ -243,8 +243,9 @@ u64 vmx_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	return 0;
 }
 
-void vmx_read_run_regs(struct whv_vp *vp, struct whv_run_regs *r)
+void vmx_snapshot(struct whv_vp *vp, struct whv_snapshot *s)
 {
+	struct whv_run_regs *r = &s->r;
 	int i;
 
 	r->rip = vmx_read_reg(vp, WHV_AREG_RIP);
@@ -255,6 +256,11 @@ void vmx_read_run_regs(struct whv_vp *vp, struct whv_run_regs *r)
 	r->cr3 = vmx_read_reg(vp, WHV_AREG_CR3);
 	r->cr4 = vmx_read_reg(vp, WHV_AREG_CR4);
 	r->efer = vmx_read_reg(vp, WHV_AREG_EFER);
+	s->dr7 = vmx_read_reg(vp, WHV_AREG_DR7);
+	s->cr8 = vmx_read_reg(vp, WHV_AREG_CR8);
+	s->pending_event = vmx_read_reg(vp, WHV_AREG_PENDING_EVENT);
+	s->cpl = vmx_read_reg(vp, WHV_AREG_CPL);
+	s->int_shadow = vmx_read_reg(vp, WHV_AREG_INT_SHADOW);
 }
 
 static void vmx_write_interruptibility(u32 clear, u32 set)

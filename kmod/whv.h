@@ -140,6 +140,20 @@ enum whv_aseg {
 	WHV_ASEG_GS, WHV_ASEG_LDTR, WHV_ASEG_TR, WHV_ASEG_IDTR, WHV_ASEG_GDTR,
 };
 
+/*
+ * The registers an exit's encoding, an instruction fetch and a run's
+ * register copy-out read, taken from the backend in one call: the run
+ * registers (but gpr[] and set), and the VP context's state bits.
+ */
+struct whv_snapshot {
+	struct whv_run_regs r;
+	u64 dr7;
+	u64 cr8;
+	u64 pending_event;	/* WHV_AREG_PENDING_EVENT */
+	u8 cpl;
+	u8 int_shadow;
+};
+
 struct whv_backend {
 	const char *name;
 	u32 vendor;			/* WHV_VENDOR_* */
@@ -176,8 +190,8 @@ struct whv_backend {
 			 struct whv_segment *out);
 	void (*write_seg)(struct whv_vp *vp, enum whv_aseg seg,
 			  const struct whv_segment *in);
-	/* All of struct whv_run_regs but gpr[] and set, as read_reg/seg. */
-	void (*read_run_regs)(struct whv_vp *vp, struct whv_run_regs *r);
+	/* Everything in struct whv_snapshot, as read_reg/read_seg give it. */
+	void (*snapshot)(struct whv_vp *vp, struct whv_snapshot *s);
 
 	/* Nested page table entry formats. */
 	u64 (*npt_leaf)(phys_addr_t pa, u32 map_flags);
@@ -249,6 +263,8 @@ struct whv_vp {
 	int cpu;			/* CPU of the current/last entry */
 
 	u64 gpr[16];			/* authoritative; backend syncs RAX/RSP */
+	/* What the last exit was encoded from; a run copies it out (run_regs.c) */
+	struct whv_snapshot snap;
 	u64 dr[4];			/* DR0-3 (never loaded into hardware) */
 	u64 xcr0;
 	bool xcr0_loaded;		/* guest XCR0 in the CPU this entry */
@@ -430,8 +446,8 @@ bool whv_pat_valid(u64 pat);
 
 /* vcpu_run.c */
 void whv_run_init(void);
-void whv_guest_state_enter(struct whv_vp *vp);
-void whv_guest_state_exit(struct whv_vp *vp);
+void whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7);
+void whv_guest_state_exit(struct whv_vp *vp, u64 cr4);
 bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info);
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		 struct whv_run_regs __user *uregs);
