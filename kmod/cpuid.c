@@ -98,11 +98,18 @@ static void cpuid_apic_bits(struct whv_vp *vp, u32 out[4])
 		out[ECX] |= BIT(21);
 }
 
+/*
+ * Leaves 0 and 0x80000000 as guests see them (the highest basic and
+ * extended leaves, and the vendor), read once at load: host CPUID is
+ * serializing, and an exit of its own when the host is itself a guest.
+ */
+static u32 cpuid_basic0[4], cpuid_ext0[4];
+#define cpuid_max_basic	cpuid_basic0[EAX]
+#define cpuid_max_ext	cpuid_ext0[EAX]
+
 static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 				u32 out[4])
 {
-	u32 max[4];
-
 	memset(out, 0, 16);
 	if (leaf >= HV_BASE && leaf < HV_BASE + 0x100) {
 		if (leaf == HV_BASE) {
@@ -113,15 +120,14 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		}
 		return;
 	}
-	host_cpuid(leaf & 0x80000000, 0, max);
-	if (leaf > ((leaf & 0x80000000) ? min_t(u32, max[EAX], EXT_MAX) :
-		    min_t(u32, max[EAX], BASIC_MAX)))
+	if (leaf > ((leaf & 0x80000000) ? cpuid_max_ext : cpuid_max_basic))
 		return;
+	if (leaf == 0 || leaf == 0x80000000) {
+		memcpy(out, leaf ? cpuid_ext0 : cpuid_basic0, 16);
+		return;
+	}
 	host_cpuid(leaf, sub, out);
 	switch (leaf) {
-	case 0:
-		out[EAX] = min_t(u32, out[EAX], BASIC_MAX);
-		break;
 	case 1: {
 		u64 cr4 = whv_backend->read_reg(vp, WHV_AREG_CR4);
 
@@ -163,9 +169,6 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 	case 0xd:
 		cpuid_xsave(vp, sub, out);
 		break;
-	case 0x80000000:
-		out[EAX] = min_t(u32, out[EAX], EXT_MAX);
-		break;
 	case 0x80000001:
 		out[ECX] &= ext1_ecx & host_caps(CPUID_8000_0001_ECX);
 		out[EDX] &= ext1_edx & host_caps(CPUID_8000_0001_EDX);
@@ -205,7 +208,11 @@ void whv_cpuid_init(void)
 {
 	u32 r[4];
 
+	host_cpuid(0x80000000, 0, cpuid_ext0);
+	cpuid_max_ext = min_t(u32, cpuid_max_ext, EXT_MAX);
 	host_cpuid(0, 0, r);
+	memcpy(cpuid_basic0, r, sizeof(r));
+	cpuid_max_basic = min_t(u32, cpuid_max_basic, BASIC_MAX);
 	if (r[EAX] < 7)
 		return;
 	host_cpuid(7, 0, r);

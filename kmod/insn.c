@@ -82,6 +82,36 @@ static bool whv_long_mode_cs(const struct whv_run_regs *st)
 }
 
 /*
+ * Guest code at @gpa, @len bytes within its page. With interrupts off (the
+ * run loop's fast path, VP in guest mode) the host page of the last such
+ * fetch is reused while no request is pending: whoever changes the nested
+ * table posts a TLB flush request and then waits for this VP to take an
+ * IPI, which cannot happen before interrupts are back on, so until then the
+ * page is still the one mapped and still held; handling the request forgets
+ * it (whv_apply_requests).
+ */
+static int whv_fetch_read(struct whv_vp *vp, u64 gpa, u8 *buf, int len)
+{
+	struct whv_partition *p = vp->part;
+	void *page;
+
+	if (!irqs_disabled())
+		return whv_read_gpa_fast(p, gpa, buf, len);
+	if (!vp->fetch_page || vp->fetch_gfn != gpa >> PAGE_SHIFT ||
+	    READ_ONCE(vp->requests)) {
+		spin_lock(&p->mmu_lock);
+		page = whv_npt_page(p, gpa);
+		spin_unlock(&p->mmu_lock);
+		if (!page)
+			return -EAGAIN;
+		vp->fetch_page = page;
+		vp->fetch_gfn = gpa >> PAGE_SHIFT;
+	}
+	memcpy(buf, vp->fetch_page + (gpa & ~PAGE_MASK), len);
+	return 0;
+}
+
+/*
  * Fetch up to @max bytes at CS:RIP (registers in @st, read from the backend
  * in one call); returns how many could be read.
  */
@@ -97,7 +127,7 @@ int whv_fetch_insn(struct whv_vp *vp, const struct whv_run_regs *st,
 		int chunk = min_t(int, max - n, 4096 - ((la + n) & 0xfff));
 
 		if (!whv_gva_to_gpa(vp, st, la + n, &gpa) ||
-		    whv_read_gpa_fast(vp->part, gpa, bytes + n, chunk))
+		    whv_fetch_read(vp, gpa, bytes + n, chunk))
 			break;
 		n += chunk;
 	}
@@ -120,15 +150,13 @@ static bool whv_is_legacy_prefix(u8 b)
  * its opcode, past legacy prefixes and, in 64-bit code, a REX prefix whose
  * value goes to @rex (0 if none).
  */
-static int whv_insn_opcode(struct whv_vp *vp, u8 b[15], int *n, u8 *rex)
+static int whv_insn_opcode_at(struct whv_vp *vp, const struct whv_snapshot *s,
+			      u8 b[15], int *n, u8 *rex)
 {
-	struct whv_snapshot snap whv_noinit;
-	bool lm;
+	bool lm = whv_long_mode_cs(&s->r);
 	int i = 0;
 
-	whv_backend->snapshot(vp, &snap);
-	lm = whv_long_mode_cs(&snap.r);
-	*n = whv_fetch_insn(vp, &snap.r, b, 15);
+	*n = whv_fetch_insn(vp, &s->r, b, 15);
 	*rex = 0;
 	while (i < *n && whv_is_legacy_prefix(b[i]))
 		i++;
@@ -137,15 +165,24 @@ static int whv_insn_opcode(struct whv_vp *vp, u8 b[15], int *n, u8 *rex)
 	return i;
 }
 
+static int whv_insn_opcode(struct whv_vp *vp, u8 b[15], int *n, u8 *rex)
+{
+	struct whv_snapshot snap whv_noinit;
+
+	whv_backend->snapshot(vp, &snap);
+	return whv_insn_opcode_at(vp, &snap, b, n, rex);
+}
+
 /*
- * Length of the instruction at CS:RIP, for the instructions whose exits
- * the kernel completes (CPUID, RDMSR/WRMSR, XSETBV, HLT, MOV DR, INT n,
- * RDTSCP, MONITOR/MWAIT, VMMCALL/VMCALL); -EINVAL for anything else.
+ * Length of the instruction at CS:RIP (registers in @s), for the
+ * instructions whose exits the kernel completes (CPUID, RDMSR/WRMSR,
+ * XSETBV, HLT, MOV DR, INT n, RDTSCP, MONITOR/MWAIT, VMMCALL/VMCALL);
+ * -EINVAL for anything else.
  */
-int whv_insn_length(struct whv_vp *vp)
+int whv_insn_length_at(struct whv_vp *vp, const struct whv_snapshot *s)
 {
 	u8 b[15], rex;
-	int n, i = whv_insn_opcode(vp, b, &n, &rex);
+	int n, i = whv_insn_opcode_at(vp, s, b, &n, &rex);
 
 	if (i >= n)
 		return -EINVAL;
@@ -187,6 +224,14 @@ int whv_insn_length(struct whv_vp *vp)
 	default:
 		return -EINVAL;
 	}
+}
+
+int whv_insn_length(struct whv_vp *vp)
+{
+	struct whv_snapshot snap whv_noinit;
+
+	whv_backend->snapshot(vp, &snap);
+	return whv_insn_length_at(vp, &snap);
 }
 
 /* Is the instruction at CS:RIP RDTSCP (0F 01 F9)? */

@@ -65,10 +65,11 @@ int whv_npt_map(struct whv_partition *p, u64 gpa, u64 pte, int level,
 }
 
 /*
- * Copy @len bytes at @gpa, all in one 4 KiB page, from the frame the table
- * maps there: what the guest itself reads. False if nothing maps @gpa.
+ * The kernel address of the 4 KiB of host memory the table maps at @gpa's
+ * page (NULL if nothing): what the guest itself reads there. Caller holds
+ * mmu_lock.
  */
-bool whv_npt_read(struct whv_partition *p, u64 gpa, void *buf, size_t len)
+void *whv_npt_page(struct whv_partition *p, u64 gpa)
 {
 	u64 *table = p->npt_root, e;
 	int l;
@@ -76,17 +77,26 @@ bool whv_npt_read(struct whv_partition *p, u64 gpa, void *buf, size_t len)
 	for (l = 4; l >= 1; l--) {
 		e = table[npt_index(gpa, l)];
 		if (!e)
-			return false;
+			return NULL;
 		if (l == 1 || (e & NPT_LARGE)) {
 			u64 span = whv_npt_span(l);
 
-			memcpy(buf, phys_to_virt((e & NPT_ADDR_MASK & ~(span - 1)) +
-						 (gpa & (span - 1))), len);
-			return true;
+			return phys_to_virt((e & NPT_ADDR_MASK & ~(span - 1)) +
+					    (gpa & (span - 1) & PAGE_MASK));
 		}
 		table = npt_table_of(e);
 	}
-	return false;
+	return NULL;
+}
+
+/* Copy @len bytes at @gpa, all in one 4 KiB page; false if nothing maps it. */
+bool whv_npt_read(struct whv_partition *p, u64 gpa, void *buf, size_t len)
+{
+	void *page = whv_npt_page(p, gpa);
+
+	if (page)
+		memcpy(buf, page + (gpa & ~PAGE_MASK), len);
+	return page;
 }
 
 static void npt_put_leaf(u64 pte)

@@ -48,6 +48,7 @@
 struct svm_cpu {
 	struct page *hsave;		/* VM_HSAVE_PA */
 	struct page *host_save;		/* VMSAVE area for host state */
+	u64 host_save_pa;
 	u64 old_hsave_pa;
 	u64 asid_generation;
 	u32 next_asid;
@@ -283,6 +284,20 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 		return to_svm(vp)->nmi_masked;
 	}
 	return 0;
+}
+
+static void svm_snapshot_fetch(struct whv_vp *vp, struct whv_snapshot *snap)
+{
+	const struct vmcb *vmcb = to_svm(vp)->vmcb;
+	const struct vmcb_save_area *s = &vmcb->save;
+
+	snap->r.rip = s->rip;
+	svm_seg_out(&s->cs, &snap->r.seg[WHV_ASEG_CS]);
+	snap->r.cr0 = s->cr0;
+	snap->r.cr3 = s->cr3;
+	snap->r.cr4 = s->cr4;
+	snap->r.efer = s->efer & ~EFER_SVME;
+	snap->int_shadow = vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
 }
 
 /* Straight from the VMCB: the values svm_read_reg/seg give. */
@@ -731,7 +746,7 @@ static void svm_run_once(struct whv_vp *vp, struct whv_exit_info *exit)
 	whv_guest_state_enter(vp, vmcb->save.cr4, vmcb->save.dr7);
 	amd_clear_divider();	/* no host quotient for the guest to see */
 	raw_local_irq_enable();
-	whv_svm_vmrun(svm->vmcb_pa, vp->gpr, page_to_phys(sd->host_save));
+	whv_svm_vmrun(svm->vmcb_pa, vp->gpr, sd->host_save_pa);
 	raw_local_irq_disable();
 	whv_guest_state_exit(vp, vmcb->save.cr4);
 	asm volatile("stgi" ::: "memory");
@@ -803,6 +818,7 @@ const struct whv_backend whv_svm_backend = {
 	.read_seg = svm_read_seg,
 	.write_seg = svm_write_seg,
 	.snapshot = svm_snapshot,
+	.snapshot_fetch = svm_snapshot_fetch,
 	.npt_leaf = svm_npt_leaf,
 	.npt_table = svm_npt_table,
 	.npt_5level = svm_npt_5level,
@@ -845,6 +861,7 @@ static int svm_alloc_pages(void)
 						 GFP_KERNEL | __GFP_ZERO, 0);
 		if (!sd->hsave || !sd->host_save)
 			return -ENOMEM;
+		sd->host_save_pa = page_to_phys(sd->host_save);
 	}
 	/* Every port and every MSR is intercepted: all bits set. */
 	svm_iopm = alloc_pages(GFP_KERNEL, get_order(IOPM_PAGES * PAGE_SIZE));

@@ -83,8 +83,10 @@ static void whv_apply_requests(struct whv_vp *vp)
 		return;
 	if (test_and_clear_bit(WHV_REQ_INTERCEPTS, &vp->requests))
 		whv_backend->update_intercepts(vp);
-	if (test_and_clear_bit(WHV_REQ_TLB_FLUSH, &vp->requests))
+	if (test_and_clear_bit(WHV_REQ_TLB_FLUSH, &vp->requests)) {
 		whv_backend->flush_tlb(vp);
+		vp->fetch_page = NULL;	/* the nested table changed */
+	}
 }
 
 static int whv_enter_once(struct whv_vp *vp, struct whv_exit_info *info)
@@ -370,24 +372,47 @@ static int whv_handle_cr8_write(struct whv_vp *vp, struct whv_exit_info *info)
  */
 bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 {
+	const struct whv_backend *b = whv_backend;
 	u32 leaf = vp->gpr[WHV_REG_RAX], sub = vp->gpr[WHV_REG_RCX], r[4];
+	struct whv_snapshot *s = &vp->snap;
+	u8 op[2];
+	u64 rip;
 	int len;
 
+	/* need_resched() and signal_pending() in one read of the flags */
 	if (info->kind != WHV_KEXIT_CPUID || READ_ONCE(vp->cancel) ||
-	    READ_ONCE(vp->requests) || vp->deliverability || need_resched() ||
-	    signal_pending(current) || task_work_pending(current) ||
-	    whv_cpuid_exits(vp->part, leaf))
+	    READ_ONCE(vp->requests) || vp->deliverability ||
+	    (read_thread_flags() & (_TIF_NEED_RESCHED | _TIF_SIGPENDING |
+				    _TIF_NOTIFY_SIGNAL)) ||
+	    task_work_pending(current) ||
+	    ((READ_ONCE(vp->part->extended_exits) & WHV_EXTEXIT_CPUID) &&
+	     whv_cpuid_exits(vp->part, leaf)))
 		return false;
-	len = info->insn_len ? info->insn_len : whv_insn_length(vp);
-	if (len <= 0)
-		return false;
+	b->snapshot_fetch(vp, s);
+	len = info->insn_len;
+	if (!len) {
+		/* CPUID is 0F A2, with prefixes only in odd code. */
+		if (whv_fetch_insn(vp, &s->r, op, 2) == 2 &&
+		    op[0] == 0x0f && op[1] == 0xa2)
+			len = 2;
+		else
+			len = whv_insn_length_at(vp, s);
+		if (len <= 0)
+			return false;
+	}
 	info->insn_len = len;
 	whv_cpuid_default(vp, leaf, sub, r);
 	vp->gpr[WHV_REG_RAX] = r[0];
 	vp->gpr[WHV_REG_RBX] = r[1];
 	vp->gpr[WHV_REG_RCX] = r[2];
 	vp->gpr[WHV_REG_RDX] = r[3];
-	return !whv_skip_insn(vp, info);
+	/* whv_skip_insn(), with RIP and EFER from the snapshot. */
+	rip = s->r.rip + len;
+	b->write_reg(vp, WHV_AREG_RIP,
+		     (s->r.efer & EFER_LMA) ? rip : (u32)rip);
+	if (s->int_shadow)
+		b->write_reg(vp, WHV_AREG_INT_SHADOW, 0);
+	return true;
 }
 
 /* 0: re-enter; 1: return @info to userspace; <0: error. */

@@ -192,6 +192,12 @@ struct whv_backend {
 			  const struct whv_segment *in);
 	/* Everything in struct whv_snapshot, as read_reg/read_seg give it. */
 	void (*snapshot)(struct whv_vp *vp, struct whv_snapshot *s);
+	/*
+	 * Just what an instruction fetch and completing the instruction need
+	 * (RIP, CS, CR0, CR3, CR4, EFER, the interrupt shadow; the rest of @s
+	 * left alone): the run loop's fast path.
+	 */
+	void (*snapshot_fetch)(struct whv_vp *vp, struct whv_snapshot *s);
 
 	/* Nested page table entry formats. */
 	u64 (*npt_leaf)(phys_addr_t pa, u32 map_flags);
@@ -265,6 +271,9 @@ struct whv_vp {
 	u64 gpr[16];			/* authoritative; backend syncs RAX/RSP */
 	/* What the last exit was encoded from; a run copies it out (run_regs.c) */
 	struct whv_snapshot snap;
+	/* The host page of the last fast-path fetch (insn.c), and its GPA */
+	void *fetch_page;
+	u64 fetch_gfn;
 	u64 dr[4];			/* DR0-3 (never loaded into hardware) */
 	u64 xcr0;
 	bool xcr0_loaded;		/* guest XCR0 in the CPU this entry */
@@ -402,6 +411,7 @@ extern unsigned int whv_npt_large_levels;	/* BIT(2): 2 MiB, BIT(3): 1 GiB */
 int whv_npt_fault_level(struct whv_partition *p, const struct whv_range *r,
 			u64 gpa, unsigned long hva, unsigned long pfn);
 void whv_npt_zap(struct whv_partition *p, u64 gpa, u64 size);
+void *whv_npt_page(struct whv_partition *p, u64 gpa);
 bool whv_npt_read(struct whv_partition *p, u64 gpa, void *buf, size_t len);
 void whv_npt_free(struct whv_partition *p);
 
@@ -500,6 +510,7 @@ int whv_xsave_set(struct whv_vp *vp, const void __user *buf, u32 size);
 int whv_fetch_insn(struct whv_vp *vp, const struct whv_run_regs *st,
 		   u8 *bytes, int max);
 int whv_insn_length(struct whv_vp *vp);
+int whv_insn_length_at(struct whv_vp *vp, const struct whv_snapshot *s);
 int whv_decode_mov_dr(struct whv_vp *vp, int *gpr);
 int whv_decode_mov_cr8(struct whv_vp *vp, int *gpr);
 int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,

@@ -1376,7 +1376,10 @@ TEST(registers_around_an_exit)
 		WHvX64RegisterRax, WHvX64RegisterRip, WHvX64RegisterRflags,
 		WHvX64RegisterCs, WHvX64RegisterCr0, WHvX64RegisterEfer,
 	};
-	WHV_REGISTER_VALUE vals[ARRAY_SIZE(names)];
+	/* CR2 is not among the registers a run brings out: the kernel's. */
+	static const WHV_REGISTER_NAME cr0_cr2[] = {
+		WHvX64RegisterCr0, WHvX64RegisterCr2 };
+	WHV_REGISTER_VALUE vals[ARRAY_SIZE(names)], kernel[2];
 	WHV_RUN_VP_EXIT_CONTEXT exit;
 	struct test_vm vm;
 	UINT64 next;
@@ -1394,7 +1397,9 @@ TEST(registers_around_an_exit)
 	EXPECT_EQ(exit.VpContext.Cs.Base, vals[3].Segment.Base);
 	EXPECT_EQ(exit.VpContext.Cs.Selector, vals[3].Segment.Selector);
 	EXPECT_EQ(exit.VpContext.Cs.Attributes, vals[3].Segment.Attributes);
-	EXPECT_EQ(0x60000010, vals[4].Reg64);
+	ASSERT_EQ(S_OK, WHvGetVirtualProcessorRegisters(vm.part, 0, cr0_cr2, 2,
+							kernel));
+	EXPECT_EQ(kernel[0].Reg64, vals[4].Reg64);
 	EXPECT_EQ(0, vals[5].Reg64);
 
 	/* Sets are seen at once, by gets and by the guest. */
