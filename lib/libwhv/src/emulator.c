@@ -18,8 +18,10 @@
  * S_OK and the outcome is in *EmulatorReturnStatus.
  *
  * Registers. Each Context is passed back, first, to every callback. An MMIO
- * emulation reads, in one GetVirtualProcessorRegisters call, RAX..R15, ES,
- * SS, DS, FS, GS and CR4 (for LA57); RIP, RFLAGS, CS, CPL and the mode
+ * emulation reads, in one GetVirtualProcessorRegisters call, the GPRs the
+ * instruction uses, the segment register of its memory operand and, in
+ * 64-bit mode, CR4 (for LA57); a string instruction all of RAX..R15, ES, SS,
+ * DS, FS, GS and CR4. RIP, RFLAGS, CS, CPL and the mode
  * (CR0.PE, EFER.LMA, CS.L, CS.D, RFLAGS.VM) come from VpContext. Plain
  * IN/OUT uses RAX and the port from the exit context and reads nothing;
  * string I/O uses the context's RCX/RSI/RDI/DS/ES and reads only what it
@@ -195,21 +197,20 @@ static void emu_commit(struct emu_cpu *cpu, const WHV_VP_EXIT_CONTEXT *vp,
 	WHV_REGISTER_VALUE vals[20];
 	WHV_X64_PENDING_INTERRUPTION_REGISTER pi;
 	unsigned int i, n = 0;
+	uint32_t m;
 	HRESULT hr;
 
 	if (rc == EMU_FAIL)
 		return;
-	memset(vals, 0, sizeof(vals));
 	if (rc == EMU_FAULT && (vp->ExecutionState.InterruptionPending ||
 				(cpu->fault.vector == EMU_VEC_PF && !cpu->pe))) {
 		cpu->status.GuestCannotBeFaulted = 1;
 		return;
 	}
-	for (i = 0; i < 16; i++) {
-		if (cpu->dirty & (1u << i)) {
-			names[n] = (WHV_REGISTER_NAME)(WHvX64RegisterRax + i);
-			vals[n++].Reg64 = cpu->gpr[i];
-		}
+	for (m = cpu->dirty & EMU_LD_GPRS; m; m &= m - 1) {
+		i = __builtin_ctz(m);
+		names[n] = (WHV_REGISTER_NAME)(WHvX64RegisterRax + i);
+		vals[n++].Reg64 = cpu->gpr[i];
 	}
 	if (rc == EMU_OK && !cpu->again) {
 		names[n] = WHvX64RegisterRip;
@@ -237,6 +238,9 @@ static void emu_commit(struct emu_cpu *cpu, const WHV_VP_EXIT_CONTEXT *vp,
 		names[n] = WHvRegisterPendingInterruption;
 		vals[n++].PendingInterruption = pi;
 	}
+	/* Every value here is 64 bits wide: its upper half is zero. */
+	for (i = 0; i < n; i++)
+		vals[i].Reg128.High64 = 0;
 	hr = cpu->cb->WHvEmulatorSetVirtualProcessorRegisters(cpu->ctx, names, n, vals);
 	if (FAILED(hr)) {
 		cpu->status.SetVirtualProcessorRegistersCallbackFailed = 1;
@@ -249,6 +253,31 @@ static bool emu_is_port_op(const struct emu_insn *in)
 {
 	return in->op == EMU_OP_IN || in->op == EMU_OP_OUT ||
 	       in->op == EMU_OP_INS || in->op == EMU_OP_OUTS;
+}
+
+/*
+ * What an MMIO instruction needs, fetched in one get call: the GPRs it
+ * reads or merges a result into, the segment of its memory operand and, in
+ * 64-bit mode, CR4 (for LA57); a string instruction takes every GPR and
+ * segment register.
+ */
+static uint32_t emu_insn_regs(const struct emu_cpu *cpu,
+			      const struct emu_insn *in)
+{
+	uint32_t want = EMU_LD_SEG(in->seg) |
+			(cpu->mode == 64 ? EMU_LD_CR4 : 0);
+
+	if (in->op >= EMU_OP_MOVS)
+		return EMU_LD_GPRS | EMU_LD_SEGS | EMU_LD_CR4;
+	if (in->base >= 0)
+		want |= EMU_LD_GPR(in->base);
+	if (in->index >= 0)
+		want |= EMU_LD_GPR(in->index);
+	if (in->dst.kind == EMU_OPND_REG)
+		want |= EMU_LD_GPR(in->dst.reg);
+	if (in->src.kind == EMU_OPND_REG)
+		want |= EMU_LD_GPR(in->src.reg);
+	return want;
 }
 
 HRESULT WINAPI WHvEmulatorTryMmioEmulation(WHV_EMULATOR_HANDLE Emulator,
@@ -286,7 +315,7 @@ HRESULT WINAPI WHvEmulatorTryMmioEmulation(WHV_EMULATOR_HANDLE Emulator,
 	if (!rc && emu_is_port_op(&in))
 		rc = whv_emu_unsupported(&cpu);	/* no port instruction exits here */
 	if (!rc)
-		rc = whv_emu_load(&cpu, EMU_LD_GPRS | EMU_LD_SEGS | EMU_LD_CR4);
+		rc = whv_emu_load(&cpu, emu_insn_regs(&cpu, &in));
 	if (!rc)
 		rc = in.op >= EMU_OP_MOVS ? whv_emu_string(&cpu, &in) :
 					    whv_emu_execute(&cpu, &in);
