@@ -46,10 +46,19 @@ static void whv_fill_vp_context(const struct whv_snapshot *snap,
 	c->rflags = st->rflags;
 }
 
-/* Instruction bytes at CS:RIP, as many as can be read (may be none). */
+/*
+ * Instruction bytes at CS:RIP, as many as can be read (may be none): those
+ * the fast path read at the exit, else read now.
+ */
 static void whv_fill_insn(struct whv_vp *vp, const struct whv_run_regs *st,
-			  u8 *count, u8 bytes[16])
+			  const struct whv_exit_info *info, u8 *count,
+			  u8 bytes[16])
 {
+	if (info->insn_count >= 0) {
+		*count = info->insn_count;
+		memcpy(bytes, info->insn_bytes, 16);
+		return;
+	}
 	*count = whv_fetch_insn(vp, st, bytes, 16);
 }
 
@@ -58,7 +67,7 @@ static void whv_encode_io(struct whv_vp *vp, const struct whv_run_regs *st,
 {
 	struct whv_exit_io *io = &ex->io;
 
-	whv_fill_insn(vp, st, &io->insn_byte_count, io->insn_bytes);
+	whv_fill_insn(vp, st, info, &io->insn_byte_count, io->insn_bytes);
 	io->access_info = (info->io.write ? WHV_IO_IS_WRITE : 0) |
 			  info->io.size << WHV_IO_SIZE_SHIFT |
 			  (info->io.string ? WHV_IO_STRING : 0) |
@@ -79,7 +88,7 @@ static void whv_encode_memory(struct whv_vp *vp, const struct whv_run_regs *st,
 	struct whv_exit_memory *m = &ex->memory;
 	bool gva_valid = info->npf.gva_valid;
 
-	whv_fill_insn(vp, st, &m->insn_byte_count, m->insn_bytes);
+	whv_fill_insn(vp, st, info, &m->insn_byte_count, m->insn_bytes);
 	m->gpa = info->npf.gpa;
 	m->gva = info->npf.gva;
 	/*
@@ -103,7 +112,7 @@ static void whv_encode_exception(struct whv_vp *vp,
 	struct whv_exit_exception *e = &ex->exception;
 	u8 v = info->exc.vector;
 
-	whv_fill_insn(vp, st, &e->insn_byte_count, e->insn_bytes);
+	whv_fill_insn(vp, st, info, &e->insn_byte_count, e->insn_bytes);
 	e->type = v;
 	e->exception_info = info->exc.has_error ? WHV_EXC_ERROR_CODE_VALID : 0;
 	if (v == X86_TRAP_BP || v == X86_TRAP_OF)

@@ -379,6 +379,17 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	u64 rip;
 	int len;
 
+	info->insn_count = -1;
+	/*
+	 * Port and memory exits show the VMM their instruction: read it now,
+	 * through the page the last fetch used, while that is still cheap.
+	 */
+	if (info->kind == WHV_KEXIT_IO || info->kind == WHV_KEXIT_NPF) {
+		b->snapshot_fetch(vp, s);
+		if (whv_fetch_insn(vp, &s->r, info->insn_bytes, 16) == 16)
+			info->insn_count = 16;	/* else the encoder tries harder */
+		return false;
+	}
 	/* need_resched() and signal_pending() in one read of the flags */
 	if (info->kind != WHV_KEXIT_CPUID || READ_ONCE(vp->cancel) ||
 	    READ_ONCE(vp->requests) || vp->deliverability ||

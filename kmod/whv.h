@@ -73,6 +73,9 @@ enum whv_exit_kind {
 struct whv_exit_info {
 	enum whv_exit_kind kind;
 	u8 insn_len;		/* 0: unknown, the core decodes it */
+	/* The instruction's bytes, read right at the exit (-1: not yet) */
+	s8 insn_count;
+	u8 insn_bytes[16];
 	union {
 		struct {
 			u16 port;
