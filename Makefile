@@ -32,6 +32,7 @@ KSFT_INC := $(B)/ksft
 LINUX_SRC := /usr/src/linux-source-6.1.tar.xz
 
 .PHONY: all lib module vm-module selftests examples clients unit-test checkpatch vmtest vmrun \
+	bench-profile \
 	vmtest-svm vmtest-vmx demo dkms-check test deps clean bench-memory bench
 all: lib
 
@@ -197,6 +198,19 @@ bench: deps
 		selftests/vm/vmrun.sh $(BENCH_FILES) \
 		-- sh ./exitbench.sh scale $(BENCH_SECONDS)
 	sed -n 's/^EXITSCALE-CSV://p' $(B)/bench/scaling.log >$(B)/bench/scaling.csv
+
+# Where one case's round trip spends its instructions, by function (icount
+# VM, a TCG plugin counting instructions per code address; bench/profile.sh).
+# CASE: an exitbench case (cpuid_kernel, out_user, mmio_write, ...).
+CASE ?= out_user
+bench-profile: deps lib
+	$(MAKE) vm-module
+	mkdir -p $(B)/bench/profile
+	$(CC) -O2 -shared -fPIC -Wall -o $(B)/bench/profile/tbprof.so bench/tbprof.c
+	$(CC) -std=gnu11 $(CFLAGS) -no-pie $(WARN) -Wno-unused-parameter $(INC) \
+		-Iselftests/lib bench/exitbench.c $(TEST_LIB_SRCS) $(LIBWHV_A) -lpthread \
+		-o $(B)/bench/profile/exitbench
+	bench/profile.sh $(CASE)
 
 demo: deps
 	$(MAKE) vm-module examples
