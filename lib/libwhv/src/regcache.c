@@ -18,19 +18,11 @@
 /* RFLAGS bits that exist (0-21 less the reserved 3, 5, 15), as the kernel. */
 #define RFLAGS_KNOWN	(0x3fffffULL & ~((1ULL << 3) | (1ULL << 5) | (1ULL << 15)))
 
-struct whv_vp_cache *whv_vp_cache(struct whv_partition_handle *p,
-				  UINT32 index, bool create)
+struct whv_vp_cache *whv_vp_cache_create(struct whv_partition_handle *p,
+					 UINT32 index)
 {
 	struct whv_vp_cache *c, *none = NULL;
 
-	/* A forked child's calls go to the kernel, which refuses them. */
-	if (index >= WHV_MAX_VPS ||
-	    p->generation != atomic_load_explicit(&whv_fork_generation,
-						  memory_order_relaxed))
-		return NULL;
-	c = atomic_load_explicit(&p->vp_cache[index], memory_order_acquire);
-	if (c || !create)
-		return c;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;

@@ -22,9 +22,25 @@ struct whv_vp_cache {
 	struct whv_run_regs regs;	/* regs.set: sets not yet applied */
 };
 
+struct whv_vp_cache *whv_vp_cache_create(struct whv_partition_handle *p,
+					 UINT32 index);
+
 /* VP @index's cache; @create: allocate it if missing (NULL: none). */
-struct whv_vp_cache *whv_vp_cache(struct whv_partition_handle *p,
-				  UINT32 index, bool create);
+static inline struct whv_vp_cache *whv_vp_cache(struct whv_partition_handle *p,
+						UINT32 index, bool create)
+{
+	struct whv_vp_cache *c;
+
+	/* A forked child's calls go to the kernel, which refuses them. */
+	if (index >= WHV_MAX_VPS ||
+	    p->generation != atomic_load_explicit(&whv_fork_generation,
+						  memory_order_relaxed))
+		return NULL;
+	c = atomic_load_explicit(&p->vp_cache[index], memory_order_acquire);
+	if (c || !create)
+		return c;
+	return whv_vp_cache_create(p, index);
+}
 
 static inline bool whv_cache_trylock(struct whv_vp_cache *c)
 {
