@@ -243,6 +243,17 @@ u64 vmx_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	return 0;
 }
 
+void vmx_snapshot_fetch(struct whv_vp *vp, struct whv_snapshot *s)
+{
+	s->r.rip = vmx_read_reg(vp, WHV_AREG_RIP);
+	vmx_read_seg(vp, WHV_ASEG_CS, &s->r.seg[WHV_ASEG_CS]);
+	s->r.cr0 = vmx_read_reg(vp, WHV_AREG_CR0);
+	s->r.cr3 = vmx_read_reg(vp, WHV_AREG_CR3);
+	s->r.cr4 = vmx_read_reg(vp, WHV_AREG_CR4);
+	s->r.efer = vmx_read_reg(vp, WHV_AREG_EFER);
+	s->int_shadow = vmx_read_reg(vp, WHV_AREG_INT_SHADOW);
+}
+
 void vmx_snapshot(struct whv_vp *vp, struct whv_snapshot *s)
 {
 	struct whv_run_regs *r = &s->r;
