@@ -9,10 +9,11 @@
 mode=${1:-table}
 arg=$2
 insmod ./whv.ko || exit 1
-# KVM's scaling run, given a deadline: once (in 8 runs here) KVM's 2-vCPU
-# run under nested TCG made no progress for 15 minutes, cause not found.
-# Its rows then say "stuck" instead of holding up the table; the process is
-# left behind and the VM powers off with it.
+# KVM's scaling run, given a deadline: twice in about 20 runs here, right
+# after whv's own scaling run, KVM's 2- or 4-vCPU run under nested TCG made
+# no progress (cause not found). Its rows then say "stuck" instead of
+# holding up the table; the process is left behind and the VM powers off
+# with it.
 kvm_scale() {
 	./exitbench kvm scale "$1" >kvm.csv &
 	pid=$! waited=0

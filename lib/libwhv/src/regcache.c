@@ -33,7 +33,7 @@ struct whv_vp_cache *whv_vp_cache_create(struct whv_partition_handle *p,
 	return c;
 }
 
-/* Offsets in struct whv_run_regs of names 0x00-0x17: RAX..R15, RIP, RFLAGS, ES..GS. */
+/* Where names 0x00-0x17 (RAX..R15, RIP, RFLAGS, ES..GS) sit in whv_run_regs. */
 #define RR(f)	offsetof(struct whv_run_regs, f)
 static const unsigned short whv_cache_off[0x18] = {
 	RR(gpr[0]), RR(gpr[1]), RR(gpr[2]), RR(gpr[3]), RR(gpr[4]),
