@@ -289,21 +289,25 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 
 /*
  * The registers a run carries in (struct whv_run_regs, @set: bit n is
- * register name n), with WHV_SET_VP_REGISTERS' checks and effects.
+ * register name n; fields not named are not looked at), with
+ * WHV_SET_VP_REGISTERS' checks and effects.
  */
-int whv_set_run_regs(struct whv_vp *vp, u64 set, const u64 *gpr, u64 rip,
-		     u64 rflags)
+int whv_set_run_regs(struct whv_vp *vp, u64 set, const struct whv_run_regs *r)
 {
+	u64 rflags = 0;
 	unsigned int i;
 
-	rflags |= 2;	/* bit 1 always reads as one */
-	if ((set & ~WHV_RUN_REGS_SETTABLE) ||
-	    ((set & BIT_ULL(WHV_REG_RFLAGS)) && (rflags & ~RFLAGS_KNOWN)))
+	if (set & ~WHV_RUN_REGS_SETTABLE)
 		return -EINVAL;
+	if (set & BIT_ULL(WHV_REG_RFLAGS)) {
+		rflags = r->rflags | 2;	/* bit 1 always reads as one */
+		if (rflags & ~RFLAGS_KNOWN)
+			return -EINVAL;
+	}
 	for_each_set_bit(i, (unsigned long *)&set, WHV_REG_R15 + 1)
-		vp->gpr[i] = gpr[i];
+		vp->gpr[i] = r->gpr[i];
 	if (set & BIT_ULL(WHV_REG_RIP))
-		whv_set_rip(vp, rip);
+		whv_set_rip(vp, r->rip);
 	if (set & BIT_ULL(WHV_REG_RFLAGS))
 		whv_backend->write_reg(vp, WHV_AREG_RFLAGS, rflags);
 	return 0;

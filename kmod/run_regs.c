@@ -11,7 +11,7 @@
 /* The sets named in @uregs->set, then @set cleared: they are applied. */
 int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 {
-	struct whv_run_regs r whv_noinit;
+	struct whv_run_regs r whv_noinit;	/* only named fields are read */
 	u64 set;
 	int ret;
 
@@ -26,7 +26,7 @@ int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 	    ((set & BIT_ULL(WHV_REG_RFLAGS)) &&
 	     get_user(r.rflags, &uregs->rflags)))
 		return -EFAULT;
-	ret = whv_set_run_regs(vp, set, r.gpr, r.rip, r.rflags);
+	ret = whv_set_run_regs(vp, set, &r);
 	if (ret)
 		return ret;
 	return put_user(0ULL, &uregs->set);

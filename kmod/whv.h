@@ -450,8 +450,7 @@ static inline bool whv_nmi_window_wanted(struct whv_vp *vp)
 /* regs.c */
 int whv_get_registers(struct whv_vp *vp, const u32 *names,
 		      struct whv_reg_value *vals, u32 n);
-int whv_set_run_regs(struct whv_vp *vp, u64 set, const u64 *gpr, u64 rip,
-		     u64 rflags);
+int whv_set_run_regs(struct whv_vp *vp, u64 set, const struct whv_run_regs *r);
 int whv_set_registers(struct whv_vp *vp, const u32 *names,
 		      const struct whv_reg_value *vals, u32 n);
 bool whv_xcr0_valid(struct whv_vp *vp, u64 xcr0);
