@@ -61,10 +61,10 @@ HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
 	return whv_partition_do(Partition, WHV_SETUP_PARTITION, WHV_CALL_GENERIC);
 }
 
-/* Every VP back to its initial state; not while one runs (docs: invalid state). */
 /*
- * Every VP's registers start over: with all of libwhv's hold on them taken
- * (else a VP is in use: the state error the kernel gives), drop the caches.
+ * Every VP back to its initial state; not while one runs (docs: invalid
+ * state). libwhv's hold on each VP's register cache is taken first (one in
+ * use gives that same state error), and the caches are dropped.
  */
 HRESULT WINAPI WHvResetPartition(WHV_PARTITION_HANDLE Partition)
 {
