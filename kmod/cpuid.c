@@ -104,8 +104,6 @@ static void cpuid_apic_bits(struct whv_vp *vp, u32 out[4])
  * serializing, and an exit of its own when the host is itself a guest.
  */
 static u32 cpuid_basic0[4], cpuid_ext0[4];
-#define cpuid_max_basic	cpuid_basic0[EAX]
-#define cpuid_max_ext	cpuid_ext0[EAX]
 
 static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 				u32 out[4])
@@ -120,7 +118,7 @@ static void cpuid_host_filtered(struct whv_vp *vp, u32 leaf, u32 sub,
 		}
 		return;
 	}
-	if (leaf > ((leaf & 0x80000000) ? cpuid_max_ext : cpuid_max_basic))
+	if (leaf > ((leaf & 0x80000000) ? cpuid_ext0[EAX] : cpuid_basic0[EAX]))
 		return;
 	if (leaf == 0 || leaf == 0x80000000) {
 		memcpy(out, leaf ? cpuid_ext0 : cpuid_basic0, 16);
@@ -209,10 +207,10 @@ void whv_cpuid_init(void)
 	u32 r[4];
 
 	host_cpuid(0x80000000, 0, cpuid_ext0);
-	cpuid_max_ext = min_t(u32, cpuid_max_ext, EXT_MAX);
+	cpuid_ext0[EAX] = min_t(u32, cpuid_ext0[EAX], EXT_MAX);
 	host_cpuid(0, 0, r);
 	memcpy(cpuid_basic0, r, sizeof(r));
-	cpuid_max_basic = min_t(u32, cpuid_max_basic, BASIC_MAX);
+	cpuid_basic0[EAX] = min_t(u32, cpuid_basic0[EAX], BASIC_MAX);
 	if (r[EAX] < 7)
 		return;
 	host_cpuid(7, 0, r);
@@ -252,12 +250,10 @@ void whv_cpuid_default(struct whv_vp *vp, u32 leaf, u32 sub, u32 out[4])
 	cpuid_host_filtered(vp, leaf, sub, out);
 }
 
-bool whv_cpuid_exits(struct whv_partition *p, u32 leaf)
+bool whv_cpuid_exit_listed(struct whv_partition *p, u32 leaf)
 {
 	u32 i, n = READ_ONCE(p->n_cpuid_exits);
 
-	if (!(READ_ONCE(p->extended_exits) & WHV_EXTEXIT_CPUID))
-		return false;
 	for (i = 0; i < n; i++)
 		if (READ_ONCE(p->cpuid_exits[i]) == leaf)
 			return true;

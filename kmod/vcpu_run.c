@@ -190,19 +190,29 @@ static int whv_raise_exception(struct whv_vp *vp, struct whv_exit_info *info,
 	return 0;
 }
 
+/*
+ * RIP past the @len-byte instruction at @rip (wrapped outside long mode),
+ * its interrupt shadow gone (@shadow: whether there may be one).
+ */
+static void whv_advance_rip(struct whv_vp *vp, u64 rip, u64 efer, int len,
+			    bool shadow)
+{
+	rip += len;
+	whv_backend->write_reg(vp, WHV_AREG_RIP,
+			       (efer & EFER_LMA) ? rip : (u32)rip);
+	if (shadow)
+		whv_backend->write_reg(vp, WHV_AREG_INT_SHADOW, 0);
+}
+
 /* Complete the current instruction: RIP past it, interrupt shadow gone. */
 int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info)
 {
 	int len = info->insn_len ? info->insn_len : whv_insn_length(vp);
-	u64 rip;
 
 	if (len <= 0)
 		return -EINVAL;
-	rip = whv_backend->read_reg(vp, WHV_AREG_RIP) + len;
-	if (!(whv_backend->read_reg(vp, WHV_AREG_EFER) & EFER_LMA))
-		rip &= 0xffffffff;
-	whv_backend->write_reg(vp, WHV_AREG_RIP, rip);
-	whv_backend->write_reg(vp, WHV_AREG_INT_SHADOW, 0);
+	whv_advance_rip(vp, whv_backend->read_reg(vp, WHV_AREG_RIP),
+			whv_backend->read_reg(vp, WHV_AREG_EFER), len, true);
 	return 0;
 }
 
@@ -217,17 +227,23 @@ static int whv_insn_to_user(struct whv_vp *vp, struct whv_exit_info *info)
 	return 1;
 }
 
-static int whv_handle_cpuid(struct whv_vp *vp, struct whv_exit_info *info)
+/* CPUID's default answer for the leaf and subleaf in RAX/RCX, into RAX-RDX. */
+static void whv_cpuid_answer(struct whv_vp *vp)
 {
-	u32 leaf = vp->gpr[WHV_REG_RAX], sub = vp->gpr[WHV_REG_RCX], r[4];
+	u32 r[4];
 
-	if (whv_cpuid_exits(vp->part, leaf))
-		return whv_insn_to_user(vp, info);
-	whv_cpuid_default(vp, leaf, sub, r);
+	whv_cpuid_default(vp, vp->gpr[WHV_REG_RAX], vp->gpr[WHV_REG_RCX], r);
 	vp->gpr[WHV_REG_RAX] = r[0];
 	vp->gpr[WHV_REG_RBX] = r[1];
 	vp->gpr[WHV_REG_RCX] = r[2];
 	vp->gpr[WHV_REG_RDX] = r[3];
+}
+
+static int whv_handle_cpuid(struct whv_vp *vp, struct whv_exit_info *info)
+{
+	if (whv_cpuid_exits(vp->part, vp->gpr[WHV_REG_RAX]))
+		return whv_insn_to_user(vp, info);
+	whv_cpuid_answer(vp);
 	return whv_skip_insn(vp, info) ? 1 : 0;
 }
 
@@ -373,10 +389,8 @@ static int whv_handle_cr8_write(struct whv_vp *vp, struct whv_exit_info *info)
 bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 {
 	const struct whv_backend *b = whv_backend;
-	u32 leaf = vp->gpr[WHV_REG_RAX], sub = vp->gpr[WHV_REG_RCX], r[4];
 	struct whv_snapshot *s = &vp->snap;
 	u8 op[2];
-	u64 rip;
 	int len;
 
 	info->insn_count = -1;
@@ -396,8 +410,7 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	    (read_thread_flags() & (_TIF_NEED_RESCHED | _TIF_SIGPENDING |
 				    _TIF_NOTIFY_SIGNAL)) ||
 	    task_work_pending(current) ||
-	    ((READ_ONCE(vp->part->extended_exits) & WHV_EXTEXIT_CPUID) &&
-	     whv_cpuid_exits(vp->part, leaf)))
+	    whv_cpuid_exits(vp->part, vp->gpr[WHV_REG_RAX]))
 		return false;
 	b->snapshot_fetch(vp, s);
 	len = info->insn_len;
@@ -412,17 +425,8 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 			return false;
 	}
 	info->insn_len = len;
-	whv_cpuid_default(vp, leaf, sub, r);
-	vp->gpr[WHV_REG_RAX] = r[0];
-	vp->gpr[WHV_REG_RBX] = r[1];
-	vp->gpr[WHV_REG_RCX] = r[2];
-	vp->gpr[WHV_REG_RDX] = r[3];
-	/* whv_skip_insn(), with RIP and EFER from the snapshot. */
-	rip = s->r.rip + len;
-	b->write_reg(vp, WHV_AREG_RIP,
-		     (s->r.efer & EFER_LMA) ? rip : (u32)rip);
-	if (s->int_shadow)
-		b->write_reg(vp, WHV_AREG_INT_SHADOW, 0);
+	whv_cpuid_answer(vp);
+	whv_advance_rip(vp, s->r.rip, s->r.efer, len, s->int_shadow);
 	return true;
 }
 

@@ -476,7 +476,14 @@ int whv_encode_canceled(struct whv_vp *vp, struct whv_exit *ex);
 
 /* cpuid.c */
 void whv_cpuid_default(struct whv_vp *vp, u32 leaf, u32 subleaf, u32 out[4]);
-bool whv_cpuid_exits(struct whv_partition *p, u32 leaf);
+bool whv_cpuid_exit_listed(struct whv_partition *p, u32 leaf);
+
+/* Does CPUID of @leaf exit to userspace (CpuidExit on, leaf in the list)? */
+static inline bool whv_cpuid_exits(struct whv_partition *p, u32 leaf)
+{
+	return (READ_ONCE(p->extended_exits) & WHV_EXTEXIT_CPUID) &&
+	       whv_cpuid_exit_listed(p, leaf);
+}
 u32 whv_guest_phys_bits(void);
 void whv_cpuid_init(void);
 
