@@ -227,6 +227,22 @@ static void svm_event_from_whv(struct vmcb *vmcb, u64 v)
 	}
 }
 
+/* The guest's view of fields the VMCB holds in another form. */
+static u64 svm_efer(const struct vmcb *vmcb)
+{
+	return vmcb->save.efer & ~EFER_SVME;
+}
+
+static u64 svm_tpr(const struct vmcb *vmcb)
+{
+	return vmcb->control.int_ctl & V_TPR_MASK;
+}
+
+static bool svm_int_shadow(const struct vmcb *vmcb)
+{
+	return vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
+}
+
 static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 {
 	struct vmcb *vmcb = to_svm(vp)->vmcb;
@@ -246,13 +262,13 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	case WHV_AREG_CR4:
 		return s->cr4;
 	case WHV_AREG_CR8:
-		return vmcb->control.int_ctl & V_TPR_MASK;
+		return svm_tpr(vmcb);
 	case WHV_AREG_DR6:
 		return s->dr6;
 	case WHV_AREG_DR7:
 		return s->dr7;
 	case WHV_AREG_EFER:
-		return s->efer & ~EFER_SVME;
+		return svm_efer(vmcb);
 	case WHV_AREG_PAT:
 		return s->g_pat;
 	case WHV_AREG_TSC_OFFSET:
@@ -276,7 +292,7 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	case WHV_AREG_CPL:
 		return s->cpl;
 	case WHV_AREG_INT_SHADOW:
-		return vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
+		return svm_int_shadow(vmcb);
 	case WHV_AREG_PENDING_EVENT:
 		return svm_event_to_whv(vmcb->control.event_inj,
 					vmcb->control.event_inj_err);
@@ -296,8 +312,8 @@ static void svm_snapshot_fetch(struct whv_vp *vp, struct whv_snapshot *snap)
 	snap->r.cr0 = s->cr0;
 	snap->r.cr3 = s->cr3;
 	snap->r.cr4 = s->cr4;
-	snap->r.efer = s->efer & ~EFER_SVME;
-	snap->int_shadow = vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
+	snap->r.efer = svm_efer(vmcb);
+	snap->int_shadow = svm_int_shadow(vmcb);
 }
 
 /* Straight from the VMCB: the values svm_read_reg/seg give. */
@@ -307,24 +323,18 @@ static void svm_snapshot(struct whv_vp *vp, struct whv_snapshot *snap)
 	const struct vmcb_save_area *s = &vmcb->save;
 	struct whv_run_regs *r = &snap->r;
 
-	r->rip = s->rip;
+	svm_snapshot_fetch(vp, snap);
 	r->rflags = s->rflags;
 	svm_seg_out(&s->es, &r->seg[WHV_ASEG_ES]);
-	svm_seg_out(&s->cs, &r->seg[WHV_ASEG_CS]);
 	svm_seg_out(&s->ss, &r->seg[WHV_ASEG_SS]);
 	svm_seg_out(&s->ds, &r->seg[WHV_ASEG_DS]);
 	svm_seg_out(&s->fs, &r->seg[WHV_ASEG_FS]);
 	svm_seg_out(&s->gs, &r->seg[WHV_ASEG_GS]);
-	r->cr0 = s->cr0;
-	r->cr3 = s->cr3;
-	r->cr4 = s->cr4;
-	r->efer = s->efer & ~EFER_SVME;
 	snap->dr7 = s->dr7;
-	snap->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
+	snap->cr8 = svm_tpr(vmcb);
 	snap->pending_event = svm_event_to_whv(vmcb->control.event_inj,
 					       vmcb->control.event_inj_err);
 	snap->cpl = s->cpl;
-	snap->int_shadow = vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
 }
 
 static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)

@@ -259,19 +259,15 @@ void vmx_snapshot(struct whv_vp *vp, struct whv_snapshot *s)
 	struct whv_run_regs *r = &s->r;
 	int i;
 
-	r->rip = vmx_read_reg(vp, WHV_AREG_RIP);
+	vmx_snapshot_fetch(vp, s);
 	r->rflags = vmx_read_reg(vp, WHV_AREG_RFLAGS);
 	for (i = WHV_ASEG_ES; i <= WHV_ASEG_GS; i++)
-		vmx_read_seg(vp, i, &r->seg[i]);
-	r->cr0 = vmx_read_reg(vp, WHV_AREG_CR0);
-	r->cr3 = vmx_read_reg(vp, WHV_AREG_CR3);
-	r->cr4 = vmx_read_reg(vp, WHV_AREG_CR4);
-	r->efer = vmx_read_reg(vp, WHV_AREG_EFER);
+		if (i != WHV_ASEG_CS)
+			vmx_read_seg(vp, i, &r->seg[i]);
 	s->dr7 = vmx_read_reg(vp, WHV_AREG_DR7);
 	s->cr8 = vmx_read_reg(vp, WHV_AREG_CR8);
 	s->pending_event = vmx_read_reg(vp, WHV_AREG_PENDING_EVENT);
 	s->cpl = vmx_read_reg(vp, WHV_AREG_CPL);
-	s->int_shadow = vmx_read_reg(vp, WHV_AREG_INT_SHADOW);
 }
 
 static void vmx_write_interruptibility(u32 clear, u32 set)
