@@ -13,7 +13,6 @@
 			 BIT_ULL(18) | BIT_ULL(20) | BIT_ULL(21) | BIT_ULL(22))
 #define EFER_KNOWN	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | \
 			 EFER_FFXSR)
-#define RFLAGS_KNOWN	(GENMASK_ULL(21, 0) & ~(BIT(3) | BIT(5) | BIT(15)))
 /* PendingInterruption: Pending, Type:3, DeliverErrorCode, InstructionLength:4,
  * NestedEvent, reserved:6, Vector:16, ErrorCode:32.
  */
@@ -113,11 +112,14 @@ bool whv_xcr0_valid(struct whv_vp *vp, u64 xcr0)
 }
 
 /* Architectural checks on a value for a backend register. */
+static_assert(WHV_RFLAGS_KNOWN ==
+	      (GENMASK_ULL(21, 0) & ~(BIT(3) | BIT(5) | BIT(15))));
+
 static bool whv_areg_valid(struct whv_vp *vp, enum whv_areg reg, u64 v)
 {
 	switch (reg) {
 	case WHV_AREG_RFLAGS:
-		return !(v & ~RFLAGS_KNOWN);
+		return !(v & ~WHV_RFLAGS_KNOWN);
 	case WHV_AREG_CR0:
 		if (v & CR0_RESERVED)
 			return false;
@@ -301,7 +303,7 @@ int whv_set_run_regs(struct whv_vp *vp, u64 set, const struct whv_run_regs *r)
 		return -EINVAL;
 	if (set & BIT_ULL(WHV_REG_RFLAGS)) {
 		rflags = r->rflags | 2;	/* bit 1 always reads as one */
-		if (rflags & ~RFLAGS_KNOWN)
+		if (rflags & ~WHV_RFLAGS_KNOWN)
 			return -EINVAL;
 	}
 	for_each_set_bit(i, (unsigned long *)&set, WHV_REG_R15 + 1)

@@ -261,6 +261,9 @@ enum whv_reg_name {
 	WHV_REG_INTERNAL_ACTIVITY_STATE = 0x80000005,
 };
 
+/* RFLAGS bits a value may have: 0-21 but the reserved 3, 5 and 15. */
+#define WHV_RFLAGS_KNOWN	0x3f7fd7ULL
+
 /*
  * WHvGet/SetVirtualProcessorXsaveState: the standard (non-compacted) XSAVE
  * layout, XSTATE_BV saying which components are not in their initial state.

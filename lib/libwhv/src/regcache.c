@@ -15,9 +15,6 @@
 #include <sys/ioctl.h>
 #include "regcache.h"
 
-/* RFLAGS bits that exist (0-21 less the reserved 3, 5, 15), as the kernel. */
-#define RFLAGS_KNOWN	(0x3fffffULL & ~((1ULL << 3) | (1ULL << 5) | (1ULL << 15)))
-
 struct whv_vp_cache *whv_vp_cache_create(struct whv_partition_handle *p,
 					 UINT32 index)
 {
@@ -105,7 +102,7 @@ bool whv_cache_set(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 		if ((UINT64)names[i] > WHvX64RegisterRflags)
 			return false;
 		if (names[i] == WHvX64RegisterRflags &&
-		    ((values[i].Reg64 | 2) & ~RFLAGS_KNOWN))
+		    ((values[i].Reg64 | 2) & ~WHV_RFLAGS_KNOWN))
 			return false;
 	}
 	for (i = 0; i < count; i++) {
