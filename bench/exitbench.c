@@ -164,6 +164,15 @@ static HRESULT CALLBACK emu_memory(VOID *ctx,
 static const WHV_EMULATOR_CALLBACKS emu_callbacks =
 	VM_EMU_CALLBACKS(emu_io, emu_memory);
 
+static void set_property(struct whv *w, WHV_PARTITION_PROPERTY_CODE code,
+			 const void *value, UINT32 size, const char *what)
+{
+	HRESULT hr = WHvSetPartitionProperty(w->part, code, value, size);
+
+	if (hr)
+		die(what, hr);
+}
+
 static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters,
 		      UINT32 nvps)
 {
@@ -180,29 +189,21 @@ static void whv_setup(struct whv *w, enum bench_case c, UINT64 iters,
 		die("WHvCreatePartition", hr);
 	memset(&prop, 0, sizeof(prop));
 	prop.ProcessorCount = nvps;
-	if ((hr = WHvSetPartitionProperty(w->part,
-					  WHvPartitionPropertyCodeProcessorCount,
-					  &prop, sizeof(prop))))
-		die("ProcessorCount", hr);
+	set_property(w, WHvPartitionPropertyCodeProcessorCount, &prop,
+		     sizeof(prop), "ProcessorCount");
 	if (c == CPUID_USER) {
 		memset(&prop, 0, sizeof(prop));
 		prop.ExtendedVmExits.X64CpuidExit = 1;
-		if ((hr = WHvSetPartitionProperty(w->part,
-						  WHvPartitionPropertyCodeExtendedVmExits,
-						  &prop, sizeof(prop))))
-			die("ExtendedVmExits", hr);
-		if ((hr = WHvSetPartitionProperty(w->part,
-						  WHvPartitionPropertyCodeCpuidExitList,
-						  &leaf0, sizeof(leaf0))))
-			die("CpuidExitList", hr);
+		set_property(w, WHvPartitionPropertyCodeExtendedVmExits, &prop,
+			     sizeof(prop), "ExtendedVmExits");
+		set_property(w, WHvPartitionPropertyCodeCpuidExitList, &leaf0,
+			     sizeof(leaf0), "CpuidExitList");
 	}
 	if (two_threads(c)) {
 		memset(&prop, 0, sizeof(prop));
 		prop.LocalApicEmulationMode = WHvX64LocalApicEmulationModeX2Apic;
-		if ((hr = WHvSetPartitionProperty(w->part,
-						  WHvPartitionPropertyCodeLocalApicEmulationMode,
-						  &prop, sizeof(prop))))
-			die("LocalApicEmulationMode", hr);
+		set_property(w, WHvPartitionPropertyCodeLocalApicEmulationMode,
+			     &prop, sizeof(prop), "LocalApicEmulationMode");
 	}
 	if ((hr = WHvSetupPartition(w->part)))
 		die("WHvSetupPartition", hr);
