@@ -1425,6 +1425,7 @@ TEST(run_registers_raw)
 	struct whv_exit exit;
 	struct whv_run_vp run;
 	struct whv_reg_value v;
+	void *ro;
 
 	ASSERT_LE(0, dev);
 	pfd = raw_partition(dev, 1, true);
@@ -1436,6 +1437,12 @@ TEST(run_registers_raw)
 	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, &run));
 	run.regs = (uintptr_t)KERNEL_PTR;
 	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, &run));
+	/* Readable but not writable: nothing to apply, no way to copy out. */
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	run.regs = (uintptr_t)ro;
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, &run));
+	munmap(ro, PAGE);
 
 	/* Refused, and nothing applied: a name it does not carry... */
 	run.regs = (uintptr_t)&regs;
