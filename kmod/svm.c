@@ -70,6 +70,8 @@ struct svm_vp {
 	bool awaiting_iret;
 	bool nmi_singlestep;
 	u64 iret_rip;
+	/* CR0 bits the FPU trap forces on; the guest's own are clear here. */
+	u64 cr0_trap;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
@@ -254,7 +256,7 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	case WHV_AREG_RFLAGS:
 		return s->rflags;
 	case WHV_AREG_CR0:
-		return s->cr0;
+		return s->cr0 & ~to_svm(vp)->cr0_trap;
 	case WHV_AREG_CR2:
 		return s->cr2;
 	case WHV_AREG_CR3:
@@ -309,7 +311,7 @@ static void svm_snapshot_fetch(struct whv_vp *vp, struct whv_snapshot *snap)
 
 	snap->r.rip = s->rip;
 	svm_seg_out(&s->cs, &snap->r.seg[WHV_ASEG_CS]);
-	snap->r.cr0 = s->cr0;
+	snap->r.cr0 = s->cr0 & ~to_svm(vp)->cr0_trap;
 	snap->r.cr3 = s->cr3;
 	snap->r.cr4 = s->cr4;
 	snap->r.efer = svm_efer(vmcb);
@@ -337,6 +339,12 @@ static void svm_snapshot(struct whv_vp *vp, struct whv_snapshot *snap)
 	snap->cpl = s->cpl;
 }
 
+/* What the FPU trap adds to the guest's CR0 @cr0 (guest_fpu.c). */
+static u64 svm_cr0_trap(struct whv_vp *vp, u64 cr0)
+{
+	return vp->fpu_trap ? (X86_CR0_TS | X86_CR0_MP) & ~cr0 : 0;
+}
+
 static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 {
 	struct vmcb *vmcb = to_svm(vp)->vmcb;
@@ -350,7 +358,8 @@ static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 		s->rflags = v;
 		break;
 	case WHV_AREG_CR0:
-		s->cr0 = v;
+		to_svm(vp)->cr0_trap = svm_cr0_trap(vp, v);
+		s->cr0 = v | to_svm(vp)->cr0_trap;
 		break;
 	case WHV_AREG_CR2:
 		s->cr2 = v;
@@ -432,7 +441,11 @@ static void svm_update_intercepts(struct whv_vp *vp)
 
 	vmcb->control.intercepts[INTERCEPT_EXCEPTION] =
 		((READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) ?
-		 (u32)READ_ONCE(p->exception_bitmap) : 0) | SVM_HOST_EXCEPTIONS;
+		 (u32)READ_ONCE(p->exception_bitmap) : 0) | SVM_HOST_EXCEPTIONS |
+		(vp->fpu_trap ? BIT(X86_TRAP_NM) : 0);
+	/* No shadow hides the trap's CR0 bits: every access exits. */
+	svm_set_intercept(vmcb, INTERCEPT_CR0_READ, vp->fpu_trap);
+	svm_set_intercept(vmcb, INTERCEPT_CR0_WRITE, vp->fpu_trap);
 	svm_set_intercept(vmcb, INTERCEPT_IRET,
 			  svm->nmi_masked && !svm->awaiting_iret);
 	svm_set_intercept(vmcb, INTERCEPT_RDTSC,
@@ -448,6 +461,17 @@ static void svm_update_intercepts(struct whv_vp *vp)
 	if (window)
 		vmcb->control.int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK |
 					 V_IGN_TPR_MASK;
+}
+
+static void svm_set_fpu_trap(struct whv_vp *vp)
+{
+	struct svm_vp *svm = to_svm(vp);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+
+	s->cr0 &= ~svm->cr0_trap;
+	svm->cr0_trap = svm_cr0_trap(vp, s->cr0);
+	s->cr0 |= svm->cr0_trap;
+	svm_update_intercepts(vp);
 }
 
 static void svm_flush_tlb(struct whv_vp *vp)
@@ -629,6 +653,12 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 		e->kind = WHV_KEXIT_HANDLED;
 		return;
 	}
+	if (vp->fpu_trap && (code == SVM_EXIT_EXCP_BASE + X86_TRAP_NM ||
+			     code == SVM_EXIT_READ_CR0 ||
+			     code == SVM_EXIT_WRITE_CR0)) {
+		e->kind = WHV_KEXIT_FPU;
+		return;
+	}
 	if (code == SVM_EXIT_EXCP_BASE + X86_TRAP_MC) {
 		svm_machine_check();
 		e->kind = WHV_KEXIT_HANDLED;
@@ -753,7 +783,11 @@ static void svm_run_once(struct whv_vp *vp, struct whv_exit_info *exit)
 	 * host's interrupts then cause an exit (V_INTR_MASKING).
 	 */
 	asm volatile("clgi" ::: "memory");
-	whv_guest_state_enter(vp, vmcb->save.cr4, vmcb->save.dr7);
+	if (!whv_guest_state_enter(vp, vmcb->save.cr4, vmcb->save.dr7)) {
+		asm volatile("stgi" ::: "memory");
+		exit->kind = WHV_KEXIT_FPU;
+		return;
+	}
 	amd_clear_divider();	/* no host quotient for the guest to see */
 	raw_local_irq_enable();
 	whv_svm_vmrun(svm->vmcb_pa, vp->gpr, sd->host_save_pa);
@@ -823,6 +857,7 @@ const struct whv_backend whv_svm_backend = {
 	.enter = svm_enter,
 	.update_intercepts = svm_update_intercepts,
 	.flush_tlb = svm_flush_tlb,
+	.set_fpu_trap = svm_set_fpu_trap,
 	.read_reg = svm_read_reg,
 	.write_reg = svm_write_reg,
 	.read_seg = svm_read_seg,

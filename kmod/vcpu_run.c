@@ -4,9 +4,9 @@
  * (CPUID and MSRs nobody asked to see, nested page faults, XSETBV), and
  * return to userspace with a WHv exit context for the rest.
  *
- * Guest FPU state is swapped in once per WHvRunVirtualProcessor call, not
- * per entry; XCR0 is switched only inside the interrupts-off window, and
- * only when guest and host differ.
+ * Guest FPU state goes in when the guest first uses it (guest_fpu.c) and
+ * out at the end of the run; XCR0 is switched only inside the
+ * interrupts-off window, and only when guest and host differ.
  */
 #include <linux/sched/signal.h>
 #include <linux/task_work.h>
@@ -43,11 +43,19 @@ void whv_run_init(void)
  * off, right around the world switch, so no host code runs with guest
  * values in these registers; it passes the guest's CR4 and DR7 (read there
  * without a call per register).
+ *
+ * False: do not enter, report WHV_KEXIT_FPU. The guest's XCR0 goes in only
+ * with its FPU: XSETBV to a smaller set need not preserve the host's
+ * registers of the components it turns off.
  */
-void whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7)
+bool whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7)
 {
-	vp->xcr0_loaded = whv_host_xcr0 && (cr4 & X86_CR4_OSXSAVE) &&
-			  vp->xcr0 != whv_host_xcr0;
+	bool xcr0 = whv_host_xcr0 && (cr4 & X86_CR4_OSXSAVE) &&
+		    vp->xcr0 != whv_host_xcr0;
+
+	if (xcr0 && !vp->fpu_loaded)
+		return false;
+	vp->xcr0_loaded = xcr0;
 	if (vp->xcr0_loaded)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vp->xcr0);
 	whv_msrregs_enter(vp);		/* TSC_AUX, SPEC_CTRL */
@@ -62,6 +70,7 @@ void whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7)
 		set_debugreg(vp->dr[2], 2);
 		set_debugreg(vp->dr[3], 3);
 	}
+	return true;
 }
 
 void whv_guest_state_exit(struct whv_vp *vp, u64 cr4)
@@ -489,6 +498,8 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 		return whv_handle_cr8_write(vp, info);
 	case WHV_KEXIT_NMI_WINDOW:
 		return 0;	/* reported at the top of the loop */
+	case WHV_KEXIT_FPU:
+		return whv_fpu_trapped(vp);
 	default:
 		return 1;
 	}
@@ -561,19 +572,16 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 {
 	struct whv_exit_info info = { .kind = WHV_KEXIT_HANDLED };
 	struct whv_exit ex whv_noinit;	/* the encoders clear it */
-	int ret;
+	int ret = 0;
 
-	ret = fpu_swap_kvm_fpstate(&vp->fpu, true);
-	if (ret)
-		return ret;
 	whv_vp_load(vp);
-	if (uregs) {
+	if (uregs)
 		ret = whv_run_regs_apply(vp, uregs);
-		if (ret) {
-			whv_vp_put(vp);
-			fpu_swap_kvm_fpstate(&vp->fpu, false);
-			return ret;
-		}
+	if (!ret && unlikely(!vp->fpu_trap))
+		ret = whv_fpu_run_begin(vp);
+	if (ret) {
+		whv_vp_put(vp);
+		return ret;
 	}
 	/* Running resumes partition time (time.c). */
 	whv_time_resume(vp->part);
@@ -612,8 +620,9 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 	}
 	if (ret >= 0 && uregs)
 		ret = whv_run_regs_save(vp, uregs);
+	if (vp->fpu_loaded)
+		whv_fpu_run_end(vp);
 	whv_vp_put(vp);
-	fpu_swap_kvm_fpstate(&vp->fpu, false);
 	if (ret < 0)
 		return ret;
 	return copy_to_user(uexit, &ex, sizeof(ex)) ? -EFAULT : 0;

@@ -260,8 +260,7 @@ static void vmx_init_vmcs(struct whv_vp *vp)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_timer_value);
 
 	/* The guest owns CR0/CR4 but for the bits VMX operation pins. */
-	vmcs_write(CR0_GUEST_HOST_MASK, (vmx_cr0_fixed0 | ~vmx_cr0_fixed1) &
-		   ~(X86_CR0_PE | X86_CR0_PG));
+	vmcs_write(CR0_GUEST_HOST_MASK, vmx_cr0_pinned() | vmx->cr0_trap);
 	vmcs_write(CR4_GUEST_HOST_MASK, vmx_cr4_fixed0 | ~vmx_cr4_fixed1);
 
 	for (i = 0; i < VMX_NR_MSRS; i++) {
@@ -552,6 +551,10 @@ static void vmx_decode_exception(struct whv_vp *vp, struct whv_exit_info *e)
 		vmx_machine_check();
 		return;
 	}
+	if (vector == X86_TRAP_NM && vp->fpu_trap) {
+		e->kind = WHV_KEXIT_FPU;
+		return;
+	}
 	e->kind = WHV_KEXIT_EXCEPTION;
 	e->exc.vector = vector;
 	e->exc.has_error = info & INTR_INFO_DELIVER_CODE_MASK;
@@ -577,6 +580,11 @@ static void vmx_decode_cr_access(struct whv_vp *vp, struct whv_exit_info *e)
 	e->insn_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 	if (type == 1 && cr == 8) {
 		vp->gpr[gpr] = vmx->cr8;
+		return;
+	}
+	/* MOV to CR0, CLTS or LMSW against the trap's TS/MP: not yet run. */
+	if (cr == 0 && vp->fpu_trap) {
+		e->kind = WHV_KEXIT_FPU;
 		return;
 	}
 	if (type != 0) {
@@ -733,11 +741,13 @@ static void vmx_run_once(struct whv_vp *vp, struct whv_exit_info *exit)
 	u32 reason;
 	int failed;
 
+	if (!whv_guest_state_enter(vp, vmx_read_reg(vp, WHV_AREG_CR4),
+				   vmcs_read(GUEST_DR7))) {
+		exit->kind = WHV_KEXIT_FPU;
+		return;
+	}
 	vmcs_write(GUEST_RSP, vp->gpr[WHV_REG_RSP]);
 	vmx_save_host_segs(&host);
-
-	whv_guest_state_enter(vp, vmx_read_reg(vp, WHV_AREG_CR4),
-			      vmcs_read(GUEST_DR7));
 	/* VMX has no guest CR2 field: the guest's is in the CPU while it runs. */
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
@@ -820,6 +830,7 @@ const struct whv_backend whv_vmx_backend = {
 	.vp_put = vmx_vp_put,
 	.enter = vmx_enter,
 	.update_intercepts = vmx_update_intercepts,
+	.set_fpu_trap = vmx_set_fpu_trap,
 	.flush_tlb = vmx_flush_tlb,
 	.read_reg = vmx_read_reg,
 	.write_reg = vmx_write_reg,

@@ -28,6 +28,7 @@ struct vmx_vp {
 
 	/* State the VMCS does not hold in guest-visible form. */
 	u64 cr0, cr4;			/* the read shadows (pinned bits) */
+	u64 cr0_trap;			/* TS|MP while the FPU trap is armed */
 	u64 cr2, dr6;
 	u8 cr8;
 
@@ -82,6 +83,13 @@ void vmx_write_seg(struct whv_vp *vp, enum whv_aseg seg,
 		   const struct whv_segment *in);
 void vmx_update_intercepts(struct whv_vp *vp);
 int vmx_guest_set_cr0(struct whv_vp *vp, u64 val);
+void vmx_set_fpu_trap(struct whv_vp *vp);
+
+/* CR0 bits VMX operation pins (PE and PG are free in unrestricted guests). */
+static inline u64 vmx_cr0_pinned(void)
+{
+	return (vmx_cr0_fixed0 | ~vmx_cr0_fixed1) & ~(X86_CR0_PE | X86_CR0_PG);
+}
 int vmx_guest_set_cr4(struct whv_vp *vp, u64 val);
 
 /* vmx.c */

@@ -85,7 +85,7 @@ static void vmx_write_cr0(struct vmx_vp *vmx, u64 val)
 
 	vmx->cr0 = val;
 	vmcs_write(CR0_READ_SHADOW, val);
-	vmcs_write(GUEST_CR0, (val | fixed0) & vmx_cr0_fixed1);
+	vmcs_write(GUEST_CR0, (val | fixed0 | vmx->cr0_trap) & vmx_cr0_fixed1);
 }
 
 static void vmx_write_cr4(struct vmx_vp *vmx, u64 val)
@@ -111,6 +111,21 @@ static u64 vmx_cr4(struct vmx_vp *vmx)
 	u64 mask = vmcs_read(CR4_GUEST_HOST_MASK);
 
 	return (vmcs_read(GUEST_CR4) & ~mask) | (vmx->cr4 & mask);
+}
+
+/*
+ * The FPU trap's TS and MP join the pinned bits: the CPU runs with them
+ * set, the guest reads its own from the shadow, and its writes exit.
+ */
+void vmx_set_fpu_trap(struct whv_vp *vp)
+{
+	struct vmx_vp *vmx = to_vmx(vp);
+	u64 cr0 = vmx_cr0(vmx);
+
+	vmx->cr0_trap = vp->fpu_trap ? X86_CR0_TS | X86_CR0_MP : 0;
+	vmcs_write(CR0_GUEST_HOST_MASK, vmx_cr0_pinned() | vmx->cr0_trap);
+	vmx_write_cr0(vmx, cr0);
+	vmx_update_intercepts(vp);
 }
 
 /*
@@ -370,7 +385,8 @@ void vmx_update_intercepts(struct whv_vp *vp)
 	vmcs_write(EXCEPTION_BITMAP,
 		   ((READ_ONCE(p->extended_exits) & WHV_EXTEXIT_EXCEPTION) ?
 		    (u32)READ_ONCE(p->exception_bitmap) : 0) |
-		   BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
+		   BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC) |
+		   (vp->fpu_trap ? BIT(X86_TRAP_NM) : 0));
 	if (whv_irq_window_wanted(vp))
 		cpu |= optional & CPU_BASED_INTR_WINDOW_EXITING;
 	if (whv_nmi_window_wanted(vp))

@@ -68,6 +68,7 @@ enum whv_exit_kind {
 	WHV_KEXIT_CR8_WRITE,	/* MOV to CR8 while the APIC wanted to see it */
 	WHV_KEXIT_APIC_EOI,	/* the core's own: level-triggered EOI */
 	WHV_KEXIT_APIC_INIT_SIPI, /* the core's own: trapped ICR write */
+	WHV_KEXIT_FPU,		/* the FPU trap fired: load the guest's FPU */
 };
 
 struct whv_exit_info {
@@ -186,6 +187,13 @@ struct whv_backend {
 	void (*update_intercepts)(struct whv_vp *vp);
 	/* Flush guest TLB entries at the next entry (nested tables changed). */
 	void (*flush_tlb)(struct whv_vp *vp);
+	/*
+	 * vp->fpu_trap changed. While it is set the guest runs with CR0.TS
+	 * and CR0.MP forced on (its own values kept for every read of CR0)
+	 * and its first FPU use (#NM) or CR0 access exits as WHV_KEXIT_FPU,
+	 * the instruction not yet executed.
+	 */
+	void (*set_fpu_trap)(struct whv_vp *vp);
 
 	u64 (*read_reg)(struct whv_vp *vp, enum whv_areg reg);
 	void (*write_reg)(struct whv_vp *vp, enum whv_areg reg, u64 val);
@@ -280,6 +288,10 @@ struct whv_vp {
 	u64 dr[4];			/* DR0-3 (never loaded into hardware) */
 	u64 xcr0;
 	bool xcr0_loaded;		/* guest XCR0 in the CPU this entry */
+	/* guest_fpu.c: the FPU goes in when the guest first uses it */
+	bool fpu_loaded;		/* the guest's FPU is in the CPU (this run) */
+	bool fpu_trap;			/* the backend traps its first use */
+	u8 fpu_eager_runs;		/* runs left that load it up front */
 	u32 pkru, host_pkru;
 	u32 deliverability;		/* DeliverabilityNotifications bits */
 	u64 apic_base;
@@ -458,11 +470,15 @@ bool whv_pat_valid(u64 pat);
 
 /* vcpu_run.c */
 void whv_run_init(void);
-void whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7);
+bool whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7);
 void whv_guest_state_exit(struct whv_vp *vp, u64 cr4);
 bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info);
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		 struct whv_run_regs __user *uregs);
+/* guest_fpu.c */
+int whv_fpu_run_begin(struct whv_vp *vp);
+int whv_fpu_trapped(struct whv_vp *vp);
+void whv_fpu_run_end(struct whv_vp *vp);
 /* run_regs.c */
 int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs);
 int whv_run_regs_save(struct whv_vp *vp, struct whv_run_regs __user *uregs);

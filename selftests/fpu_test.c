@@ -118,6 +118,83 @@ TEST(guest_fpu_survives_exits_host_untouched)
 	vm_destroy(&vm);
 }
 
+/*
+ * The guest never sees the kernel's lazy FPU trap (CR0.TS and CR0.MP forced
+ * on until its first FPU use): RCX rounds of reading CR0 with MOV and SMSW,
+ * an exit each (every run, some with the trap armed); then XMM5 as set
+ * through the API before the first run; then a #NM of its own making.
+ */
+GUEST_CODE(fpu_trap, ".code64",
+	"1:	mov %cr0, %rax\n"
+	"	smsw %ebx\n"
+	"	out %al, $0x80\n"
+	"	dec %rcx\n"
+	"	jnz 1b\n"
+	"	movq %xmm5, %rbx\n"
+	"	out %al, $0x81\n"
+	"	mov %cr0, %rax\n"
+	"	or $8, %rax\n"
+	"	mov %rax, %cr0\n"
+	GL(fpu_trap_nm)
+	"	movq %xmm5, %rbx\n"
+	"	out %al, $0x82\n"
+	"	hlt\n");
+extern const uint8_t fpu_trap_nm[];
+
+#define TRAP_CR0	0x80010031ULL	/* PG WP NE ET PE: MP and TS clear */
+#define TRAP_ROUNDS	40
+
+static void expect_port(struct __test_metadata *_metadata,
+			const WHV_RUN_VP_EXIT_CONTEXT *e, UINT16 port)
+{
+	ASSERT_EQ(WHvRunVpExitReasonX64IoPortAccess, e->ExitReason);
+	ASSERT_EQ(port, e->IoPortAccess.PortNumber);
+}
+
+TEST(fpu_trap_invisible_to_guest)
+{
+	WHV_REGISTER_NAME xmm5 = WHvX64RegisterXmm5;
+	WHV_REGISTER_VALUE v = { 0 };
+	WHV_RUN_VP_EXIT_CONTEXT e;
+	struct test_vm vm;
+	int i;
+
+	ASSERT_EQ(S_OK, vm_create_with(&vm, 1, 1ULL << 2, 1ULL << 7));
+	vm_load_long(&vm, 0, fpu_trap_start, fpu_trap_end);
+	vm_set(&vm, 0, WHvX64RegisterCr0, TRAP_CR0);
+	vm_set(&vm, 0, WHvX64RegisterRcx, TRAP_ROUNDS);
+	v.Reg128.Low64 = GUEST_XMM;
+	v.Reg128.High64 = ~GUEST_XMM;
+	ASSERT_EQ(S_OK, WHvSetVirtualProcessorRegisters(vm.part, 0, &xmm5, 1,
+							&v));
+	for (i = 0; i < TRAP_ROUNDS; i++) {
+		ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+		expect_port(_metadata, &e, 0x80);
+		EXPECT_EQ(TRAP_CR0, vm_get(&vm, 0, WHvX64RegisterRax));
+		EXPECT_EQ(TRAP_CR0 & 0xffff,
+			  vm_get(&vm, 0, WHvX64RegisterRbx) & 0xffff);
+		EXPECT_EQ(TRAP_CR0, vm_get(&vm, 0, WHvX64RegisterCr0));
+		vm_skip(&vm, 0, &e);
+	}
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+	expect_port(_metadata, &e, 0x81);
+	EXPECT_EQ(GUEST_XMM, vm_get(&vm, 0, WHvX64RegisterRbx));
+	vm_skip(&vm, 0, &e);
+
+	/* TS set by the guest: its own #NM, RIP at the MOVQ. */
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+	ASSERT_EQ(WHvRunVpExitReasonException, e.ExitReason);
+	EXPECT_EQ(7, e.VpException.ExceptionType);
+	EXPECT_EQ(GA(fpu_trap, fpu_trap_nm), e.VpContext.Rip);
+	EXPECT_EQ(TRAP_CR0 | 8, vm_get(&vm, 0, WHvX64RegisterCr0));
+	vm_set(&vm, 0, WHvX64RegisterCr0, TRAP_CR0);
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+	expect_port(_metadata, &e, 0x82);
+	EXPECT_EQ(GUEST_XMM, vm_get(&vm, 0, WHvX64RegisterRbx));
+	EXPECT_EQ(TRAP_CR0, vm_get(&vm, 0, WHvX64RegisterCr0));
+	vm_destroy(&vm);
+}
+
 struct spinner {
 	volatile int stop;
 	volatile uint64_t rounds;
