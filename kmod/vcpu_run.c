@@ -618,7 +618,8 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		whv_skip_insn(vp, &info);
 		whv_backend->snapshot(vp, &vp->snap);
 	}
-	if (ret >= 0 && uregs)
+	/* A port exit's context has the registers it involves (whv_ioctl.h). */
+	if (ret >= 0 && uregs && ex.reason != WHV_EXIT_IO_PORT_ACCESS)
 		ret = whv_run_regs_save(vp, uregs);
 	if (vp->fpu_loaded)
 		whv_fpu_run_end(vp);

@@ -1421,11 +1421,11 @@ TEST(run_registers_raw)
 	static const __u32 seg_names[6] = { WHV_REG_ES, WHV_REG_CS, WHV_REG_SS,
 					    WHV_REG_DS, WHV_REG_FS, WHV_REG_GS };
 	int dev = dev_open(), pfd, i;
-	struct whv_run_regs regs;
+	struct whv_run_regs regs, want;
 	struct whv_exit exit;
 	struct whv_run_vp run;
 	struct whv_reg_value v;
-	void *ro;
+	void *ro, *code;
 
 	ASSERT_LE(0, dev);
 	pfd = raw_partition(dev, 1, true);
@@ -1492,7 +1492,31 @@ TEST(run_registers_raw)
 	}
 	EXPECT_EQ(0xf0000, regs.seg[1].base);	/* CS at reset */
 	EXPECT_EQ(0xf000, regs.seg[1].selector);
+
+	/*
+	 * A port exit leaves every field but @set alone: its context has the
+	 * registers it involves. (OUT 0x80, AL at the page now mapped there.)
+	 */
+	code = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, code);
+	memcpy(code, "\xe6\x80", 2);
+	ASSERT_EQ(0, raw_map(pfd, WHV_MAP_GPA_RANGE, (uintptr_t)code, 0xf8000,
+			     PAGE, WHV_MAP_READ | WHV_MAP_EXECUTE, 0));
+	memset(&regs, 0xa5, sizeof(regs));
+	regs.set = 1ULL << WHV_REG_RAX;
+	regs.gpr[WHV_REG_RAX] = 0x77;
+	memcpy(&want, &regs, sizeof(want));
+	want.set = 0;
+	EXPECT_EQ(0, xioctl(pfd, WHV_RUN_VP, &run));
+	EXPECT_EQ(WHV_EXIT_IO_PORT_ACCESS, exit.reason);
+	EXPECT_EQ(0x80, exit.io.port);
+	EXPECT_EQ(0x77, exit.io.rax);
+	EXPECT_EQ(0x8000, exit.vp.rip);
+	EXPECT_EQ(0, memcmp(&want, &regs, sizeof(regs)));
+	EXPECT_EQ(0x77, raw_get(pfd, WHV_REG_RAX).low);
 	close(pfd);
+	munmap(code, PAGE);
 	close(dev);
 }
 

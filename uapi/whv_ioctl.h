@@ -542,8 +542,11 @@ struct whv_lapic_state {
  * an exit need no system call of their own. At entry the kernel applies the
  * values named in @set, as WHV_SET_VP_REGISTERS would (all or nothing, before
  * anything else), then clears @set; at a successful return it writes every
- * field's current value. Bit n of @set is register name n: RAX..R15 (0-15),
- * RIP (16), RFLAGS (17); no others.
+ * field's current value, except at a port-access exit: its context already
+ * carries the registers a port access involves (RAX, RCX, RSI, RDI, DS, ES,
+ * and CS, RIP and RFLAGS in the VP context), and the other fields keep what
+ * they held. Bit n of @set is register name n: RAX..R15 (0-15), RIP (16),
+ * RFLAGS (17); no others.
  */
 #define WHV_RUN_REGS_SETTABLE	0x3ffffULL
 

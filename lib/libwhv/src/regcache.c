@@ -40,23 +40,73 @@ static const unsigned short whv_cache_off[0x18] = {
 	RR(seg[2]), RR(seg[3]), RR(seg[4]), RR(seg[5]),
 };
 
-/* The run-registers field for a 64-bit register @name, or NULL. */
-static __u64 *whv_cache_slot(struct whv_run_regs *r, WHV_REGISTER_NAME name)
+/*
+ * Where register @name sits in whv_run_regs (the base of a segment) and its
+ * bit in whv_vp_cache.valid; NULL and 0 for a register the cache never holds.
+ */
+static __u64 *whv_cache_slot(struct whv_run_regs *r, WHV_REGISTER_NAME name,
+			     UINT32 *bit)
 {
-	if ((UINT32)name < WHvX64RegisterEs)
+	if ((UINT32)name <= WHvX64RegisterGs) {
+		*bit = 1u << name;
 		return (__u64 *)((char *)r + whv_cache_off[name]);
+	}
 	switch (name) {
 	case WHvX64RegisterCr0:
+		*bit = 1u << 24;
 		return &r->cr0;
 	case WHvX64RegisterCr3:
+		*bit = 1u << 25;
 		return &r->cr3;
 	case WHvX64RegisterCr4:
+		*bit = 1u << 26;
 		return &r->cr4;
 	case WHvX64RegisterEfer:
+		*bit = 1u << 27;
 		return &r->efer;
 	default:
+		*bit = 0;
 		return NULL;
 	}
+}
+
+#define WHV_CACHE_ALL	0x0fffffffu
+
+static void whv_seg_in(struct whv_segment *to,
+		       const WHV_X64_SEGMENT_REGISTER *from)
+{
+	to->base = from->Base;
+	to->limit = from->Limit;
+	to->selector = from->Selector;
+	to->attributes = from->Attributes;
+}
+
+/*
+ * The kernel wrote every register out, except at a port exit: there the
+ * exit context has the ones the access involves, and only they are current.
+ */
+UINT32 whv_cache_ran(struct whv_vp_cache *c,
+		     const WHV_RUN_VP_EXIT_CONTEXT *exit)
+{
+	const WHV_X64_IO_PORT_ACCESS_CONTEXT *io = &exit->IoPortAccess;
+	struct whv_run_regs *r = &c->regs;
+
+	if (exit->ExitReason != WHvRunVpExitReasonX64IoPortAccess)
+		return WHV_CACHE_ALL;
+	r->gpr[WHvX64RegisterRax] = io->Rax;
+	r->gpr[WHvX64RegisterRcx] = io->Rcx;
+	r->gpr[WHvX64RegisterRsi] = io->Rsi;
+	r->gpr[WHvX64RegisterRdi] = io->Rdi;
+	r->rip = exit->VpContext.Rip;
+	r->rflags = exit->VpContext.Rflags;
+	whv_seg_in(&r->seg[1], &exit->VpContext.Cs);
+	whv_seg_in(&r->seg[3], &io->Ds);
+	whv_seg_in(&r->seg[0], &io->Es);
+	return 1u << WHvX64RegisterRax | 1u << WHvX64RegisterRcx |
+	       1u << WHvX64RegisterRsi | 1u << WHvX64RegisterRdi |
+	       1u << WHvX64RegisterRip | 1u << WHvX64RegisterRflags |
+	       1u << WHvX64RegisterCs | 1u << WHvX64RegisterDs |
+	       1u << WHvX64RegisterEs;
 }
 
 bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
@@ -64,16 +114,15 @@ bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 {
 	UINT32 i;
 
-	if (!c->valid)
-		return false;
 	/* On false the kernel is asked, and every value written again. */
 	for (i = 0; i < count; i++) {
-		UINT32 name = names[i];
-		__u64 *v;
+		UINT32 name = names[i], bit;
+		__u64 *v = whv_cache_slot(&c->regs, name, &bit);
 
+		if (!(c->valid & bit))
+			return false;
 		if (name >= WHvX64RegisterEs && name <= WHvX64RegisterGs) {
-			const struct whv_segment *seg = (const void *)
-				((char *)&c->regs + whv_cache_off[name]);
+			const struct whv_segment *seg = (const void *)v;
 
 			values[i].Reg128.Low64 = seg->base;
 			values[i].Reg128.High64 = seg->limit |
@@ -81,9 +130,6 @@ bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 						  (UINT64)seg->attributes << 48;
 			continue;
 		}
-		v = whv_cache_slot(&c->regs, name);
-		if (!v)
-			return false;
 		values[i].Reg128.Low64 = *v;
 		values[i].Reg128.High64 = 0;
 	}
@@ -107,11 +153,13 @@ bool whv_cache_set(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 	}
 	for (i = 0; i < count; i++) {
 		UINT64 v = values[i].Reg64;
+		UINT32 bit;
 
 		if (names[i] == WHvX64RegisterRflags)
 			v |= 2;		/* bit 1 reads as one */
-		*whv_cache_slot(&c->regs, names[i]) = v;
-		c->regs.set |= 1ULL << names[i];
+		*whv_cache_slot(&c->regs, names[i], &bit) = v;
+		c->regs.set |= bit;
+		c->valid |= bit;
 	}
 	return true;
 }
@@ -122,7 +170,7 @@ HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
 	WHV_REGISTER_NAME names[18];
 	WHV_REGISTER_VALUE values[18];
 	struct whv_vp_registers r = { .vp_index = index };
-	UINT32 n = 0, i;
+	UINT32 n = 0, i, bit;
 
 	if (!c->regs.set)
 		return S_OK;
@@ -130,7 +178,8 @@ HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
 		if (!(c->regs.set & (1ULL << i)))
 			continue;
 		names[n] = (WHV_REGISTER_NAME)i;
-		values[n].Reg128.Low64 = *whv_cache_slot(&c->regs, names[n]);
+		values[n].Reg128.Low64 = *whv_cache_slot(&c->regs, names[n],
+							 &bit);
 		values[n++].Reg128.High64 = 0;
 	}
 	r.count = n;
@@ -144,7 +193,7 @@ HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
 
 void whv_cache_forget(struct whv_vp_cache *c)
 {
-	c->valid = false;
+	c->valid = 0;
 	c->regs.set = 0;
 }
 

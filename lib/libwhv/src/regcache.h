@@ -18,7 +18,7 @@ struct whv_vp_cache {
 	 * answers a call on a VP that is busy.
 	 */
 	atomic_bool busy;
-	bool valid;		/* regs holds the VP's registers */
+	UINT32 valid;		/* whv_cache_bit()s of regs that are current */
 	struct whv_run_regs regs;	/* regs.set: sets not yet applied */
 };
 
@@ -52,6 +52,9 @@ static inline void whv_cache_unlock(struct whv_vp_cache *c)
 	atomic_store_explicit(&c->busy, false, memory_order_release);
 }
 
+/* What a successful run left current, from its exit context @exit. */
+UINT32 whv_cache_ran(struct whv_vp_cache *c,
+		     const WHV_RUN_VP_EXIT_CONTEXT *exit);
 /* Served from the cache (true), else the kernel must be asked. */
 bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 		   UINT32 count, WHV_REGISTER_VALUE *values);

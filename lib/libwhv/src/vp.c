@@ -102,7 +102,7 @@ HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 		ret = ioctl(fd, WHV_RUN_VP, &run);
 	} while (ret < 0 && errno == EINTR);
 	if (c) {
-		c->valid = ret == 0;
+		c->valid = ret ? 0 : whv_cache_ran(c, ExitContext);
 		whv_cache_unlock(c);
 	}
 	if (ret < 0)
@@ -139,7 +139,7 @@ static HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
 			goto out;
 		/* What is set here may be in the cache: ask the kernel. */
 		if (cmd == WHV_SET_VP_REGISTERS)
-			c->valid = false;
+			c->valid = 0;
 	}
 	/* The kernel takes a bounded batch per call. */
 	for (done = 0; done < count; done += n) {
