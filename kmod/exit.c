@@ -146,7 +146,8 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 
 	memset(ex, 0, sizeof(*ex));
 	/* The registers the context needs, from the backend in one call. */
-	whv_backend->snapshot(vp, &vp->snap);
+	if (!info->snapshot_taken)
+		whv_backend->snapshot(vp, &vp->snap);
 	/* Trap-like exits come after the instruction: no length to add. */
 	whv_fill_vp_context(&vp->snap, ex, trap ? 0 : info->insn_len);
 	switch (info->kind) {

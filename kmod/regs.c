@@ -207,14 +207,6 @@ static int whv_get_one(struct whv_vp *vp, u32 name, struct whv_reg_value *out)
  * A shadow belongs to the instruction it precedes: moving RIP means the
  * caller completed that instruction, so it is gone.
  */
-static void whv_set_rip(struct whv_vp *vp, u64 rip)
-{
-	const struct whv_backend *b = whv_backend;
-
-	if (rip != b->read_reg(vp, WHV_AREG_RIP))
-		b->write_reg(vp, WHV_AREG_INT_SHADOW, 0);
-	b->write_reg(vp, WHV_AREG_RIP, rip);
-}
 
 /* Validate one register; apply it only when @apply. */
 static int whv_set_one(struct whv_vp *vp, u32 name,
@@ -282,7 +274,7 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 		if (!apply)
 			return 0;
 		if (reg == WHV_AREG_RIP)
-			whv_set_rip(vp, v);
+			whv_backend->set_rip(vp, v);
 		else
 			b->write_reg(vp, reg, v);
 	}
@@ -309,7 +301,7 @@ int whv_set_run_regs(struct whv_vp *vp, u64 set, const struct whv_run_regs *r)
 	for_each_set_bit(i, (unsigned long *)&set, WHV_REG_R15 + 1)
 		vp->gpr[i] = r->gpr[i];
 	if (set & BIT_ULL(WHV_REG_RIP))
-		whv_set_rip(vp, r->rip);
+		whv_backend->set_rip(vp, r->rip);
 	if (set & BIT_ULL(WHV_REG_RFLAGS))
 		whv_backend->write_reg(vp, WHV_AREG_RFLAGS, rflags);
 	return 0;

@@ -430,6 +430,15 @@ static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 	}
 }
 
+static void svm_set_rip(struct whv_vp *vp, u64 rip)
+{
+	struct vmcb *vmcb = to_svm(vp)->vmcb;
+
+	if (vmcb->save.rip != rip)
+		vmcb->control.int_state = 0;
+	vmcb->save.rip = rip;
+}
+
 /* ---- VP lifetime --------------------------------------------------------- */
 
 static void svm_update_intercepts(struct whv_vp *vp)
@@ -860,6 +869,7 @@ const struct whv_backend whv_svm_backend = {
 	.set_fpu_trap = svm_set_fpu_trap,
 	.read_reg = svm_read_reg,
 	.write_reg = svm_write_reg,
+	.set_rip = svm_set_rip,
 	.read_seg = svm_read_seg,
 	.write_seg = svm_write_seg,
 	.snapshot = svm_snapshot,

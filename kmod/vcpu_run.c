@@ -201,16 +201,12 @@ static int whv_raise_exception(struct whv_vp *vp, struct whv_exit_info *info,
 
 /*
  * RIP past the @len-byte instruction at @rip (wrapped outside long mode),
- * its interrupt shadow gone (@shadow: whether there may be one).
+ * its interrupt shadow gone.
  */
-static void whv_advance_rip(struct whv_vp *vp, u64 rip, u64 efer, int len,
-			    bool shadow)
+static void whv_advance_rip(struct whv_vp *vp, u64 rip, u64 efer, int len)
 {
 	rip += len;
-	whv_backend->write_reg(vp, WHV_AREG_RIP,
-			       (efer & EFER_LMA) ? rip : (u32)rip);
-	if (shadow)
-		whv_backend->write_reg(vp, WHV_AREG_INT_SHADOW, 0);
+	whv_backend->set_rip(vp, (efer & EFER_LMA) ? rip : (u32)rip);
 }
 
 /* Complete the current instruction: RIP past it, interrupt shadow gone. */
@@ -221,7 +217,7 @@ int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info)
 	if (len <= 0)
 		return -EINVAL;
 	whv_advance_rip(vp, whv_backend->read_reg(vp, WHV_AREG_RIP),
-			whv_backend->read_reg(vp, WHV_AREG_EFER), len, true);
+			whv_backend->read_reg(vp, WHV_AREG_EFER), len);
 	return 0;
 }
 
@@ -405,10 +401,15 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	info->insn_count = -1;
 	/*
 	 * Port and memory exits show the VMM their instruction: read it now,
-	 * through the page the last fetch used, while that is still cheap.
+	 * through the page the last fetch used, while that is still cheap. A
+	 * port exit goes to userspace as it is: its snapshot is the encoder's.
 	 */
-	if (info->kind == WHV_KEXIT_IO || info->kind == WHV_KEXIT_NPF) {
-		b->snapshot_fetch(vp, s);
+	info->snapshot_taken = info->kind == WHV_KEXIT_IO;
+	if (info->snapshot_taken || info->kind == WHV_KEXIT_NPF) {
+		if (info->snapshot_taken)
+			b->snapshot(vp, s);
+		else
+			b->snapshot_fetch(vp, s);
 		if (whv_fetch_insn(vp, &s->r, info->insn_bytes, 16) == 16)
 			info->insn_count = 16;	/* else the encoder tries harder */
 		return false;
@@ -435,7 +436,7 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	}
 	info->insn_len = len;
 	whv_cpuid_answer(vp);
-	whv_advance_rip(vp, s->r.rip, s->r.efer, len, s->int_shadow);
+	whv_advance_rip(vp, s->r.rip, s->r.efer, len);
 	return true;
 }
 

@@ -834,6 +834,7 @@ const struct whv_backend whv_vmx_backend = {
 	.flush_tlb = vmx_flush_tlb,
 	.read_reg = vmx_read_reg,
 	.write_reg = vmx_write_reg,
+	.set_rip = vmx_set_rip,
 	.read_seg = vmx_read_seg,
 	.write_seg = vmx_write_seg,
 	.snapshot = vmx_snapshot,

@@ -377,6 +377,14 @@ void vmx_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 	}
 }
 
+void vmx_set_rip(struct whv_vp *vp, u64 rip)
+{
+	if (vmcs_read(GUEST_RIP) != rip)
+		vmx_write_interruptibility(GUEST_INTR_STATE_STI |
+					   GUEST_INTR_STATE_MOV_SS, 0);
+	vmcs_write(GUEST_RIP, rip);
+}
+
 void vmx_update_intercepts(struct whv_vp *vp)
 {
 	struct whv_partition *p = vp->part;

@@ -76,6 +76,7 @@ struct whv_exit_info {
 	u8 insn_len;		/* 0: unknown, the core decodes it */
 	/* The instruction's bytes, read right at the exit (-1: not yet) */
 	s8 insn_count;
+	bool snapshot_taken;	/* vp->snap is this exit's, in full (port) */
 	u8 insn_bytes[16];
 	union {
 		struct {
@@ -197,6 +198,8 @@ struct whv_backend {
 
 	u64 (*read_reg)(struct whv_vp *vp, enum whv_areg reg);
 	void (*write_reg)(struct whv_vp *vp, enum whv_areg reg, u64 val);
+	/* RIP to @rip; moving it ends the interrupt shadow. One call. */
+	void (*set_rip)(struct whv_vp *vp, u64 rip);
 	void (*read_seg)(struct whv_vp *vp, enum whv_aseg seg,
 			 struct whv_segment *out);
 	void (*write_seg)(struct whv_vp *vp, enum whv_aseg seg,
