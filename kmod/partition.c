@@ -471,10 +471,10 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 
 	if (current->mm != p->mm)
 		return -EPERM;
+	if (cmd == WHV_RUN_VP)		/* the hot one, before the switch */
+		return whv_run_ioctl(p, uarg);
 
 	switch (cmd) {
-	case WHV_RUN_VP:
-		return whv_run_ioctl(p, uarg);
 	case WHV_SET_PROPERTY:
 		return whv_set_property(p, uarg);
 	case WHV_GET_PROPERTY:

@@ -152,14 +152,17 @@ bool whv_cache_set(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 			return false;
 	}
 	for (i = 0; i < count; i++) {
+		UINT32 name = names[i];
 		UINT64 v = values[i].Reg64;
-		UINT32 bit;
 
-		if (names[i] == WHvX64RegisterRflags)
-			v |= 2;		/* bit 1 reads as one */
-		*whv_cache_slot(&c->regs, names[i], &bit) = v;
-		c->regs.set |= bit;
-		c->valid |= bit;
+		if (name < WHvX64RegisterRip)
+			c->regs.gpr[name] = v;
+		else if (name == WHvX64RegisterRip)
+			c->regs.rip = v;
+		else
+			c->regs.rflags = v | 2;	/* bit 1 reads as one */
+		c->regs.set |= 1ULL << name;
+		c->valid |= 1u << name;
 	}
 	return true;
 }

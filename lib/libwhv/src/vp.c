@@ -110,15 +110,35 @@ HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 	return S_OK;
 }
 
+/* The kernel takes a bounded batch per call. */
+static HRESULT whv_registers_ioctl(struct whv_partition_handle *p, UINT32 vp,
+				   const WHV_REGISTER_NAME *names, UINT32 count,
+				   const WHV_REGISTER_VALUE *values,
+				   unsigned long cmd)
+{
+	struct whv_vp_registers r = { .vp_index = vp };
+	UINT32 done, n;
+
+	for (done = 0; done < count; done += n) {
+		n = count - done;
+		if (n > WHV_MAX_REGS_PER_CALL)
+			n = WHV_MAX_REGS_PER_CALL;
+		r.count = n;
+		r.names = (uintptr_t)(names + done);
+		r.values = (uintptr_t)(values + done);
+		if (ioctl(p->fd, cmd, &r) < 0)
+			return whv_hresult_from_errno(errno, WHV_CALL_REGISTERS);
+	}
+	return S_OK;
+}
+
 static HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
 			     const WHV_REGISTER_NAME *names, UINT32 count,
 			     const WHV_REGISTER_VALUE *values, unsigned long cmd)
 {
 	struct whv_partition_handle *p = whv_handle(h);
-	struct whv_vp_registers r = { .vp_index = vp };
 	struct whv_vp_cache *c;
 	HRESULT hr = S_OK;
-	UINT32 done, n;
 
 	if (!p)
 		return E_HANDLE;
@@ -141,19 +161,7 @@ static HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
 		if (cmd == WHV_SET_VP_REGISTERS)
 			c->valid = 0;
 	}
-	/* The kernel takes a bounded batch per call. */
-	for (done = 0; done < count; done += n) {
-		n = count - done;
-		if (n > WHV_MAX_REGS_PER_CALL)
-			n = WHV_MAX_REGS_PER_CALL;
-		r.count = n;
-		r.names = (uintptr_t)(names + done);
-		r.values = (uintptr_t)(values + done);
-		if (ioctl(p->fd, cmd, &r) < 0) {
-			hr = whv_hresult_from_errno(errno, WHV_CALL_REGISTERS);
-			break;
-		}
-	}
+	hr = whv_registers_ioctl(p, vp, names, count, values, cmd);
 out:
 	if (c)
 		whv_cache_unlock(c);
