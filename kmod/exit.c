@@ -143,6 +143,7 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 	bool trap = info->kind == WHV_KEXIT_APIC_EOI ||
 		    info->kind == WHV_KEXIT_APIC_INIT_SIPI;
 	const struct whv_run_regs *st = &vp->snap.r;
+	u32 reason;
 
 	memset(ex, 0, sizeof(*ex));
 	/* The registers the context needs, from the backend in one call. */
@@ -152,21 +153,21 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 	whv_fill_vp_context(&vp->snap, ex, trap ? 0 : info->insn_len);
 	switch (info->kind) {
 	case WHV_KEXIT_IO:
-		ex->reason = WHV_EXIT_IO_PORT_ACCESS;
+		reason = WHV_EXIT_IO_PORT_ACCESS;
 		whv_encode_io(vp, st, info, ex);
 		break;
 	case WHV_KEXIT_NPF:
-		ex->reason = WHV_EXIT_MEMORY_ACCESS;
+		reason = WHV_EXIT_MEMORY_ACCESS;
 		whv_encode_memory(vp, st, info, ex,
 				  whv_gpa_mapped(vp->part, info->npf.gpa));
 		break;
 	case WHV_KEXIT_CPUID:
-		ex->reason = WHV_EXIT_CPUID;
+		reason = WHV_EXIT_CPUID;
 		whv_encode_cpuid(vp, ex);
 		break;
 	case WHV_KEXIT_RDMSR:
 	case WHV_KEXIT_WRMSR:
-		ex->reason = WHV_EXIT_MSR_ACCESS;
+		reason = WHV_EXIT_MSR_ACCESS;
 		ex->msr.access_info = info->kind == WHV_KEXIT_WRMSR ?
 				      WHV_MSR_IS_WRITE : 0;
 		ex->msr.msr = vp->gpr[WHV_REG_RCX];
@@ -174,14 +175,14 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		ex->msr.rdx = vp->gpr[WHV_REG_RDX];
 		break;
 	case WHV_KEXIT_EXCEPTION:
-		ex->reason = WHV_EXIT_EXCEPTION;
+		reason = WHV_EXIT_EXCEPTION;
 		whv_encode_exception(vp, st, info, ex);
 		break;
 	case WHV_KEXIT_HLT:
-		ex->reason = WHV_EXIT_HALT;
+		reason = WHV_EXIT_HALT;
 		break;
 	case WHV_KEXIT_RDTSC:
-		ex->reason = WHV_EXIT_RDTSC;
+		reason = WHV_EXIT_RDTSC;
 		ex->rdtsc.virtual_offset =
 			whv_backend->read_reg(vp, WHV_AREG_TSC_OFFSET);
 		ex->rdtsc.tsc = info->rdtsc.host_tsc + ex->rdtsc.virtual_offset;
@@ -189,22 +190,22 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		ex->rdtsc.info = info->rdtsc.rdtscp;
 		break;
 	case WHV_KEXIT_IRQ_WINDOW:
-		ex->reason = WHV_EXIT_INTERRUPT_WINDOW;
+		reason = WHV_EXIT_INTERRUPT_WINDOW;
 		ex->window.deliverable_type = WHV_PENDING_INTERRUPT;
 		break;
 	case WHV_KEXIT_APIC_EOI:
-		ex->reason = WHV_EXIT_APIC_EOI;
+		reason = WHV_EXIT_APIC_EOI;
 		ex->apic_eoi.vector = info->apic.vector;
 		break;
 	case WHV_KEXIT_APIC_INIT_SIPI:
-		ex->reason = WHV_EXIT_APIC_INIT_SIPI;
+		reason = WHV_EXIT_APIC_INIT_SIPI;
 		ex->apic_init_sipi.icr = info->apic.icr;
 		break;
 	case WHV_KEXIT_SHUTDOWN:
-		ex->reason = WHV_EXIT_UNRECOVERABLE_EXCEPTION;
+		reason = WHV_EXIT_UNRECOVERABLE_EXCEPTION;
 		break;
 	case WHV_KEXIT_INVALID_STATE:
-		ex->reason = WHV_EXIT_INVALID_VP_REGISTER_VALUE;
+		reason = WHV_EXIT_INVALID_VP_REGISTER_VALUE;
 		ex->invalid_state.vm_instruction_error = info->invalid.error;
 		ex->invalid_state.vmcs_field = info->invalid.field;
 		if (info->invalid.name)
@@ -212,18 +213,19 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 				sizeof(ex->invalid_state.field_name));
 		break;
 	case WHV_KEXIT_TASK_SWITCH:
-		ex->reason = WHV_EXIT_UNSUPPORTED_FEATURE;
+		reason = WHV_EXIT_UNSUPPORTED_FEATURE;
 		ex->unsupported.feature_code = WHV_UNSUPPORTED_TASK_SWITCH;
 		ex->unsupported.parameter = info->task_switch.param;
 		break;
 	default:
 		/* An intercept the kernel could not complete. */
-		ex->reason = WHV_EXIT_UNSUPPORTED_FEATURE;
+		reason = WHV_EXIT_UNSUPPORTED_FEATURE;
 		ex->unsupported.feature_code = WHV_UNSUPPORTED_INTERCEPT;
 		ex->unsupported.parameter = info->kind;
 		break;
 	}
-	return 1;
+	ex->reason = reason;
+	return reason;
 }
 
 /* An exit that is not an instruction's: @ex cleared, its VP context set. */
@@ -239,7 +241,7 @@ int whv_encode_window(struct whv_vp *vp, struct whv_exit *ex, u32 type)
 	whv_encode_vp_only(vp, ex);
 	ex->reason = WHV_EXIT_INTERRUPT_WINDOW;
 	ex->window.deliverable_type = type;
-	return 1;
+	return WHV_EXIT_INTERRUPT_WINDOW;
 }
 
 int whv_encode_canceled(struct whv_vp *vp, struct whv_exit *ex)
@@ -247,5 +249,5 @@ int whv_encode_canceled(struct whv_vp *vp, struct whv_exit *ex)
 	whv_encode_vp_only(vp, ex);
 	ex->reason = WHV_EXIT_CANCELED;
 	ex->canceled.reason = WHV_CANCEL_USER;
-	return 1;
+	return WHV_EXIT_CANCELED;
 }

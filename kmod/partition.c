@@ -435,6 +435,20 @@ static int whv_run_ioctl(struct whv_partition *p, void __user *arg)
 	return ret;
 }
 
+/* WHV_RUN_VP_MAPPED: @arg the VP index, everything in its run page. */
+static int whv_run_mapped(struct whv_partition *p, unsigned long arg)
+{
+	struct whv_vp *vp;
+	int ret;
+
+	vp = whv_vp_lock(p, min_t(unsigned long, arg, WHV_MAX_VPS), &ret);
+	if (!vp)
+		return ret;
+	ret = whv_vcpu_run(vp, NULL, NULL);
+	mutex_unlock(&vp->run_lock);
+	return ret;
+}
+
 /* WHvGet/SetVirtualProcessorXsaveState (xsave.c) */
 static int whv_xsave_ioctl(struct whv_partition *p, void __user *arg,
 			   bool set)
@@ -471,7 +485,10 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 
 	if (current->mm != p->mm)
 		return -EPERM;
-	if (cmd == WHV_RUN_VP)		/* the hot one, before the switch */
+	/* The hot ones, before the switch. */
+	if (cmd == WHV_RUN_VP_MAPPED)
+		return whv_run_mapped(p, arg);
+	if (cmd == WHV_RUN_VP)
 		return whv_run_ioctl(p, uarg);
 
 	switch (cmd) {
@@ -543,9 +560,15 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 	}
 }
 
+static int whv_partition_mmap(struct file *f, struct vm_area_struct *vma)
+{
+	return whv_run_page_mmap(f->private_data, vma);
+}
+
 static const struct file_operations whv_partition_fops = {
 	.owner = THIS_MODULE,
 	.release = whv_partition_release,
+	.mmap = whv_partition_mmap,
 	.unlocked_ioctl = whv_partition_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,

@@ -522,7 +522,8 @@ static bool whv_nmi_window_open(struct whv_vp *vp)
  * With the in-kernel APIC, before each entry: take INIT/SIPI; while the VP
  * is halted or waits for SIPI, sleep until an event, a cancel or a signal
  * (the state survives a return to userspace); then inject what is due.
- * 0: enter; 1: @ex is an exit for userspace; <0: error (-EINTR).
+ * 0: enter; > 0: @ex is an exit for userspace, this its reason; <0: error
+ * (-EINTR).
  */
 static int whv_apic_events(struct whv_vp *vp, struct whv_exit *ex)
 {
@@ -568,15 +569,24 @@ static int whv_apic_events(struct whv_vp *vp, struct whv_exit *ex)
 	return 0;
 }
 
+/*
+ * One WHvRunVirtualProcessor: until an exit for userspace (returns 0, the
+ * exit context and registers written out) or an error. @uexit NULL: the
+ * held sets come from and everything goes to the VP's run page
+ * (run_page.c), else to the caller's buffers (@uregs may be NULL).
+ */
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		 struct whv_run_regs __user *uregs)
 {
 	struct whv_exit_info info = { .kind = WHV_KEXIT_HANDLED };
-	struct whv_exit ex whv_noinit;	/* the encoders clear it */
+	struct whv_exit local whv_noinit;	/* the encoders clear it */
+	struct whv_exit *ex = uexit ? &local : &vp->run_page->exit;
 	int ret = 0;
 
 	whv_vp_load(vp);
-	if (uregs)
+	if (!uexit)
+		ret = whv_run_page_apply(vp);
+	else if (uregs)
 		ret = whv_run_regs_apply(vp, uregs);
 	if (!ret && unlikely(!vp->fpu_trap))
 		ret = whv_fpu_run_begin(vp);
@@ -588,13 +598,14 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 	whv_time_resume(vp->part);
 	whv_time_sync(vp);
 	whv_lapic_timer_thaw(vp);
+	/* ret > 0 below: the exit reason of *ex, written (never read back) */
 	for (;;) {
 		if (whv_nmi_window_open(vp)) {
-			ret = whv_encode_window(vp, &ex, WHV_PENDING_NMI);
+			ret = whv_encode_window(vp, ex, WHV_PENDING_NMI);
 			break;
 		}
 		if (vp->part->apic_mode) {
-			ret = whv_apic_events(vp, &ex);
+			ret = whv_apic_events(vp, ex);
 			if (ret)
 				break;
 		}
@@ -602,7 +613,7 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		if (ret == WHV_RUN_RETRY)
 			continue;
 		if (ret == WHV_RUN_CANCELED) {
-			ret = whv_encode_canceled(vp, &ex);
+			ret = whv_encode_canceled(vp, ex);
 			break;
 		}
 		if (ret)
@@ -610,22 +621,28 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		ret = whv_handle_exit(vp, &info);
 		if (ret) {
 			if (ret == 1)
-				ret = whv_encode_exit(vp, &info, &ex);
+				ret = whv_encode_exit(vp, &info, ex);
 			break;
 		}
 	}
 	/* HLT completes before userspace sees it, as the CPU would. */
-	if (ret >= 0 && info.kind == WHV_KEXIT_HLT && ex.reason == WHV_EXIT_HALT) {
+	if (ret == WHV_EXIT_HALT && info.kind == WHV_KEXIT_HLT) {
 		whv_skip_insn(vp, &info);
 		whv_backend->snapshot(vp, &vp->snap);
 	}
 	/* A port exit's context has the registers it involves (whv_ioctl.h). */
-	if (ret >= 0 && uregs && ex.reason != WHV_EXIT_IO_PORT_ACCESS)
-		ret = whv_run_regs_save(vp, uregs);
+	if (ret > 0 && ret != WHV_EXIT_IO_PORT_ACCESS) {
+		if (!uexit)
+			whv_run_page_save(vp);
+		else if (uregs && whv_run_regs_save(vp, uregs))
+			ret = -EFAULT;
+	}
 	if (vp->fpu_loaded)
 		whv_fpu_run_end(vp);
 	whv_vp_put(vp);
 	if (ret < 0)
 		return ret;
-	return copy_to_user(uexit, &ex, sizeof(ex)) ? -EFAULT : 0;
+	if (uexit && copy_to_user(uexit, ex, sizeof(*ex)))
+		return -EFAULT;
+	return 0;
 }

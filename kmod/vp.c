@@ -125,11 +125,14 @@ int whv_vp_create(struct whv_partition *p, u32 index)
 		kfree(vp);
 		goto out;
 	}
-	ret = whv_lapic_create(vp);
+	ret = whv_run_page_alloc(vp);
+	if (!ret)
+		ret = whv_lapic_create(vp);
 	if (!ret)
 		ret = whv_backend->vp_create(vp);
 	if (ret) {
 		whv_lapic_free(vp);
+		whv_run_page_free(vp);
 		fpu_free_guest_fpstate(&vp->fpu);
 		kfree(vp);
 		goto out;
@@ -163,6 +166,7 @@ void whv_vp_free(struct whv_vp *vp)
 {
 	whv_lapic_free(vp);
 	whv_backend->vp_destroy(vp);
+	whv_run_page_free(vp);
 	fpu_free_guest_fpstate(&vp->fpu);
 	kfree(vp);
 }

@@ -285,6 +285,7 @@ struct whv_vp {
 	u64 gpr[16];			/* authoritative; backend syncs RAX/RSP */
 	/* What the last exit was encoded from; a run copies it out (run_regs.c) */
 	struct whv_snapshot snap;
+	struct whv_run_page *run_page;	/* shared with the VMM (run_page.c) */
 	/* The host page of the last fast-path fetch (insn.c), and its GPA */
 	void *fetch_page;
 	u64 fetch_gfn;
@@ -482,12 +483,19 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 int whv_fpu_run_begin(struct whv_vp *vp);
 int whv_fpu_trapped(struct whv_vp *vp);
 void whv_fpu_run_end(struct whv_vp *vp);
+/* run_page.c */
+int whv_run_page_alloc(struct whv_vp *vp);
+void whv_run_page_free(struct whv_vp *vp);
+int whv_run_page_mmap(struct whv_partition *p, struct vm_area_struct *vma);
+int whv_run_page_apply(struct whv_vp *vp);
+void whv_run_page_save(struct whv_vp *vp);
 /* run_regs.c */
 int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs);
 int whv_run_regs_save(struct whv_vp *vp, struct whv_run_regs __user *uregs);
+const struct whv_run_regs *whv_run_regs_current(struct whv_vp *vp);
 int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info);
 
-/* exit.c: each returns 1, "exit to userspace" */
+/* exit.c: each returns the exit reason (> 0): "exit to userspace" */
 int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		    struct whv_exit *ex);
 int whv_encode_window(struct whv_vp *vp, struct whv_exit *ex, u32 type);

@@ -1520,6 +1520,121 @@ TEST(run_registers_raw)
 	close(dev);
 }
 
+static void *map_run_page(int pfd, __u64 index, int prot, int flags)
+{
+	return mmap(NULL, PAGE, prot, flags, pfd, index * WHV_RUN_PAGE_SIZE);
+}
+
+/*
+ * The VP's run page: mapped only shared, one page, never executable, only
+ * for a VP that exists, not inherited; WHV_RUN_VP_MAPPED takes its held
+ * sets (all or nothing) and leaves the exit and the registers in it.
+ */
+TEST(run_page_raw)
+{
+	int dev = dev_open(), pfd, status = -1, i;
+	struct whv_run_page *rp, *old;
+	void *code, *m;
+	pid_t pid;
+
+	ASSERT_LE(0, dev);
+	pfd = raw_partition(dev, 2, true);
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, pfd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map_run_page(pfd, 0, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map_run_page(pfd, 0, PROT_READ | PROT_EXEC,
+					   MAP_SHARED));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map_run_page(pfd, 1, PROT_READ, MAP_SHARED));
+	EXPECT_EQ(ENOENT, errno);		/* no VP 1 */
+	EXPECT_EQ(MAP_FAILED, map_run_page(pfd, WHV_MAX_VPS, PROT_READ,
+					   MAP_SHARED));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-ENOENT, xioctl_ul(pfd, WHV_RUN_VP_MAPPED, 1));
+	EXPECT_EQ(-ENOENT, xioctl_ul(pfd, WHV_RUN_VP_MAPPED, 1ULL << 32));
+	rp = map_run_page(pfd, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, rp);
+	EXPECT_NE(0, mprotect(rp, PAGE, PROT_READ | PROT_EXEC));
+
+	/* Refused, nothing applied, @set kept: a reserved RFLAGS bit. */
+	rp->regs.set = 1ULL << WHV_REG_RAX | 1ULL << WHV_REG_RFLAGS;
+	rp->regs.gpr[WHV_REG_RAX] = 0x1111;
+	rp->regs.rflags = 0x8;
+	EXPECT_EQ(-EINVAL, xioctl_ul(pfd, WHV_RUN_VP_MAPPED, 0));
+	EXPECT_EQ(1ULL << WHV_REG_RAX | 1ULL << WHV_REG_RFLAGS, rp->regs.set);
+	EXPECT_EQ(0, raw_get(pfd, WHV_REG_RAX).low);
+
+	/* Applied (RIP at an unmapped page: the fetch exits at once). */
+	rp->regs.set = 1ULL << WHV_REG_RAX | 1ULL << WHV_REG_RIP;
+	rp->regs.rip = 0x8000;
+	EXPECT_EQ(0, xioctl_ul(pfd, WHV_RUN_VP_MAPPED, 0));
+	EXPECT_EQ(WHV_EXIT_MEMORY_ACCESS, rp->exit.reason);
+	EXPECT_EQ(0xf8000, rp->exit.memory.gpa);
+	EXPECT_EQ(0x8000, rp->exit.vp.rip);
+	EXPECT_EQ(0, rp->regs.set);
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(raw_get(pfd, i).low, rp->regs.gpr[i]);
+	EXPECT_EQ(0x1111, rp->regs.gpr[WHV_REG_RAX]);
+	EXPECT_EQ(0x8000, rp->regs.rip);
+	EXPECT_EQ(raw_get(pfd, WHV_REG_RFLAGS).low, rp->regs.rflags);
+	EXPECT_EQ(raw_get(pfd, WHV_REG_CR0).low, rp->regs.cr0);
+	EXPECT_EQ(0xf0000, rp->regs.seg[1].base);	/* CS at reset */
+
+	/* A port exit: the exit in the page, the registers left alone. */
+	code = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, code);
+	memcpy(code, "\xe6\x80", 2);		/* OUT 0x80, AL */
+	ASSERT_EQ(0, raw_map(pfd, WHV_MAP_GPA_RANGE, (uintptr_t)code, 0xf8000,
+			     PAGE, WHV_MAP_READ | WHV_MAP_EXECUTE, 0));
+	rp->regs.set = 1ULL << WHV_REG_RAX;
+	rp->regs.gpr[WHV_REG_RAX] = 0x77;
+	rp->regs.gpr[WHV_REG_RBX] = 0x5a5a;	/* not named, not written */
+	EXPECT_EQ(0, xioctl_ul(pfd, WHV_RUN_VP_MAPPED, 0));
+	EXPECT_EQ(WHV_EXIT_IO_PORT_ACCESS, rp->exit.reason);
+	EXPECT_EQ(0x80, rp->exit.io.port);
+	EXPECT_EQ(0x77, rp->exit.io.rax);
+	EXPECT_EQ(0x5a5a, rp->regs.gpr[WHV_REG_RBX]);
+	EXPECT_EQ(0, raw_get(pfd, WHV_REG_RBX).low);
+
+	/* Not inherited, and not for another process to map. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		bool refused, absent;
+
+		m = map_run_page(pfd, 0, PROT_READ, MAP_SHARED);
+		refused = m == MAP_FAILED && errno == EPERM;
+		absent = madvise(rp, PAGE, MADV_NORMAL) == -1 &&
+			 errno == ENOMEM;
+		_exit(refused && absent ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+
+	/* A VP created again has a page of its own; the old one stays readable. */
+	EXPECT_EQ(0, raw_vp(pfd, WHV_DELETE_VP, 0, 0));
+	old = rp;
+	EXPECT_EQ(WHV_EXIT_IO_PORT_ACCESS, old->exit.reason);
+	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
+	rp = map_run_page(pfd, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, rp);
+	EXPECT_EQ(0, rp->exit.reason);
+	EXPECT_EQ(0x5a5a, old->regs.gpr[WHV_REG_RBX]);
+	munmap(old, PAGE);
+	close(pfd);
+	/* The page outlives the partition while mapped. */
+	EXPECT_EQ(0, rp->regs.set);
+	munmap(rp, PAGE);
+	munmap(code, PAGE);
+	close(dev);
+}
+
 /* ---- another process ------------------------------------------------------------------ */
 
 GUEST_CODE(poke, ".code16",

@@ -39,7 +39,8 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define WHV_API_VERSION		2	/* 2: WHV_RUN_VP carries registers */
+/* 2: WHV_RUN_VP carries registers; 3: run pages, WHV_RUN_VP_MAPPED */
+#define WHV_API_VERSION		3
 #define WHV_IOCTL_MAGIC		0xB8
 
 /* Limits of this implementation. */
@@ -569,6 +570,21 @@ struct whv_run_vp {
 	__u64 regs;		/* user pointer: struct whv_run_regs, or 0 */
 };
 
+/*
+ * A VP's run page: mmap() of the partition fd, WHV_RUN_PAGE_SIZE bytes at
+ * offset vp_index * WHV_RUN_PAGE_SIZE, shared and writable, never
+ * executable, not inherited by fork(). WHV_RUN_VP_MAPPED (argument: the VP
+ * index) is WHV_RUN_VP with both buffers there: @regs as struct
+ * whv_run_regs says, @exit the exit context. The page belongs to the VP: a
+ * VP created again at the index has a new one, to be mapped anew.
+ */
+#define WHV_RUN_PAGE_SIZE	4096
+
+struct whv_run_page {
+	struct whv_run_regs regs;
+	struct whv_exit exit;
+};
+
 /* /dev/whv */
 #define WHV_GET_API_VERSION	_IO(WHV_IOCTL_MAGIC, 0x00)
 #define WHV_GET_CAPABILITY	_IOWR(WHV_IOCTL_MAGIC, 0x01, struct whv_capability)
@@ -586,6 +602,7 @@ struct whv_run_vp {
 #define WHV_SET_VP_REGISTERS	_IOW(WHV_IOCTL_MAGIC, 0x23, struct whv_vp_registers)
 #define WHV_RUN_VP		_IOW(WHV_IOCTL_MAGIC, 0x24, struct whv_run_vp)
 #define WHV_CANCEL_RUN_VP	_IOW(WHV_IOCTL_MAGIC, 0x25, struct whv_vp_index)
+#define WHV_RUN_VP_MAPPED	_IO(WHV_IOCTL_MAGIC, 0x27)
 #define WHV_TRANSLATE_GVA	_IOWR(WHV_IOCTL_MAGIC, 0x26, struct whv_translate_gva)
 /* Every VP back to its initial state; memory and properties are kept. */
 #define WHV_RESET_PARTITION	_IO(WHV_IOCTL_MAGIC, 0x15)

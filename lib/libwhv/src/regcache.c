@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include "regcache.h"
 
 struct whv_vp_cache *whv_vp_cache_create(struct whv_partition_handle *p,
@@ -23,11 +24,36 @@ struct whv_vp_cache *whv_vp_cache_create(struct whv_partition_handle *p,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	if (!whv_cache_map(p, index, c)) {
+		free(c);
+		return NULL;
+	}
 	if (!atomic_compare_exchange_strong(&p->vp_cache[index], &none, c)) {
-		free(c);	/* another thread made it first */
+		whv_cache_unmap(c);	/* another thread made it first */
+		free(c);
 		return none;
 	}
 	return c;
+}
+
+bool whv_cache_map(struct whv_partition_handle *p, UINT32 index,
+		   struct whv_vp_cache *c)
+{
+	void *page = mmap(NULL, WHV_RUN_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_SHARED, p->fd, (off_t)index * WHV_RUN_PAGE_SIZE);
+
+	if (page == MAP_FAILED)
+		return false;
+	c->page = page;
+	return true;
+}
+
+void whv_cache_unmap(struct whv_vp_cache *c)
+{
+	if (c->page)
+		munmap(c->page, WHV_RUN_PAGE_SIZE);
+	c->page = NULL;
+	c->valid = 0;
 }
 
 /* Where names 0x00-0x17 (RAX..R15, RIP, RFLAGS, ES..GS) sit in whv_run_regs. */
@@ -89,7 +115,7 @@ UINT32 whv_cache_ran(struct whv_vp_cache *c,
 		     const WHV_RUN_VP_EXIT_CONTEXT *exit)
 {
 	const WHV_X64_IO_PORT_ACCESS_CONTEXT *io = &exit->IoPortAccess;
-	struct whv_run_regs *r = &c->regs;
+	struct whv_run_regs *r = &c->page->regs;
 
 	if (exit->ExitReason != WHvRunVpExitReasonX64IoPortAccess)
 		return WHV_CACHE_ALL;
@@ -114,10 +140,12 @@ bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 {
 	UINT32 i;
 
+	if (!c->valid)
+		return false;
 	/* On false the kernel is asked, and every value written again. */
 	for (i = 0; i < count; i++) {
 		UINT32 name = names[i], bit;
-		__u64 *v = whv_cache_slot(&c->regs, name, &bit);
+		__u64 *v = whv_cache_slot(&c->page->regs, name, &bit);
 
 		if (!(c->valid & bit))
 			return false;
@@ -156,12 +184,12 @@ bool whv_cache_set(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 		UINT64 v = values[i].Reg64;
 
 		if (name < WHvX64RegisterRip)
-			c->regs.gpr[name] = v;
+			c->page->regs.gpr[name] = v;
 		else if (name == WHvX64RegisterRip)
-			c->regs.rip = v;
+			c->page->regs.rip = v;
 		else
-			c->regs.rflags = v | 2;	/* bit 1 reads as one */
-		c->regs.set |= 1ULL << name;
+			c->page->regs.rflags = v | 2;	/* bit 1 reads as one */
+		c->page->regs.set |= 1ULL << name;
 		c->valid |= 1u << name;
 	}
 	return true;
@@ -175,13 +203,13 @@ HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
 	struct whv_vp_registers r = { .vp_index = index };
 	UINT32 n = 0, i, bit;
 
-	if (!c->regs.set)
+	if (!c->page || !c->page->regs.set)
 		return S_OK;
 	for (i = 0; i < 18; i++) {
-		if (!(c->regs.set & (1ULL << i)))
+		if (!(c->page->regs.set & (1ULL << i)))
 			continue;
 		names[n] = (WHV_REGISTER_NAME)i;
-		values[n].Reg128.Low64 = *whv_cache_slot(&c->regs, names[n],
+		values[n].Reg128.Low64 = *whv_cache_slot(&c->page->regs, names[n],
 							 &bit);
 		values[n++].Reg128.High64 = 0;
 	}
@@ -190,14 +218,15 @@ HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
 	r.values = (uintptr_t)values;
 	if (ioctl(p->fd, WHV_SET_VP_REGISTERS, &r) < 0)
 		return whv_hresult_from_errno(errno, WHV_CALL_REGISTERS);
-	c->regs.set = 0;
+	c->page->regs.set = 0;
 	return S_OK;
 }
 
 void whv_cache_forget(struct whv_vp_cache *c)
 {
 	c->valid = 0;
-	c->regs.set = 0;
+	if (c->page)
+		c->page->regs.set = 0;
 }
 
 void whv_cache_free_all(struct whv_partition_handle *p)
@@ -218,6 +247,9 @@ void whv_cache_free_all(struct whv_partition_handle *p)
 			ioctl(p->fd, WHV_CANCEL_RUN_VP, &vi);
 			sched_yield();
 		}
+		/* A forked child has no mapping there (not inherited). */
+		if (ours)
+			whv_cache_unmap(c);
 		free(c);
 	}
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Per-VP register cache: the registers the last run brought out (struct
- * whv_run_regs) and the sets waiting to go in with the next run.
+ * Per-VP register cache: the VP's run page (struct whv_run_page, mapped
+ * from the kernel), whose registers are those the last run brought out,
+ * and the sets waiting to go in with the next run.
  */
 #ifndef LIBWHV_REGCACHE_H
 #define LIBWHV_REGCACHE_H
@@ -18,12 +19,18 @@ struct whv_vp_cache {
 	 * answers a call on a VP that is busy.
 	 */
 	atomic_bool busy;
-	UINT32 valid;		/* whv_cache_bit()s of regs that are current */
-	struct whv_run_regs regs;	/* regs.set: sets not yet applied */
+	UINT32 valid;		/* bits (regcache.c) of page->regs now current */
+	/* page->regs.set: sets not yet applied. NULL: the VP was deleted. */
+	struct whv_run_page *page;
 };
 
 struct whv_vp_cache *whv_vp_cache_create(struct whv_partition_handle *p,
 					 UINT32 index);
+/* Map VP @index's run page into @c (false: not possible now). */
+bool whv_cache_map(struct whv_partition_handle *p, UINT32 index,
+		   struct whv_vp_cache *c);
+/* The VP is gone: so are its page and everything cached. */
+void whv_cache_unmap(struct whv_vp_cache *c);
 
 /* VP @index's cache; @create: allocate it if missing (NULL: none). */
 static inline struct whv_vp_cache *whv_vp_cache(struct whv_partition_handle *p,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include "../../../uapi/whv_ioctl.h"
 #include "libwhv.h"
@@ -52,7 +53,7 @@ HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 	hr = whv_vp_index_ioctl(Partition, WHV_DELETE_VP, VpIndex);
 	if (c) {
 		if (SUCCEEDED(hr))
-			whv_cache_forget(c);
+			whv_cache_unmap(c);	/* a new VP has a new page */
 		whv_cache_unlock(c);
 	}
 	return hr;
@@ -66,16 +67,28 @@ HRESULT WINAPI WHvCancelRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 	return whv_vp_index_ioctl(Partition, WHV_CANCEL_RUN_VP, VpIndex);
 }
 
+/* A run without the cache (a forked child's, or no page to map). */
+static HRESULT whv_run_unmapped(struct whv_partition_handle *p, UINT32 index,
+				VOID *exit, UINT32 size)
+{
+	struct whv_run_vp run = {
+		.vp_index = index, .exit_size = size, .exit = (uintptr_t)exit,
+	};
+	int ret;
+
+	do {
+		ret = ioctl(p->fd, WHV_RUN_VP, &run);
+	} while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
+	return S_OK;
+}
+
 HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 				      UINT32 VpIndex, VOID *ExitContext,
 				      UINT32 ExitContextSizeInBytes)
 {
 	struct whv_partition_handle *p = whv_handle(Partition);
-	struct whv_run_vp run = {
-		.vp_index = VpIndex,
-		.exit_size = ExitContextSizeInBytes,
-		.exit = (uintptr_t)ExitContext,
-	};
 	struct whv_vp_cache *c;
 	int fd, ret;
 
@@ -85,26 +98,35 @@ HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 		return E_POINTER;
 	if (ExitContextSizeInBytes < sizeof(WHV_RUN_VP_EXIT_CONTEXT))
 		return WHV_E_INSUFFICIENT_BUFFER;
-	/* The run carries the waiting sets in and the registers out. */
-	c = whv_vp_cache(p, VpIndex, true);
-	if (c) {
-		if (!whv_cache_trylock(c))
-			return WHV_E_INVALID_VP_STATE;
-		run.regs = (uintptr_t)&c->regs;
-	}
 	/*
-	 * A signal interrupts the run with guest state intact: go on. The
-	 * handle may be deleted meanwhile by another thread (which cancels
-	 * us, then waits for the cache we hold), so p is not used from here.
+	 * The run page carries the waiting sets in and the exit and the
+	 * registers out. A signal interrupts the run with guest state intact:
+	 * go on. The handle may be deleted meanwhile by another thread (which
+	 * cancels us, then waits for the cache we hold), so p is not used
+	 * after the ioctl.
 	 */
+	c = whv_vp_cache(p, VpIndex, true);
+	if (!c)
+		return whv_run_unmapped(p, VpIndex, ExitContext,
+					ExitContextSizeInBytes);
+	if (!whv_cache_trylock(c))
+		return WHV_E_INVALID_VP_STATE;
+	if (!c->page && !whv_cache_map(p, VpIndex, c)) {
+		whv_cache_unlock(c);
+		return whv_run_unmapped(p, VpIndex, ExitContext,
+					ExitContextSizeInBytes);
+	}
 	fd = p->fd;
 	do {
-		ret = ioctl(fd, WHV_RUN_VP, &run);
+		ret = ioctl(fd, WHV_RUN_VP_MAPPED, (unsigned long)VpIndex);
 	} while (ret < 0 && errno == EINTR);
-	if (c) {
-		c->valid = ret ? 0 : whv_cache_ran(c, ExitContext);
-		whv_cache_unlock(c);
+	if (!ret) {
+		memcpy(ExitContext, &c->page->exit, sizeof(c->page->exit));
+		c->valid = whv_cache_ran(c, ExitContext);
+	} else {
+		c->valid = 0;
 	}
+	whv_cache_unlock(c);
 	if (ret < 0)
 		return whv_hresult_from_errno(errno, WHV_CALL_GENERIC);
 	return S_OK;

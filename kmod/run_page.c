@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VP's run page (struct whv_run_page): the VMM maps it once, and each
+ * WHV_RUN_VP_MAPPED finds the held register sets there and leaves the exit
+ * context and the registers there, written in place: no argument to copy
+ * in and no buffers to copy out. The VMM may write the page at any time,
+ * so the kernel reads each field it uses once, into its own memory, and
+ * never reads back what it wrote.
+ */
+#include <linux/build_bug.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include "whv.h"
+
+static_assert(sizeof(struct whv_run_page) <= WHV_RUN_PAGE_SIZE);
+static_assert(WHV_RUN_PAGE_SIZE == PAGE_SIZE);
+
+int whv_run_page_alloc(struct whv_vp *vp)
+{
+	vp->run_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	return vp->run_page ? 0 : -ENOMEM;
+}
+
+/* The page lives on while the VMM still has it mapped. */
+void whv_run_page_free(struct whv_vp *vp)
+{
+	free_page((unsigned long)vp->run_page);
+}
+
+/*
+ * mmap() of the partition fd: VP vm_pgoff's page. No partition lock here
+ * (mmap_lock is held, and the partition takes them the other way round):
+ * RCU keeps the VP while its page gets a reference of ours.
+ */
+int whv_run_page_mmap(struct whv_partition *p, struct vm_area_struct *vma)
+{
+	struct page *page = NULL;
+	struct whv_vp *vp;
+	int ret;
+
+	if (current->mm != p->mm)
+		return -EPERM;
+	if (vma->vm_end - vma->vm_start != PAGE_SIZE ||
+	    !(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_EXEC))
+		return -EINVAL;
+	rcu_read_lock();
+	vp = vma->vm_pgoff < WHV_MAX_VPS ?
+	     rcu_dereference(p->vps[vma->vm_pgoff]) : NULL;
+	if (vp) {
+		page = virt_to_page(vp->run_page);
+		get_page(page);
+	}
+	rcu_read_unlock();
+	if (!page)
+		return -ENOENT;
+	vma->vm_flags &= ~VM_MAYEXEC;
+	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
+	ret = vm_insert_page(vma, vma->vm_start, page);
+	put_page(page);
+	return ret;
+}
+
+/* The sets held in the page (@set), as whv_run_regs_apply() takes them. */
+int whv_run_page_apply(struct whv_vp *vp)
+{
+	struct whv_run_regs *shared = &vp->run_page->regs;
+	struct whv_run_regs r whv_noinit;	/* only named fields are read */
+	u64 set = READ_ONCE(shared->set);
+	int i, ret;
+
+	if (!set)
+		return 0;
+	if (set == BIT_ULL(WHV_REG_RIP)) {
+		whv_backend->set_rip(vp, READ_ONCE(shared->rip));
+	} else {
+		for (i = 0; i <= WHV_REG_R15; i++)
+			if (set & BIT_ULL(i))
+				r.gpr[i] = READ_ONCE(shared->gpr[i]);
+		r.rip = READ_ONCE(shared->rip);
+		r.rflags = READ_ONCE(shared->rflags);
+		ret = whv_set_run_regs(vp, set, &r);
+		if (ret)
+			return ret;
+	}
+	WRITE_ONCE(shared->set, 0);
+	return 0;
+}
+
+void whv_run_page_save(struct whv_vp *vp)
+{
+	memcpy(&vp->run_page->regs, whv_run_regs_current(vp),
+	       sizeof(struct whv_run_regs));
+}
