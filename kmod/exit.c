@@ -20,8 +20,9 @@ static_assert(sizeof(struct whv_exit_memory) == 40);
 static_assert(sizeof(struct whv_exit_exception) == 40);
 static_assert(sizeof(struct whv_exit_cpuid) == 64);
 
-static void whv_fill_vp_context(const struct whv_snapshot *snap,
-				struct whv_exit *ex, u8 insn_len)
+static __always_inline void
+whv_fill_vp_context(const struct whv_snapshot *snap, struct whv_exit *ex,
+		    u8 insn_len)
 {
 	const struct whv_run_regs *st = &snap->r;
 	struct whv_vp_context *c = &ex->vp;
@@ -50,9 +51,9 @@ static void whv_fill_vp_context(const struct whv_snapshot *snap,
  * Instruction bytes at CS:RIP, as many as can be read (may be none): those
  * the fast path read at the exit, else read now.
  */
-static void whv_fill_insn(struct whv_vp *vp, const struct whv_run_regs *st,
-			  const struct whv_exit_info *info, u8 *count,
-			  u8 bytes[16])
+static __always_inline void
+whv_fill_insn(struct whv_vp *vp, const struct whv_run_regs *st,
+	      const struct whv_exit_info *info, u8 *count, u8 bytes[16])
 {
 	if (info->insn_count >= 0) {
 		*count = info->insn_count;

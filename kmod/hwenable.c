@@ -68,9 +68,9 @@ void whv_hw_put(void)
  * A CPU brought online after the first partition was created has not been
  * enabled yet; the run loop enables it lazily. Preemption is off here.
  */
-bool whv_hw_ensure_this_cpu(void)
+int whv_hw_enable_this_cpu(void)
 {
-	return whv_backend->cpu_enabled() || whv_backend->cpu_enable() == 0;
+	return whv_backend->cpu_enable();
 }
 
 /* Hotplug callbacks run on the CPU in question, with hotplug held. */

@@ -134,6 +134,6 @@ void whv_lapic_timer_set_period(struct whv_vp *vp);
 u32 whv_lapic_timer_current(struct whv_vp *vp);
 int whv_lapic_set_tsc_deadline(struct whv_vp *vp, u64 deadline);
 void whv_lapic_timer_freeze(struct whv_vp *vp);
-void whv_lapic_timer_thaw(struct whv_vp *vp);
+void whv_lapic_timer_unfreeze(struct whv_vp *vp);	/* for whv_lapic_timer_thaw() */
 
 #endif /* WHV_LAPIC_H */

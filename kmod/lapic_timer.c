@@ -167,10 +167,8 @@ void whv_lapic_timer_freeze(struct whv_vp *vp)
 	vp->apic.frozen = true;
 }
 
-void whv_lapic_timer_thaw(struct whv_vp *vp)
+void whv_lapic_timer_unfreeze(struct whv_vp *vp)
 {
-	if (!vp->apic.frozen)
-		return;
 	vp->apic.frozen = false;
 	hrtimer_start(&vp->apic.timer,
 		      ktime_add_ns(ktime_get(), vp->apic.frozen_left_ns),

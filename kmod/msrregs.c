@@ -46,16 +46,6 @@ bool whv_guest_has_rdtscp;
 
 #define FIXED_LAST	(WHV_REG_MTRR_FIX64K_00000 + WHV_MTRR_FIXED - 1)
 
-bool whv_guest_rdtscp(void)
-{
-	return whv_guest_has_rdtscp;
-}
-
-bool whv_spec_ctrl_supported(void)
-{
-	return boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL);
-}
-
 /* The SPEC_CTRL bits this CPU implements. */
 static u64 whv_spec_ctrl_bits(void)
 {
@@ -329,32 +319,3 @@ void whv_msrregs_reset(struct whv_vp *vp)
 	whv_time_set_tsc(vp, 0);
 }
 
-/* Interrupts off, just before the world switch. */
-void whv_msrregs_enter(struct whv_vp *vp)
-{
-	vp->tsc_aux_loaded = false;
-	if (whv_guest_rdtscp()) {
-		rdmsrl(MSR_TSC_AUX, vp->host_tsc_aux);
-		if (vp->host_tsc_aux != vp->tsc_aux) {
-			wrmsrl(MSR_TSC_AUX, vp->tsc_aux);
-			vp->tsc_aux_loaded = true;
-		}
-	}
-	vp->spec_ctrl_loaded = false;
-	if (whv_spec_ctrl_supported()) {
-		rdmsrl(MSR_IA32_SPEC_CTRL, vp->host_spec_ctrl);
-		if (vp->host_spec_ctrl != vp->spec_ctrl) {
-			wrmsrl(MSR_IA32_SPEC_CTRL, vp->spec_ctrl);
-			vp->spec_ctrl_loaded = true;
-		}
-	}
-}
-
-/* Interrupts off, right after the world switch: the host's values back. */
-void whv_msrregs_exit(struct whv_vp *vp)
-{
-	if (vp->spec_ctrl_loaded)
-		wrmsrl(MSR_IA32_SPEC_CTRL, vp->host_spec_ctrl);
-	if (vp->tsc_aux_loaded)
-		wrmsrl(MSR_TSC_AUX, vp->host_tsc_aux);
-}

@@ -19,6 +19,7 @@
 #include <asm/debugreg.h>
 #include <asm/mce.h>
 #include "whv.h"
+#include "guest_state.h"
 
 #define SVM_FEAT_NRIPS		BIT(3)	/* CPUID 0x8000000A EDX */
 #define SVM_FEAT_FLUSH_ASID	BIT(6)

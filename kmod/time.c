@@ -36,10 +36,8 @@ int whv_time_suspend(struct whv_partition *p)
 	return whv_with_vps_stopped(p, whv_time_stop);
 }
 
-void whv_time_resume(struct whv_partition *p)
+void whv_time_resume_now(struct whv_partition *p)
 {
-	if (!READ_ONCE(p->time_suspended))
-		return;			/* every run asks: no lock then */
 	spin_lock(&p->time_lock);
 	if (p->time_suspended) {
 		WRITE_ONCE(p->time_shift, p->time_shift + rdtsc_ordered() -
@@ -64,10 +62,8 @@ static void whv_time_sync_locked(struct whv_vp *vp)
 }
 
 /* For a held, loaded VP. */
-void whv_time_sync(struct whv_vp *vp)
+void whv_time_sync_now(struct whv_vp *vp)
 {
-	if (READ_ONCE(vp->part->time_shift) == vp->time_applied)
-		return;
 	spin_lock(&vp->part->time_lock);
 	whv_time_sync_locked(vp);
 	spin_unlock(&vp->part->time_lock);

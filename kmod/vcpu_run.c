@@ -19,6 +19,7 @@
 #include <asm/trapnr.h>
 #include <asm/msr-index.h>
 #include "whv.h"
+#include "guest_state.h"
 
 /* whv_enter_once() results besides 0 (entered, @info filled in) */
 #define WHV_RUN_CANCELED	1
@@ -28,62 +29,12 @@
 #define DR7_RESERVED_ZERO	(BIT(11) | BIT(12) | BIT(14) | BIT(15))
 #define DR6_WRITABLE		(DR_TRAP_BITS | BIT(13) | BIT(14) | BIT(15))
 
-static u64 whv_host_xcr0;	/* 0: the host has no XSAVE */
+u64 whv_host_xcr0;		/* 0: the host has no XSAVE */
 
 void whv_run_init(void)
 {
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		whv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-}
-
-/*
- * Guest-owned state the FPU swap does not cover: XCR0 (only while the guest
- * has CR4.OSXSAVE and differs from the host), PKRU, and DR0-3 when the
- * guest's DR7 arms breakpoints. The backend calls these with GIF/NMIs held
- * off, right around the world switch, so no host code runs with guest
- * values in these registers; it passes the guest's CR4 and DR7 (read there
- * without a call per register).
- *
- * False: do not enter, report WHV_KEXIT_FPU. The guest's XCR0 goes in only
- * with its FPU: XSETBV to a smaller set need not preserve the host's
- * registers of the components it turns off.
- */
-bool whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7)
-{
-	bool xcr0 = whv_host_xcr0 && (cr4 & X86_CR4_OSXSAVE) &&
-		    vp->xcr0 != whv_host_xcr0;
-
-	if (xcr0 && !vp->fpu_loaded)
-		return false;
-	vp->xcr0_loaded = xcr0;
-	if (vp->xcr0_loaded)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vp->xcr0);
-	whv_msrregs_enter(vp);		/* TSC_AUX, SPEC_CTRL */
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
-		vp->host_pkru = rdpkru();
-		if ((cr4 & X86_CR4_PKE) && vp->pkru != vp->host_pkru)
-			wrpkru(vp->pkru);
-	}
-	if (dr7 & 0xff) {
-		set_debugreg(vp->dr[0], 0);
-		set_debugreg(vp->dr[1], 1);
-		set_debugreg(vp->dr[2], 2);
-		set_debugreg(vp->dr[3], 3);
-	}
-	return true;
-}
-
-void whv_guest_state_exit(struct whv_vp *vp, u64 cr4)
-{
-	whv_msrregs_exit(vp);
-	/* The guest may have turned CR4.PKE on during the run. */
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && (cr4 & X86_CR4_PKE)) {
-		vp->pkru = rdpkru();
-		if (vp->pkru != vp->host_pkru)
-			wrpkru(vp->host_pkru);
-	}
-	if (vp->xcr0_loaded)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, whv_host_xcr0);
 }
 
 static void whv_apply_requests(struct whv_vp *vp)

@@ -23,6 +23,7 @@
 #include <asm/tsc.h>
 #include <asm/traps.h>
 #include "vmx.h"
+#include "guest_state.h"
 
 #define EPT_R		BIT_ULL(0)
 #define EPT_W		BIT_ULL(1)

@@ -150,18 +150,6 @@ out:
 	return ret;
 }
 
-void whv_vp_load(struct whv_vp *vp)
-{
-	if (whv_backend->vp_load)
-		whv_backend->vp_load(vp);
-}
-
-void whv_vp_put(struct whv_vp *vp)
-{
-	if (whv_backend->vp_put)
-		whv_backend->vp_put(vp);
-}
-
 void whv_vp_free(struct whv_vp *vp)
 {
 	whv_lapic_free(vp);

@@ -14,6 +14,7 @@
 #include <linux/mmu_notifier.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
+#include <asm/cpufeature.h>
 #include <linux/rcuwait.h>
 #include <linux/rbtree.h>
 #include <linux/xarray.h>
@@ -367,7 +368,7 @@ int whv_hw_init(void);
 void whv_hw_exit(void);
 int whv_hw_get(void);
 void whv_hw_put(void);
-bool whv_hw_ensure_this_cpu(void);
+int whv_hw_enable_this_cpu(void);
 
 /* partition.c */
 int whv_partition_create(void);
@@ -438,8 +439,6 @@ void whv_npt_free(struct whv_partition *p);
 int whv_vp_create(struct whv_partition *p, u32 index);
 int whv_vp_delete(struct whv_partition *p, u32 index);
 void whv_vp_reinit(struct whv_vp *vp);
-void whv_vp_load(struct whv_vp *vp);
-void whv_vp_put(struct whv_vp *vp);
 void whv_vp_free(struct whv_vp *vp);
 struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err);
 int whv_vp_cancel(struct whv_partition *p, u32 index);
@@ -474,8 +473,6 @@ bool whv_pat_valid(u64 pat);
 
 /* vcpu_run.c */
 void whv_run_init(void);
-bool whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7);
-void whv_guest_state_exit(struct whv_vp *vp, u64 cr4);
 bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info);
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		 struct whv_run_regs __user *uregs);
@@ -525,16 +522,22 @@ int whv_msrreg_set(struct whv_vp *vp, u32 name, u64 val, bool apply);
 int whv_msrreg_rdmsr(struct whv_vp *vp, u32 msr, u64 *val);
 int whv_msrreg_wrmsr(struct whv_vp *vp, u32 msr, u64 val);
 void whv_msrregs_reset(struct whv_vp *vp);
-void whv_msrregs_enter(struct whv_vp *vp);
-void whv_msrregs_exit(struct whv_vp *vp);
 extern bool whv_guest_has_rdtscp;	/* set by the backend's probe */
-bool whv_guest_rdtscp(void);
-bool whv_spec_ctrl_supported(void);
+
+static inline bool whv_guest_rdtscp(void)
+{
+	return whv_guest_has_rdtscp;
+}
+
+static inline bool whv_spec_ctrl_supported(void)
+{
+	return boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL);
+}
 
 /* time.c */
 int whv_time_suspend(struct whv_partition *p);
-void whv_time_resume(struct whv_partition *p);
-void whv_time_sync(struct whv_vp *vp);
+void whv_time_resume_now(struct whv_partition *p);
+void whv_time_sync_now(struct whv_vp *vp);
 u64 whv_time_get_tsc(struct whv_vp *vp);
 void whv_time_set_tsc(struct whv_vp *vp, u64 tsc);
 
@@ -558,5 +561,45 @@ bool whv_insn_is_hlt(struct whv_vp *vp);
 #define WHV_SUPPORTED_EXTENDED_EXITS \
 	(WHV_EXTEXIT_CPUID | WHV_EXTEXIT_MSR | WHV_EXTEXIT_EXCEPTION | \
 	 WHV_EXTEXIT_RDTSC | WHV_EXTEXIT_APIC_INIT_SIPI)
+
+/* Inline halves of per-run calls that almost never have work to do. */
+static inline void whv_vp_load(struct whv_vp *vp)
+{
+	if (whv_backend->vp_load)
+		whv_backend->vp_load(vp);
+}
+
+static inline void whv_vp_put(struct whv_vp *vp)
+{
+	if (whv_backend->vp_put)
+		whv_backend->vp_put(vp);
+}
+
+/* Preemption off: this CPU's virtualization on (a CPU onlined late). */
+static inline bool whv_hw_ensure_this_cpu(void)
+{
+	return whv_backend->cpu_enabled() || whv_hw_enable_this_cpu() == 0;
+}
+
+/* Running resumes suspended partition time (time.c). */
+static inline void whv_time_resume(struct whv_partition *p)
+{
+	if (unlikely(READ_ONCE(p->time_suspended)))
+		whv_time_resume_now(p);
+}
+
+/* A run starts: an APIC timer frozen while the VP was stopped goes on. */
+static inline void whv_lapic_timer_thaw(struct whv_vp *vp)
+{
+	if (unlikely(vp->apic.frozen))
+		whv_lapic_timer_unfreeze(vp);
+}
+
+/* The VP's TSC offset up to date with the partition's time shift. */
+static inline void whv_time_sync(struct whv_vp *vp)
+{
+	if (unlikely(READ_ONCE(vp->part->time_shift) != vp->time_applied))
+		whv_time_sync_now(vp);
+}
 
 #endif /* WHV_H */
