@@ -288,7 +288,7 @@ static int whv_registers_ioctl(struct whv_partition *p, void __user *arg,
 	else
 		ret = whv_get_registers(vp, names, vals, r.count);
 	whv_vp_put(vp);
-	mutex_unlock(&vp->run_lock);
+	whv_vp_unlock(vp);
 	if (!ret && !set && copy_to_user(u64_to_user_ptr(r.values), vals,
 					 r.count * sizeof(*vals)))
 		ret = -EFAULT;
@@ -338,7 +338,7 @@ static int whv_translate_ioctl(struct whv_partition *p, void __user *arg)
 	whv_vp_load(vp);
 	t.result = whv_translate_gva(vp, t.gva, t.flags, &t.gpa);
 	whv_vp_put(vp);
-	mutex_unlock(&vp->run_lock);
+	whv_vp_unlock(vp);
 	return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
 }
 
@@ -407,7 +407,7 @@ static int whv_lapic_ioctl(struct whv_partition *p, void __user *arg,
 	else
 		whv_lapic_get_state(vp, page);
 	whv_vp_put(vp);
-	mutex_unlock(&vp->run_lock);
+	whv_vp_unlock(vp);
 	if (!set && copy_to_user(u64_to_user_ptr(st.data), page,
 				 WHV_LAPIC_STATE_SIZE))
 		ret = -EFAULT;
@@ -431,7 +431,7 @@ static int whv_run_ioctl(struct whv_partition *p, void __user *arg)
 		return ret;
 	ret = whv_vcpu_run(vp, u64_to_user_ptr(run.exit),
 			   u64_to_user_ptr(run.regs));
-	mutex_unlock(&vp->run_lock);
+	whv_vp_unlock(vp);
 	return ret;
 }
 
@@ -445,7 +445,7 @@ static int whv_run_mapped(struct whv_partition *p, unsigned long arg)
 	if (!vp)
 		return ret;
 	ret = whv_vcpu_run(vp, NULL, NULL);
-	mutex_unlock(&vp->run_lock);
+	whv_vp_unlock(vp);
 	return ret;
 }
 
@@ -466,7 +466,7 @@ static int whv_xsave_ioctl(struct whv_partition *p, void __user *arg,
 		ret = whv_xsave_set(vp, u64_to_user_ptr(x.buffer), x.size);
 	else
 		ret = whv_xsave_get(vp, u64_to_user_ptr(x.buffer), &x.size);
-	mutex_unlock(&vp->run_lock);
+	whv_vp_unlock(vp);
 	/* The size written, or the size needed (ENOBUFS). */
 	if (!set && (!ret || ret == -ENOBUFS) &&
 	    copy_to_user(arg, &x, sizeof(x)))

@@ -119,7 +119,6 @@ int whv_vp_create(struct whv_partition *p, u32 index)
 	vp->part = p;
 	vp->index = index;
 	vp->cpu = -1;
-	mutex_init(&vp->run_lock);
 	rcuwait_init(&vp->wait);
 	if (!fpu_alloc_guest_fpstate(&vp->fpu)) {
 		kfree(vp);
@@ -173,12 +172,12 @@ int whv_vp_delete(struct whv_partition *p, u32 index)
 
 	mutex_lock(&p->lock);
 	vp = whv_vp_deref(p, index);
-	if (!vp || !mutex_trylock(&vp->run_lock)) {
+	if (!vp || test_and_set_bit_lock(index, p->vp_busy)) {
 		mutex_unlock(&p->lock);
 		return vp ? -EBUSY : -ENOENT;
 	}
 	RCU_INIT_POINTER(p->vps[index], NULL);
-	mutex_unlock(&vp->run_lock);
+	clear_bit_unlock(index, p->vp_busy);
 	mutex_unlock(&p->lock);
 	synchronize_rcu();	/* kickers may still look at it */
 	whv_vp_free(vp);
@@ -186,10 +185,10 @@ int whv_vp_delete(struct whv_partition *p, u32 index)
 }
 
 /*
- * Find VP @index and take its run_lock: the caller owns the VP until unlock.
- * Lock-free on the partition: RCU keeps the VP's memory alive while we try
- * its lock, and the slot is checked again once we hold it, since delete
- * clears the slot under run_lock before waiting out RCU and freeing.
+ * Find VP @index and hold it (its busy bit): the caller owns the VP until
+ * whv_vp_unlock(). No lock on the partition: delete takes the same bit
+ * before it clears the slot, so while the bit is held the slot can only
+ * go from empty to a new VP (create), never the other way.
  */
 struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err)
 {
@@ -198,22 +197,19 @@ struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err)
 	*err = READ_ONCE(p->setup_done) ? -ENOENT : -EBADFD;
 	if (index >= WHV_MAX_VPS)
 		return NULL;
-	rcu_read_lock();
-	vp = rcu_dereference(p->vps[index]);
-	if (vp && !mutex_trylock(&vp->run_lock)) {
-		*err = -EBUSY;
-		vp = NULL;
+	if (test_and_set_bit_lock(index, p->vp_busy)) {
+		if (rcu_access_pointer(p->vps[index]))
+			*err = -EBUSY;
+		return NULL;
 	}
-	if (vp && rcu_access_pointer(p->vps[index]) != vp) {
-		mutex_unlock(&vp->run_lock);	/* deleted meanwhile */
-		vp = NULL;
-	}
-	rcu_read_unlock();
+	vp = rcu_dereference_raw(p->vps[index]);
+	if (!vp)
+		clear_bit_unlock(index, p->vp_busy);
 	return vp;
 }
 
 /*
- * Call @fn with every VP of the set-up partition @p held (run_lock taken),
+ * Call @fn with every VP of the set-up partition @p held (busy bit taken),
  * so none runs meanwhile. -EBADFD before setup; -EBUSY, @fn not called,
  * when a VP is running.
  */
@@ -234,7 +230,7 @@ int whv_with_vps_stopped(struct whv_partition *p,
 
 		if (!vp)
 			continue;
-		if (mutex_trylock(&vp->run_lock))
+		if (!test_and_set_bit_lock(i, p->vp_busy))
 			held[n++] = vp;
 		else
 			ret = -EBUSY;
@@ -242,7 +238,7 @@ int whv_with_vps_stopped(struct whv_partition *p,
 	if (!ret)
 		fn(p, held, n);
 	for (i = 0; i < n; i++)
-		mutex_unlock(&held[i]->run_lock);
+		whv_vp_unlock(held[i]);
 	mutex_unlock(&p->lock);
 	return ret;
 }

@@ -277,7 +277,6 @@ enum whv_vp_mode { WHV_OUTSIDE_GUEST, WHV_IN_GUEST };
 struct whv_vp {
 	struct whv_partition *part;
 	u32 index;
-	struct mutex run_lock;		/* one runner (and register user) */
 	unsigned long requests;		/* WHV_REQ_* bits */
 	bool cancel;			/* WHvCancelRunVirtualProcessor */
 	int mode;			/* whv_vp_mode, read by kickers */
@@ -341,6 +340,8 @@ struct whv_partition {
 	u32 n_cpuid_results;
 	struct whv_cpuid_result *cpuid_results;
 	struct whv_vp __rcu *vps[WHV_MAX_VPS];	/* written under lock */
+	/* Bit n: VP n is held by one runner or register user (whv_vp_lock) */
+	unsigned long vp_busy[BITS_TO_LONGS(WHV_MAX_VPS)];
 
 	/* Guest memory: ranges and nested tables, under mmu_lock. */
 	spinlock_t mmu_lock;
@@ -441,6 +442,11 @@ int whv_vp_delete(struct whv_partition *p, u32 index);
 void whv_vp_reinit(struct whv_vp *vp);
 void whv_vp_free(struct whv_vp *vp);
 struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err);
+
+static inline void whv_vp_unlock(struct whv_vp *vp)
+{
+	clear_bit_unlock(vp->index, vp->part->vp_busy);
+}
 int whv_vp_cancel(struct whv_partition *p, u32 index);
 void whv_vp_kick(struct whv_vp *vp, bool wait);
 int whv_with_vps_stopped(struct whv_partition *p,
