@@ -174,8 +174,17 @@ void whv_emu_tlb_seed(struct emu_cpu *cpu, uint64_t gva, uint64_t gpa,
 int whv_emu_decode(struct emu_cpu *cpu, struct emu_insn *in);
 
 /* emu_alu.c */
-uint64_t whv_emu_mask(unsigned int size);
-uint64_t whv_emu_sext(uint64_t v, unsigned int size);
+static inline uint64_t whv_emu_mask(unsigned int size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static inline uint64_t whv_emu_sext(uint64_t v, unsigned int size)
+{
+	unsigned int shift = 64 - size * 8;
+
+	return shift ? (uint64_t)((int64_t)(v << shift) >> shift) : v;
+}
 uint64_t whv_emu_alu(enum emu_alu op, uint64_t a, uint64_t b, unsigned int size,
 		     uint64_t *rflags);
 uint64_t whv_emu_incdec(bool dec, uint64_t a, unsigned int size, uint64_t *rflags);

@@ -7,18 +7,6 @@
  */
 #include "emu.h"
 
-uint64_t whv_emu_mask(unsigned int size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
-uint64_t whv_emu_sext(uint64_t v, unsigned int size)
-{
-	unsigned int shift = 64 - size * 8;
-
-	return shift ? (uint64_t)((int64_t)(v << shift) >> shift) : v;
-}
-
 /* ZF, SF and PF of a result; PF looks at the low byte only. */
 static uint64_t emu_szp(uint64_t r, unsigned int size)
 {

@@ -46,10 +46,28 @@ static int emu_byte(struct emu_dec *d, uint8_t *b)
 /* A little-endian immediate or displacement of @size bytes, sign-extended. */
 static int emu_imm(struct emu_dec *d, unsigned int size, uint64_t *v)
 {
+	const struct emu_cpu *cpu = d->cpu;
+	uint64_t x = 0;
 	unsigned int i;
 	uint8_t b = 0;
 	int rc;
 
+	/* Usually all there already: the exit brings 16 bytes (x86: LE). */
+	if (d->pos + size <= cpu->ilen && d->pos + size <= EMU_MAX_INSN) {
+		const uint8_t *p = &cpu->ibytes[d->pos];
+
+		if (size == 1)
+			x = p[0];
+		else if (size == 2)
+			memcpy(&x, p, 2);
+		else if (size == 4)
+			memcpy(&x, p, 4);
+		else
+			memcpy(&x, p, 8);
+		d->pos += size;
+		*v = whv_emu_sext(x, size);
+		return EMU_OK;
+	}
 	*v = 0;
 	for (i = 0; i < size; i++) {
 		rc = emu_byte(d, &b);

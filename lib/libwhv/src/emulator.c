@@ -166,13 +166,25 @@ int whv_emu_load(struct emu_cpu *cpu, uint32_t want)
 	return EMU_OK;
 }
 
+/*
+ * Not cleared as a whole: GPRs and segments count only once their bit is
+ * in cpu->loaded, TLB entries below ntlb, instruction bytes below ilen.
+ * @bytes: the exit context's 16.
+ */
 static void emu_begin(struct emu_cpu *cpu, const struct whv_emulator *e,
 		      void *ctx, const WHV_VP_EXIT_CONTEXT *vp,
-		      const UINT8 *bytes, UINT8 count)
+		      const UINT8 bytes[16], UINT8 count)
 {
-	memset(cpu, 0, sizeof(*cpu));
 	cpu->cb = &e->cb;
 	cpu->ctx = ctx;
+	cpu->status.AsUINT32 = 0;
+	cpu->cr4 = 0;
+	cpu->efer = 0;
+	cpu->dirty = 0;
+	cpu->port = 0;
+	cpu->again = false;
+	cpu->ntlb = 0;
+	memset(&cpu->fault, 0, sizeof(cpu->fault));
 	cpu->pe = vp->ExecutionState.Cr0Pe;
 	cpu->cpl = vp->ExecutionState.Cpl;
 	cpu->rip = vp->Rip;
@@ -185,7 +197,7 @@ static void emu_begin(struct emu_cpu *cpu, const struct whv_emulator *e,
 		cpu->mode = 32;
 	else
 		cpu->mode = 16;
-	memcpy(cpu->ibytes, bytes, count);
+	memcpy(cpu->ibytes, bytes, sizeof(cpu->ibytes));
 	cpu->ilen = count;
 }
 
