@@ -352,15 +352,14 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	info->insn_count = -1;
 	/*
 	 * Port and memory exits show the VMM their instruction: read it now,
-	 * through the page the last fetch used, while that is still cheap. A
-	 * port exit goes to userspace as it is: its snapshot is the encoder's.
+	 * through the page the last fetch used, while that is still cheap.
+	 * Both mostly go to userspace as they are: the snapshot is the
+	 * encoder's too, unless the exit is completed here (whv_handle_exit).
 	 */
-	info->snapshot_taken = info->kind == WHV_KEXIT_IO;
-	if (info->snapshot_taken || info->kind == WHV_KEXIT_NPF) {
-		if (info->snapshot_taken)
-			b->snapshot(vp, s);
-		else
-			b->snapshot_fetch(vp, s);
+	info->snapshot_taken = info->kind == WHV_KEXIT_IO ||
+			       info->kind == WHV_KEXIT_NPF;
+	if (info->snapshot_taken) {
+		b->snapshot(vp, s);
 		if (whv_fetch_insn(vp, &s->r, info->insn_bytes, 16) == 16)
 			info->insn_count = 16;	/* else the encoder tries harder */
 		return false;
@@ -401,8 +400,10 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 	case WHV_KEXIT_HANDLED:
 		return 0;
 	case WHV_KEXIT_NPF:
-		if (whv_lapic_mmio_page(vp, info->npf.gpa))
+		if (whv_lapic_mmio_page(vp, info->npf.gpa)) {
+			info->snapshot_taken = false;	/* it may move RIP */
 			return whv_lapic_mmio(vp, info);
+		}
 		ret = whv_mem_fault(vp, info->npf.gpa, info->npf.access,
 				    &handled);
 		return ret ? ret : !handled;

@@ -77,7 +77,7 @@ struct whv_exit_info {
 	u8 insn_len;		/* 0: unknown, the core decodes it */
 	/* The instruction's bytes, read right at the exit (-1: not yet) */
 	s8 insn_count;
-	bool snapshot_taken;	/* vp->snap is this exit's, in full (port) */
+	bool snapshot_taken;	/* vp->snap is this exit's, in full (port, memory) */
 	u8 insn_bytes[16];
 	union {
 		struct {
