@@ -52,8 +52,10 @@ static inline void whv_msrregs_exit(struct whv_vp *vp)
  * values in these registers; it passes the guest's CR4 and DR7 (read there
  * without a call per register).
  *
- * False: do not enter, report WHV_KEXIT_FPU. The guest's XCR0 goes in only
- * with its FPU: XSETBV to a smaller set need not preserve the host's
+ * False: do not enter, report WHV_KEXIT_FPU. A guest with CR4.OSXSAVE runs
+ * only with its own FPU loaded (guest_fpu.c): past CR0.TS it could reach
+ * the host's registers (XGETBV 1 reports which are in use, AMX does not
+ * look at TS), and XSETBV to the guest's XCR0 need not preserve the host's
  * registers of the components it turns off.
  */
 static inline bool whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7)
@@ -61,7 +63,7 @@ static inline bool whv_guest_state_enter(struct whv_vp *vp, u64 cr4, u64 dr7)
 	bool xcr0 = whv_host_xcr0 && (cr4 & X86_CR4_OSXSAVE) &&
 		    vp->xcr0 != whv_host_xcr0;
 
-	if (xcr0 && !vp->fpu_loaded)
+	if ((cr4 & X86_CR4_OSXSAVE) && !vp->fpu_loaded)
 		return false;
 	vp->xcr0_loaded = xcr0;
 	if (vp->xcr0_loaded)

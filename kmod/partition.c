@@ -424,6 +424,8 @@ static int whv_run_ioctl(struct whv_partition *p, void __user *arg)
 
 	if (copy_from_user(&run, arg, sizeof(run)))
 		return -EFAULT;
+	if (!run.exit)		/* NULL would mean the run page below */
+		return -EFAULT;
 	if (run.exit_size < sizeof(struct whv_exit))
 		return -ENOBUFS;
 	vp = whv_vp_lock(p, run.vp_index, &ret);

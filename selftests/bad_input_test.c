@@ -1388,6 +1388,8 @@ TEST(run_raw_errors)
 	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, &run));
 	run.exit = (uintptr_t)KERNEL_PTR;
 	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, &run));
+	run.exit = 0;		/* not the run page's run */
+	EXPECT_EQ(-EFAULT, xioctl(pfd, WHV_RUN_VP, &run));
 	run.exit = (uintptr_t)&exit;
 	memset(&exit, 0xcc, sizeof(exit));
 	EXPECT_EQ(0, xioctl(pfd, WHV_RUN_VP, &run));

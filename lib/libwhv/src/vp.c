@@ -45,7 +45,8 @@ HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 					 UINT32 VpIndex)
 {
 	struct whv_partition_handle *p = whv_handle(Partition);
-	struct whv_vp_cache *c = p ? whv_vp_cache(p, VpIndex, false) : NULL;
+	/* Created if missing: a run racing with us may be mapping it now. */
+	struct whv_vp_cache *c = p ? whv_vp_cache(p, VpIndex, true) : NULL;
 	HRESULT hr;
 
 	if (c && !whv_cache_trylock(c))
