@@ -84,7 +84,7 @@ static void whv_encode_io(struct whv_vp *vp, const struct whv_run_regs *st,
 
 static void whv_encode_memory(struct whv_vp *vp, const struct whv_run_regs *st,
 			      const struct whv_exit_info *info,
-			      struct whv_exit *ex, bool mapped)
+			      struct whv_exit *ex)
 {
 	struct whv_exit_memory *m = &ex->memory;
 	bool gva_valid = info->npf.gva_valid;
@@ -101,7 +101,8 @@ static void whv_encode_memory(struct whv_vp *vp, const struct whv_run_regs *st,
 		gva_valid = true;
 		m->gva = m->gpa;
 	}
-	m->access_info = info->npf.access | (mapped ? 0 : WHV_MEM_GPA_UNMAPPED) |
+	m->access_info = info->npf.access |
+			 (info->npf.mapped ? 0 : WHV_MEM_GPA_UNMAPPED) |
 			 (gva_valid ? WHV_MEM_GVA_VALID : 0);
 }
 
@@ -159,8 +160,7 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		break;
 	case WHV_KEXIT_NPF:
 		reason = WHV_EXIT_MEMORY_ACCESS;
-		whv_encode_memory(vp, st, info, ex,
-				  whv_gpa_mapped(vp->part, info->npf.gpa));
+		whv_encode_memory(vp, st, info, ex);
 		break;
 	case WHV_KEXIT_CPUID:
 		reason = WHV_EXIT_CPUID;

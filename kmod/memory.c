@@ -199,10 +199,11 @@ static bool whv_access_allowed(u32 flags, u8 access)
 /*
  * Install the nested entry of @gpa for @access, faulting the page in
  * unless @nofault (then only a resident page is used). *handled is false
- * when the access cannot be satisfied (unmapped, forbidden, or no backing).
+ * when the access cannot be satisfied (unmapped, forbidden, or no backing);
+ * *mapped (if asked) whether a range maps @gpa.
  */
 static int whv_gpa_fault(struct whv_partition *p, u64 gpa, u8 access,
-			 bool nofault, bool *handled)
+			 bool nofault, bool *handled, bool *mapped)
 {
 	u64 *spare[3] = { NULL, NULL, NULL };
 	unsigned long hva, seq;
@@ -218,6 +219,8 @@ static int whv_gpa_fault(struct whv_partition *p, u64 gpa, u8 access,
 retry:
 	spin_lock(&p->mmu_lock);
 	r = whv_range_find(p, gpa);
+	if (mapped)
+		*mapped = r;
 	if (!r || !whv_access_allowed(r->flags, access)) {
 		spin_unlock(&p->mmu_lock);
 		goto out;
@@ -283,11 +286,13 @@ out:
 
 /*
  * Resolve a nested page fault. *handled is false when the access must go to
- * userspace as a MemoryAccess exit (unmapped, forbidden, or no backing).
+ * userspace as a MemoryAccess exit (unmapped, forbidden, or no backing);
+ * *mapped says which (GpaUnmapped), as of the lookup.
  */
-int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled)
+int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled,
+		  bool *mapped)
 {
-	return whv_gpa_fault(vp->part, gpa, access, false, handled);
+	return whv_gpa_fault(vp->part, gpa, access, false, handled, mapped);
 }
 
 /*
@@ -307,7 +312,7 @@ int whv_gpa_populate(struct whv_partition *p, u64 gpa, u8 access,
 		return -ESRCH;
 	if (!whv_access_allowed(flags, access))
 		return -EACCES;
-	ret = whv_gpa_fault(p, gpa, access, nofault, &handled);
+	ret = whv_gpa_fault(p, gpa, access, nofault, &handled, NULL);
 	if (ret || handled || nofault)
 		return ret;
 	/* The mapping changed meanwhile, or the memory is not there. */

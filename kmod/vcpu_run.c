@@ -402,10 +402,12 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 	case WHV_KEXIT_NPF:
 		if (whv_lapic_mmio_page(vp, info->npf.gpa)) {
 			info->snapshot_taken = false;	/* it may move RIP */
+			info->npf.mapped = whv_gpa_mapped(vp->part,
+							  info->npf.gpa);
 			return whv_lapic_mmio(vp, info);
 		}
 		ret = whv_mem_fault(vp, info->npf.gpa, info->npf.access,
-				    &handled);
+				    &handled, &info->npf.mapped);
 		return ret ? ret : !handled;
 	case WHV_KEXIT_CPUID:
 		return whv_handle_cpuid(vp, info);

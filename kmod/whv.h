@@ -90,6 +90,7 @@ struct whv_exit_info {
 			u8 access;	/* WHV_MEM_ACCESS_* */
 			bool present;	/* permission fault on a present entry */
 			bool gva_valid;
+			bool mapped;	/* a range maps gpa (whv_handle_exit) */
 		} npf;
 		struct {
 			u8 vector;
@@ -379,7 +380,8 @@ int whv_mem_init(struct whv_partition *p);
 void whv_mem_destroy(struct whv_partition *p);
 int whv_map_gpa_range(struct whv_partition *p, const struct whv_gpa_range *r);
 int whv_unmap_gpa_range(struct whv_partition *p, const struct whv_gpa_range *r);
-int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled);
+int whv_mem_fault(struct whv_vp *vp, u64 gpa, u8 access, bool *handled,
+		  bool *mapped);
 int whv_read_gpa(struct whv_partition *p, u64 gpa, void *buf, size_t len);
 int whv_read_gpa_fast(struct whv_partition *p, u64 gpa, void *buf,
 		      size_t len);
