@@ -9,19 +9,25 @@
 mode=${1:-table}
 arg=$2
 insmod ./whv.ko || exit 1
-# KVM's scaling run, given a deadline: twice in about 20 runs here, right
-# after whv's own scaling run, KVM's 2- or 4-vCPU run under nested TCG made
-# no progress (cause not found). Its rows then say "stuck" instead of
-# holding up the table; the process is left behind and the VM powers off
-# with it.
-kvm_scale() {
-	./exitbench kvm scale "$1" >kvm.csv &
+# Each scaling run gets a deadline: twice in about 20 runs here, right after
+# whv's own scaling run, KVM's 2- or 4-vCPU run under nested TCG made no
+# progress (cause not found), and once the whole run stalled. A stuck run's
+# rows say "stuck" instead of holding up the table, and the kernel stacks
+# of its threads go to the console; the process is left behind and the VM
+# powers off with it.
+scale_run() {
+	./exitbench "$1" scale "$2" >"$1.csv" &
 	pid=$! waited=0
 	while kill -0 "$pid" 2>/dev/null; do
-		if [ "$waited" -ge $((3 * $1 + 60)) ]; then
-			echo "exitbench: KVM's scaling run made no progress in ${waited}s" >&2
+		if [ "$waited" -ge $((3 * $2 + 60)) ]; then
+			echo "exitbench: $1's scaling run made no progress in ${waited}s" >&2
+			for t in /proc/"$pid"/task/*; do
+				echo "exitbench: $1 thread ${t##*/}:" >&2
+				sed 's/^/exitbench:   /' "$t/stack" >&2
+			done
 			for n in 1 2 4; do
-				grep -q "^kvm,vps_$n," kvm.csv || echo "kvm,vps_$n,stuck" >>kvm.csv
+				grep -q "^$1,vps_$n," "$1.csv" ||
+					echo "$1,vps_$n,stuck" >>"$1.csv"
 			done
 			return 0
 		fi
@@ -32,8 +38,8 @@ kvm_scale() {
 }
 
 if [ "$mode" = scale ]; then
-	./exitbench whv scale "${arg:-2}" >whv.csv || exit 1
-	kvm_scale "${arg:-2}" || exit 1
+	scale_run whv "${arg:-2}" || exit 1
+	scale_run kvm "${arg:-2}" || exit 1
 	echo "OUT round trips per second (wall clock), each VP in its own thread"
 	head="VPs"
 	tag=EXITSCALE-CSV
@@ -55,7 +61,8 @@ awk -F, -v head="$head" -v tag="$tag" '
 		printf "%-14s %10s %10s %8s\n", head, "whv", "kvm", "whv/kvm"
 		for (i = 1; i <= n; i++) {
 			c = order[i]
-			r = (kvm[c] ~ /^[0-9]+$/ && kvm[c] > 0) ? sprintf("%.2f", whv[c] / kvm[c]) : "-"
+			r = (whv[c] ~ /^[0-9]+$/ && kvm[c] ~ /^[0-9]+$/ && kvm[c] > 0) ?
+			    sprintf("%.2f", whv[c] / kvm[c]) : "-"
 			printf "%-14s %10s %10s %8s\n", c, whv[c], kvm[c], r
 			printf "%s:%s,%s,%s,%s\n", tag, c, whv[c], kvm[c], r
 		}
