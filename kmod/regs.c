@@ -203,11 +203,6 @@ static int whv_get_one(struct whv_vp *vp, u32 name, struct whv_reg_value *out)
 	return 0;
 }
 
-/*
- * A shadow belongs to the instruction it precedes: moving RIP means the
- * caller completed that instruction, so it is gone.
- */
-
 /* Validate one register; apply it only when @apply. */
 static int whv_set_one(struct whv_vp *vp, u32 name,
 		       const struct whv_reg_value *in, bool apply)
@@ -281,12 +276,9 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 	return 0;
 }
 
-/*
- * The registers a run carries in (struct whv_run_regs, @set: bit n is
- * register name n; fields not named are not looked at), with
- * WHV_SET_VP_REGISTERS' checks and effects.
- */
-int whv_set_run_regs(struct whv_vp *vp, u64 set, const struct whv_run_regs *r)
+/* whv_set_run_regs() for any set but RIP alone. */
+int whv_set_run_regs_named(struct whv_vp *vp, u64 set,
+			   const struct whv_run_regs *r)
 {
 	u64 rflags = 0;
 	unsigned int i;

@@ -66,24 +66,20 @@ int whv_run_page_apply(struct whv_vp *vp)
 	struct whv_run_regs *shared = &vp->run_page->regs;
 	struct whv_run_regs r whv_noinit;	/* only named fields are read */
 	u64 set = READ_ONCE(shared->set);
-	int i, ret;
+	unsigned int i;
+	int ret;
 
 	if (!set)
 		return 0;
-	if (set == BIT_ULL(WHV_REG_RIP)) {
-		whv_backend->set_rip(vp, READ_ONCE(shared->rip));
-	} else {
-		for (i = 0; i <= WHV_REG_R15; i++)
-			if (set & BIT_ULL(i))
-				r.gpr[i] = READ_ONCE(shared->gpr[i]);
-		r.rip = READ_ONCE(shared->rip);
-		r.rflags = READ_ONCE(shared->rflags);
-		ret = whv_set_run_regs(vp, set, &r);
-		if (ret)
-			return ret;
-	}
-	WRITE_ONCE(shared->set, 0);
-	return 0;
+	if (set & GENMASK_ULL(WHV_REG_R15, 0))	/* usually RIP alone */
+		for_each_set_bit(i, (unsigned long *)&set, WHV_REG_R15 + 1)
+			r.gpr[i] = READ_ONCE(shared->gpr[i]);
+	r.rip = READ_ONCE(shared->rip);
+	r.rflags = READ_ONCE(shared->rflags);
+	ret = whv_set_run_regs(vp, set, &r);
+	if (!ret)
+		WRITE_ONCE(shared->set, 0);
+	return ret;
 }
 
 void whv_run_page_save(struct whv_vp *vp)

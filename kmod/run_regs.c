@@ -19,13 +19,6 @@ int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 		return -EFAULT;
 	if (!set)
 		return 0;
-	/* After a port or MMIO exit: RIP past the instruction, alone. */
-	if (set == BIT_ULL(WHV_REG_RIP)) {
-		if (get_user(r.rip, &uregs->rip))
-			return -EFAULT;
-		whv_backend->set_rip(vp, r.rip);
-		return put_user(0ULL, &uregs->set);
-	}
 	/* Only what is named: after an exit, usually RIP alone. */
 	if (((set & GENMASK_ULL(WHV_REG_R15, 0)) &&
 	     copy_from_user(r.gpr, uregs->gpr, sizeof(r.gpr))) ||

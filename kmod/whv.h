@@ -200,7 +200,10 @@ struct whv_backend {
 
 	u64 (*read_reg)(struct whv_vp *vp, enum whv_areg reg);
 	void (*write_reg)(struct whv_vp *vp, enum whv_areg reg, u64 val);
-	/* RIP to @rip; moving it ends the interrupt shadow. One call. */
+	/*
+	 * RIP to @rip, in one call. A shadow belongs to the instruction it
+	 * precedes: moving RIP means that instruction completed, so it ends.
+	 */
 	void (*set_rip)(struct whv_vp *vp, u64 rip);
 	void (*read_seg)(struct whv_vp *vp, enum whv_aseg seg,
 			 struct whv_segment *out);
@@ -449,6 +452,7 @@ static inline void whv_vp_unlock(struct whv_vp *vp)
 {
 	clear_bit_unlock(vp->index, vp->part->vp_busy);
 }
+
 int whv_vp_cancel(struct whv_partition *p, u32 index);
 void whv_vp_kick(struct whv_vp *vp, bool wait);
 int whv_with_vps_stopped(struct whv_partition *p,
@@ -473,7 +477,24 @@ static inline bool whv_nmi_window_wanted(struct whv_vp *vp)
 /* regs.c */
 int whv_get_registers(struct whv_vp *vp, const u32 *names,
 		      struct whv_reg_value *vals, u32 n);
-int whv_set_run_regs(struct whv_vp *vp, u64 set, const struct whv_run_regs *r);
+int whv_set_run_regs_named(struct whv_vp *vp, u64 set,
+			   const struct whv_run_regs *r);
+
+/*
+ * The registers a run carries in (struct whv_run_regs, @set: bit n is
+ * register name n; fields not named are not looked at), with
+ * WHV_SET_VP_REGISTERS' checks and effects.
+ */
+static inline int whv_set_run_regs(struct whv_vp *vp, u64 set,
+				   const struct whv_run_regs *r)
+{
+	/* After a port or MMIO exit: RIP past the instruction, alone. */
+	if (set == BIT_ULL(WHV_REG_RIP)) {
+		whv_backend->set_rip(vp, r->rip);
+		return 0;
+	}
+	return whv_set_run_regs_named(vp, set, r);
+}
 int whv_set_registers(struct whv_vp *vp, const u32 *names,
 		      const struct whv_reg_value *vals, u32 n);
 bool whv_xcr0_valid(struct whv_vp *vp, u64 xcr0);
