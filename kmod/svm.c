@@ -246,6 +246,12 @@ static bool svm_int_shadow(const struct vmcb *vmcb)
 	return vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
 }
 
+/* Without the bits the FPU trap forces on (guest_fpu.c). */
+static u64 svm_cr0(const struct svm_vp *svm)
+{
+	return svm->vmcb->save.cr0 & ~svm->cr0_trap;
+}
+
 static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 {
 	struct vmcb *vmcb = to_svm(vp)->vmcb;
@@ -257,7 +263,7 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	case WHV_AREG_RFLAGS:
 		return s->rflags;
 	case WHV_AREG_CR0:
-		return s->cr0 & ~to_svm(vp)->cr0_trap;
+		return svm_cr0(to_svm(vp));
 	case WHV_AREG_CR2:
 		return s->cr2;
 	case WHV_AREG_CR3:
@@ -312,7 +318,7 @@ static void svm_snapshot_fetch(struct whv_vp *vp, struct whv_snapshot *snap)
 
 	snap->r.rip = s->rip;
 	svm_seg_out(&s->cs, &snap->r.seg[WHV_ASEG_CS]);
-	snap->r.cr0 = s->cr0 & ~to_svm(vp)->cr0_trap;
+	snap->r.cr0 = svm_cr0(to_svm(vp));
 	snap->r.cr3 = s->cr3;
 	snap->r.cr4 = s->cr4;
 	snap->r.efer = svm_efer(vmcb);
@@ -340,12 +346,6 @@ static void svm_snapshot(struct whv_vp *vp, struct whv_snapshot *snap)
 	snap->cpl = s->cpl;
 }
 
-/* What the FPU trap adds to the guest's CR0 @cr0 (guest_fpu.c). */
-static u64 svm_cr0_trap(struct whv_vp *vp, u64 cr0)
-{
-	return vp->fpu_trap ? (X86_CR0_TS | X86_CR0_MP) & ~cr0 : 0;
-}
-
 static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 {
 	struct vmcb *vmcb = to_svm(vp)->vmcb;
@@ -359,7 +359,9 @@ static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
 		s->rflags = v;
 		break;
 	case WHV_AREG_CR0:
-		to_svm(vp)->cr0_trap = svm_cr0_trap(vp, v);
+		/* What the FPU trap adds to the guest's own (guest_fpu.c). */
+		to_svm(vp)->cr0_trap = vp->fpu_trap ?
+				       (X86_CR0_TS | X86_CR0_MP) & ~v : 0;
 		s->cr0 = v | to_svm(vp)->cr0_trap;
 		break;
 	case WHV_AREG_CR2:
@@ -473,14 +475,10 @@ static void svm_update_intercepts(struct whv_vp *vp)
 					 V_IGN_TPR_MASK;
 }
 
+/* The guest's CR0 written again: the trap's bits follow vp->fpu_trap. */
 static void svm_set_fpu_trap(struct whv_vp *vp)
 {
-	struct svm_vp *svm = to_svm(vp);
-	struct vmcb_save_area *s = &svm->vmcb->save;
-
-	s->cr0 &= ~svm->cr0_trap;
-	svm->cr0_trap = svm_cr0_trap(vp, s->cr0);
-	s->cr0 |= svm->cr0_trap;
+	svm_write_reg(vp, WHV_AREG_CR0, svm_cr0(to_svm(vp)));
 	svm_update_intercepts(vp);
 }
 

@@ -261,7 +261,7 @@ static void vmx_init_vmcs(struct whv_vp *vp)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_timer_value);
 
 	/* The guest owns CR0/CR4 but for the bits VMX operation pins. */
-	vmcs_write(CR0_GUEST_HOST_MASK, vmx_cr0_pinned() | vmx->cr0_trap);
+	vmcs_write(CR0_GUEST_HOST_MASK, vmx_cr0_mask(vmx));
 	vmcs_write(CR4_GUEST_HOST_MASK, vmx_cr4_fixed0 | ~vmx_cr4_fixed1);
 
 	for (i = 0; i < VMX_NR_MSRS; i++) {

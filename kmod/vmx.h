@@ -86,10 +86,14 @@ void vmx_update_intercepts(struct whv_vp *vp);
 int vmx_guest_set_cr0(struct whv_vp *vp, u64 val);
 void vmx_set_fpu_trap(struct whv_vp *vp);
 
-/* CR0 bits VMX operation pins (PE and PG are free in unrestricted guests). */
-static inline u64 vmx_cr0_pinned(void)
+/*
+ * The host-owned CR0 bits: those VMX operation pins (PE and PG are free in
+ * unrestricted guests), and the FPU trap's TS and MP while it is armed.
+ */
+static inline u64 vmx_cr0_mask(const struct vmx_vp *vmx)
 {
-	return (vmx_cr0_fixed0 | ~vmx_cr0_fixed1) & ~(X86_CR0_PE | X86_CR0_PG);
+	return ((vmx_cr0_fixed0 | ~vmx_cr0_fixed1) & ~(X86_CR0_PE | X86_CR0_PG)) |
+	       vmx->cr0_trap;
 }
 int vmx_guest_set_cr4(struct whv_vp *vp, u64 val);
 

@@ -123,7 +123,7 @@ void vmx_set_fpu_trap(struct whv_vp *vp)
 	u64 cr0 = vmx_cr0(vmx);
 
 	vmx->cr0_trap = vp->fpu_trap ? X86_CR0_TS | X86_CR0_MP : 0;
-	vmcs_write(CR0_GUEST_HOST_MASK, vmx_cr0_pinned() | vmx->cr0_trap);
+	vmcs_write(CR0_GUEST_HOST_MASK, vmx_cr0_mask(vmx));
 	vmx_write_cr0(vmx, cr0);
 	vmx_update_intercepts(vp);
 }
