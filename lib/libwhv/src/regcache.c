@@ -125,9 +125,10 @@ UINT32 whv_cache_ran(struct whv_vp_cache *c,
 	r->gpr[WHvX64RegisterRdi] = io->Rdi;
 	r->rip = exit->VpContext.Rip;
 	r->rflags = exit->VpContext.Rflags;
-	whv_seg_in(&r->seg[1], &exit->VpContext.Cs);
-	whv_seg_in(&r->seg[3], &io->Ds);
-	whv_seg_in(&r->seg[0], &io->Es);
+	whv_seg_in(&r->seg[WHvX64RegisterCs - WHvX64RegisterEs],
+		   &exit->VpContext.Cs);
+	whv_seg_in(&r->seg[WHvX64RegisterDs - WHvX64RegisterEs], &io->Ds);
+	whv_seg_in(&r->seg[WHvX64RegisterEs - WHvX64RegisterEs], &io->Es);
 	return 1u << WHvX64RegisterRax | 1u << WHvX64RegisterRcx |
 	       1u << WHvX64RegisterRsi | 1u << WHvX64RegisterRdi |
 	       1u << WHvX64RegisterRip | 1u << WHvX64RegisterRflags |
