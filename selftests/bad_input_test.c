@@ -1540,6 +1540,14 @@ TEST(run_page_raw)
 	pid_t pid;
 
 	ASSERT_LE(0, dev);
+	/* Before setup there are no VPs to run or map. */
+	pfd = raw_partition(dev, 2, false);
+	ASSERT_LE(0, pfd);
+	EXPECT_EQ(-EBADFD, xioctl_ul(pfd, WHV_RUN_VP_MAPPED, 0));
+	EXPECT_EQ(MAP_FAILED, map_run_page(pfd, 0, PROT_READ, MAP_SHARED));
+	EXPECT_EQ(ENOENT, errno);
+	close(pfd);
+
 	pfd = raw_partition(dev, 2, true);
 	ASSERT_LE(0, pfd);
 	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
