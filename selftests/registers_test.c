@@ -1379,7 +1379,12 @@ TEST(registers_around_an_exit)
 	/* CR2 is not among the registers a run brings out: the kernel's. */
 	static const WHV_REGISTER_NAME cr0_cr2[] = {
 		WHvX64RegisterCr0, WHvX64RegisterCr2 };
+	static const WHV_REGISTER_NAME port_regs[] = {
+		WHvX64RegisterRcx, WHvX64RegisterRsi, WHvX64RegisterRdi,
+		WHvX64RegisterDs, WHvX64RegisterEs,
+	};
 	WHV_REGISTER_VALUE vals[ARRAY_SIZE(names)], kernel[2];
+	WHV_REGISTER_VALUE port[ARRAY_SIZE(port_regs)];
 	WHV_RUN_VP_EXIT_CONTEXT exit;
 	struct test_vm vm;
 	UINT64 next;
@@ -1387,6 +1392,10 @@ TEST(registers_around_an_exit)
 	ASSERT_EQ(S_OK, vm_create(&vm, 1));
 	vm_load_real(&vm, 0, out_add_start, out_add_end);
 	vm_set(&vm, 0, WHvX64RegisterRax, 0x1111);
+	vm_set(&vm, 0, WHvX64RegisterRsi, 0x5151);
+	vm_set(&vm, 0, WHvX64RegisterRdi, 0xd1d1);
+	vm_set_segment(&vm, 0, WHvX64RegisterDs, 0x123, 0x1230, 0xffff, 0x93);
+	vm_set_segment(&vm, 0, WHvX64RegisterEs, 0x456, 0x4560, 0xffff, 0x93);
 	ASSERT_EQ(S_OK, vm_run(&vm, 0, &exit));
 	ASSERT_EQ(WHvRunVpExitReasonX64IoPortAccess, exit.ExitReason);
 	ASSERT_EQ(S_OK, WHvGetVirtualProcessorRegisters(vm.part, 0, names,
@@ -1401,6 +1410,22 @@ TEST(registers_around_an_exit)
 							kernel));
 	EXPECT_EQ(kernel[0].Reg64, vals[4].Reg64);
 	EXPECT_EQ(0, vals[5].Reg64);
+	/* The rest of what a port exit's context carries, from there. */
+	vm_set(&vm, 0, WHvX64RegisterRcx, 0);	/* a set makes it cached */
+	ASSERT_EQ(S_OK, WHvGetVirtualProcessorRegisters(vm.part, 0, port_regs,
+							ARRAY_SIZE(port_regs),
+							port));
+	EXPECT_EQ(0, port[0].Reg64);
+	EXPECT_EQ(0x5151, port[1].Reg64);
+	EXPECT_EQ(exit.IoPortAccess.Rsi, port[1].Reg64);
+	EXPECT_EQ(0xd1d1, port[2].Reg64);
+	EXPECT_EQ(exit.IoPortAccess.Rdi, port[2].Reg64);
+	EXPECT_EQ(0x1230, port[3].Segment.Base);
+	EXPECT_EQ(0xffff, port[3].Segment.Limit);
+	EXPECT_EQ(0x123, port[3].Segment.Selector);
+	EXPECT_EQ(0x4560, port[4].Segment.Base);
+	EXPECT_EQ(0x456, port[4].Segment.Selector);
+	EXPECT_EQ(0x93, port[4].Segment.Attributes);
 
 	/* Sets are seen at once, by gets and by the guest. */
 	next = exit.VpContext.Rip + exit.VpContext.InstructionLength;

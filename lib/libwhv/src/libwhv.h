@@ -38,7 +38,12 @@ HRESULT whv_ioctl_hr(int fd, unsigned long cmd, void *arg, enum whv_call call);
 /* Why /dev/whv could not be opened, as the HRESULT a caller acts on. */
 HRESULT whv_hresult_from_device_errno(int err);
 /* The partition behind a handle, or NULL when the handle is not ours. */
-struct whv_partition_handle *whv_handle(WHV_PARTITION_HANDLE h);
+static inline struct whv_partition_handle *whv_handle(WHV_PARTITION_HANDLE h)
+{
+	struct whv_partition_handle *p = h;
+
+	return p && p->magic == WHV_HANDLE_MAGIC ? p : NULL;
+}
 /* Bumped in a forked child, whose inherited handles are not its own. */
 extern atomic_uint whv_fork_generation;
 /* /dev/whv, opened once per process; -errno when it cannot be. */

@@ -9,13 +9,6 @@
 #include "libwhv.h"
 #include "regcache.h"
 
-struct whv_partition_handle *whv_handle(WHV_PARTITION_HANDLE h)
-{
-	struct whv_partition_handle *p = h;
-
-	return p && p->magic == WHV_HANDLE_MAGIC ? p : NULL;
-}
-
 HRESULT WINAPI WHvCreatePartition(WHV_PARTITION_HANDLE *Partition)
 {
 	struct whv_partition_handle *p;

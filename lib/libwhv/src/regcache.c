@@ -96,44 +96,52 @@ static __u64 *whv_cache_slot(struct whv_run_regs *r, WHV_REGISTER_NAME name,
 	}
 }
 
-#define WHV_CACHE_ALL	0x0fffffffu
-
-static void whv_seg_in(struct whv_segment *to,
-		       const WHV_X64_SEGMENT_REGISTER *from)
+static void whv_seg_out(WHV_REGISTER_VALUE *v, const struct whv_segment *seg)
 {
-	to->base = from->Base;
-	to->limit = from->Limit;
-	to->selector = from->Selector;
-	to->attributes = from->Attributes;
+	v->Reg128.Low64 = seg->base;
+	v->Reg128.High64 = seg->limit | (UINT64)seg->selector << 32 |
+			   (UINT64)seg->attributes << 48;
 }
 
 /*
- * The kernel wrote every register out, except at a port exit: there the
- * exit context has the ones the access involves, and only they are current.
+ * A register a port exit's context @exit carries, into @v (false: none).
+ * Read through the kernel's struct: the page's copy is only 8-byte aligned.
  */
-UINT32 whv_cache_ran(struct whv_vp_cache *c,
-		     const WHV_RUN_VP_EXIT_CONTEXT *exit)
+static bool whv_port_exit_reg(const struct whv_exit *exit,
+			      WHV_REGISTER_NAME name, WHV_REGISTER_VALUE *v)
 {
-	const WHV_X64_IO_PORT_ACCESS_CONTEXT *io = &exit->IoPortAccess;
-	struct whv_run_regs *r = &c->page->regs;
-
-	if (exit->ExitReason != WHvRunVpExitReasonX64IoPortAccess)
-		return WHV_CACHE_ALL;
-	r->gpr[WHvX64RegisterRax] = io->Rax;
-	r->gpr[WHvX64RegisterRcx] = io->Rcx;
-	r->gpr[WHvX64RegisterRsi] = io->Rsi;
-	r->gpr[WHvX64RegisterRdi] = io->Rdi;
-	r->rip = exit->VpContext.Rip;
-	r->rflags = exit->VpContext.Rflags;
-	whv_seg_in(&r->seg[WHvX64RegisterCs - WHvX64RegisterEs],
-		   &exit->VpContext.Cs);
-	whv_seg_in(&r->seg[WHvX64RegisterDs - WHvX64RegisterEs], &io->Ds);
-	whv_seg_in(&r->seg[WHvX64RegisterEs - WHvX64RegisterEs], &io->Es);
-	return 1u << WHvX64RegisterRax | 1u << WHvX64RegisterRcx |
-	       1u << WHvX64RegisterRsi | 1u << WHvX64RegisterRdi |
-	       1u << WHvX64RegisterRip | 1u << WHvX64RegisterRflags |
-	       1u << WHvX64RegisterCs | 1u << WHvX64RegisterDs |
-	       1u << WHvX64RegisterEs;
+	v->Reg128.High64 = 0;
+	switch (name) {
+	case WHvX64RegisterRax:
+		v->Reg64 = exit->io.rax;
+		return true;
+	case WHvX64RegisterRcx:
+		v->Reg64 = exit->io.rcx;
+		return true;
+	case WHvX64RegisterRsi:
+		v->Reg64 = exit->io.rsi;
+		return true;
+	case WHvX64RegisterRdi:
+		v->Reg64 = exit->io.rdi;
+		return true;
+	case WHvX64RegisterRip:
+		v->Reg64 = exit->vp.rip;
+		return true;
+	case WHvX64RegisterRflags:
+		v->Reg64 = exit->vp.rflags;
+		return true;
+	case WHvX64RegisterCs:
+		whv_seg_out(v, &exit->vp.cs);
+		return true;
+	case WHvX64RegisterDs:
+		whv_seg_out(v, &exit->io.ds);
+		return true;
+	case WHvX64RegisterEs:
+		whv_seg_out(v, &exit->io.es);
+		return true;
+	default:
+		return false;
+	}
 }
 
 bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
@@ -148,15 +156,14 @@ bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 		UINT32 name = names[i], bit;
 		__u64 *v = whv_cache_slot(&c->page->regs, name, &bit);
 
-		if (!(c->valid & bit))
-			return false;
+		if (!(c->valid & bit)) {
+			if (!(c->valid & WHV_CACHE_PORT_EXIT) ||
+			    !whv_port_exit_reg(&c->page->exit, name, &values[i]))
+				return false;
+			continue;
+		}
 		if (name >= WHvX64RegisterEs && name <= WHvX64RegisterGs) {
-			const struct whv_segment *seg = (const void *)v;
-
-			values[i].Reg128.Low64 = seg->base;
-			values[i].Reg128.High64 = seg->limit |
-						  (UINT64)seg->selector << 32 |
-						  (UINT64)seg->attributes << 48;
+			whv_seg_out(&values[i], (const void *)v);
 			continue;
 		}
 		values[i].Reg128.Low64 = *v;
@@ -168,31 +175,30 @@ bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 bool whv_cache_set(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 		   UINT32 count, const WHV_REGISTER_VALUE *values)
 {
-	UINT32 i;
+	struct whv_run_regs *r = &c->page->regs;
+	UINT32 bits = 0, i;
 
 	if (!c->valid)
 		return false;
 	/* Only values the kernel cannot refuse wait: all or nothing. */
 	for (i = 0; i < count; i++) {
-		if ((UINT64)names[i] > WHvX64RegisterRflags)
+		UINT32 name = names[i];
+
+		if (name > WHvX64RegisterRflags ||
+		    (name == WHvX64RegisterRflags &&
+		     ((values[i].Reg64 | 2) & ~WHV_RFLAGS_KNOWN)))
 			return false;
-		if (names[i] == WHvX64RegisterRflags &&
-		    ((values[i].Reg64 | 2) & ~WHV_RFLAGS_KNOWN))
-			return false;
+		bits |= 1u << name;
 	}
 	for (i = 0; i < count; i++) {
 		UINT32 name = names[i];
-		UINT64 v = values[i].Reg64;
 
-		if (name < WHvX64RegisterRip)
-			c->page->regs.gpr[name] = v;
-		else if (name == WHvX64RegisterRip)
-			c->page->regs.rip = v;
-		else
-			c->page->regs.rflags = v | 2;	/* bit 1 reads as one */
-		c->page->regs.set |= 1ULL << name;
-		c->valid |= 1u << name;
+		/* RFLAGS bit 1 reads as one. */
+		*(__u64 *)((char *)r + whv_cache_off[name]) =
+			values[i].Reg64 | (name == WHvX64RegisterRflags ? 2 : 0);
 	}
+	r->set |= bits;
+	c->valid |= bits;
 	return true;
 }
 

@@ -59,9 +59,24 @@ static inline void whv_cache_unlock(struct whv_vp_cache *c)
 	atomic_store_explicit(&c->busy, false, memory_order_release);
 }
 
-/* What a successful run left current, from its exit context @exit. */
-UINT32 whv_cache_ran(struct whv_vp_cache *c,
-		     const WHV_RUN_VP_EXIT_CONTEXT *exit);
+/* whv_vp_cache.valid: bits 0-27 name the current slots (regcache.c)... */
+#define WHV_CACHE_ALL		0x0fffffffu
+/*
+ * ...and this one says the last exit was a port access: the registers its
+ * context carries (RAX, RCX, RSI, RDI, RIP, RFLAGS, CS, DS, ES) are read
+ * from there while their slots are not current.
+ */
+#define WHV_CACHE_PORT_EXIT	(1u << 31)
+
+/*
+ * What a successful run left current. The kernel wrote every register out,
+ * except at a port exit, whose context has the ones the access involves.
+ */
+static inline UINT32 whv_cache_ran(const WHV_RUN_VP_EXIT_CONTEXT *exit)
+{
+	return exit->ExitReason == WHvRunVpExitReasonX64IoPortAccess ?
+	       WHV_CACHE_PORT_EXIT : WHV_CACHE_ALL;
+}
 /* Served from the cache (true), else the kernel must be asked. */
 bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 		   UINT32 count, WHV_REGISTER_VALUE *values);

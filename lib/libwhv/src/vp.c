@@ -123,7 +123,7 @@ HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 	} while (ret < 0 && errno == EINTR);
 	if (!ret) {
 		memcpy(ExitContext, &c->page->exit, sizeof(c->page->exit));
-		c->valid = whv_cache_ran(c, ExitContext);
+		c->valid = whv_cache_ran(ExitContext);
 	} else {
 		c->valid = 0;
 	}
