@@ -148,9 +148,14 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 	u32 reason;
 
 	memset(ex, 0, sizeof(*ex));
-	/* The registers the context needs, from the backend in one call. */
+	/*
+	 * The registers the context needs, from the backend in one call; all
+	 * of them, but at a port exit, go out with it (whv_run_page_save).
+	 */
 	if (!info->snapshot_taken)
-		whv_backend->snapshot(vp, &vp->snap);
+		whv_backend->snapshot(vp, &vp->snap,
+				      info->kind == WHV_KEXIT_IO ?
+				      WHV_SNAP_EXIT : WHV_SNAP_ALL);
 	/* Trap-like exits come after the instruction: no length to add. */
 	whv_fill_vp_context(&vp->snap, ex, trap ? 0 : info->insn_len);
 	switch (info->kind) {
@@ -233,7 +238,7 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 static void whv_encode_vp_only(struct whv_vp *vp, struct whv_exit *ex)
 {
 	memset(ex, 0, sizeof(*ex));
-	whv_backend->snapshot(vp, &vp->snap);
+	whv_backend->snapshot(vp, &vp->snap, WHV_SNAP_ALL);
 	whv_fill_vp_context(&vp->snap, ex, 0);
 }
 

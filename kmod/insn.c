@@ -21,18 +21,15 @@ static bool whv_read_pte(struct whv_vp *vp, u64 gpa, u64 *pte, int size)
 	return !whv_read_gpa_fast(vp->part, gpa, pte, size) && (*pte & PTE_P);
 }
 
-/* Translate @gva with the guest's paging mode in @st (no access checks). */
-static bool whv_gva_to_gpa(struct whv_vp *vp, const struct whv_run_regs *st,
-			   u64 gva, u64 *gpa)
+/* whv_gva_to_gpa() with paging on: walk the guest's tables. */
+static noinline bool whv_gva_walk(struct whv_vp *vp,
+				  const struct whv_run_regs *st, u64 gva,
+				  u64 *gpa)
 {
-	u64 cr0 = st->cr0, cr3 = st->cr3, cr4 = st->cr4, efer = st->efer;
+	u64 cr3 = st->cr3, cr4 = st->cr4, efer = st->efer;
 	u64 pte, table;
 	int level, shift;
 
-	if (!(cr0 & X86_CR0_PG)) {
-		*gpa = gva & 0xffffffff;
-		return true;
-	}
 	if (!(cr4 & X86_CR4_PAE)) {
 		/* 32-bit paging: 2 levels of 4-byte entries, 4 MiB pages. */
 		if (!whv_read_pte(vp, (cr3 & 0xfffff000) + ((gva >> 22) & 0x3ff) * 4,
@@ -75,6 +72,18 @@ static bool whv_gva_to_gpa(struct whv_vp *vp, const struct whv_run_regs *st,
 	return true;
 }
 
+/* Translate @gva with the guest's paging mode in @st (no access checks). */
+static __always_inline bool whv_gva_to_gpa(struct whv_vp *vp,
+					   const struct whv_run_regs *st,
+					   u64 gva, u64 *gpa)
+{
+	if (!(st->cr0 & X86_CR0_PG)) {
+		*gpa = gva & 0xffffffff;
+		return true;
+	}
+	return whv_gva_walk(vp, st, gva, gpa);
+}
+
 static bool whv_long_mode_cs(const struct whv_run_regs *st)
 {
 	return (st->efer & EFER_LMA) &&
@@ -90,29 +99,56 @@ static bool whv_long_mode_cs(const struct whv_run_regs *st)
  * page is still the one mapped and still held; handling the request forgets
  * it (whv_apply_requests).
  */
-static int whv_fetch_read(struct whv_vp *vp, u64 gpa, u8 *buf, int len)
+static noinline bool whv_fetch_page_lookup(struct whv_vp *vp, u64 gpa)
 {
 	struct whv_partition *p = vp->part;
 	void *page;
 
+	spin_lock(&p->mmu_lock);
+	page = whv_npt_page(p, gpa);
+	spin_unlock(&p->mmu_lock);
+	if (!page)
+		return false;
+	vp->fetch_page = page;
+	vp->fetch_gfn = gpa >> PAGE_SHIFT;
+	return true;
+}
+
+static __always_inline int whv_fetch_read(struct whv_vp *vp, u64 gpa,
+					  u8 *buf, int len)
+{
+	void *page;
+
 	if (!irqs_disabled())
-		return whv_read_gpa_fast(p, gpa, buf, len);
-	if (!vp->fetch_page || vp->fetch_gfn != gpa >> PAGE_SHIFT ||
-	    READ_ONCE(vp->requests)) {
-		spin_lock(&p->mmu_lock);
-		page = whv_npt_page(p, gpa);
-		spin_unlock(&p->mmu_lock);
-		if (!page)
-			return -EAGAIN;
-		vp->fetch_page = page;
-		vp->fetch_gfn = gpa >> PAGE_SHIFT;
-	}
+		return whv_read_gpa_fast(vp->part, gpa, buf, len);
+	if ((!vp->fetch_page || vp->fetch_gfn != gpa >> PAGE_SHIFT ||
+	     READ_ONCE(vp->requests)) && !whv_fetch_page_lookup(vp, gpa))
+		return -EAGAIN;
 	page = vp->fetch_page + (gpa & ~PAGE_MASK);
 	if (len == 16)		/* a whole fetch: two loads, no call */
 		memcpy(buf, page, 16);
 	else
 		memcpy(buf, page, len);
 	return 0;
+}
+
+/* @len bytes at linear address @la, all in one page. */
+static __always_inline bool whv_fetch_chunk(struct whv_vp *vp,
+					    const struct whv_run_regs *st,
+					    u64 la, u8 *buf, int len)
+{
+	u64 gpa;
+
+	return whv_gva_to_gpa(vp, st, la, &gpa) &&
+	       !whv_fetch_read(vp, gpa, buf, len);
+}
+
+/* An instruction's bytes past a page boundary: @len or none. */
+static noinline int whv_fetch_rest(struct whv_vp *vp,
+				   const struct whv_run_regs *st, u64 la,
+				   u8 *buf, int len)
+{
+	return whv_fetch_chunk(vp, st, la, buf, len) ? len : 0;
 }
 
 /*
@@ -124,18 +160,15 @@ int whv_fetch_insn(struct whv_vp *vp, const struct whv_run_regs *st,
 {
 	u64 la = whv_long_mode_cs(st) ? st->rip :
 		 (st->seg[WHV_ASEG_CS].base + st->rip) & 0xffffffff;
-	int n = 0;
+	int first = min_t(int, max, PAGE_SIZE - (la & ~PAGE_MASK));
 
-	while (n < max) {
-		u64 gpa;
-		int chunk = min_t(int, max - n, 4096 - ((la + n) & 0xfff));
-
-		if (!whv_gva_to_gpa(vp, st, la + n, &gpa) ||
-		    whv_fetch_read(vp, gpa, bytes + n, chunk))
-			break;
-		n += chunk;
-	}
-	return n;
+	if (!whv_fetch_chunk(vp, st, la, bytes, first))
+		return 0;
+	/* The rest is on the next page. */
+	if (first < max)
+		return first + whv_fetch_rest(vp, st, la + first, bytes + first,
+					      max - first);
+	return max;
 }
 
 static bool whv_is_legacy_prefix(u8 b)
@@ -173,7 +206,7 @@ static int whv_insn_opcode(struct whv_vp *vp, u8 b[15], int *n, u8 *rex)
 {
 	struct whv_snapshot snap whv_noinit;
 
-	whv_backend->snapshot(vp, &snap);
+	whv_backend->snapshot(vp, &snap, WHV_SNAP_FETCH);
 	return whv_insn_opcode_at(vp, &snap, b, n, rex);
 }
 
@@ -234,7 +267,7 @@ int whv_insn_length(struct whv_vp *vp)
 {
 	struct whv_snapshot snap whv_noinit;
 
-	whv_backend->snapshot(vp, &snap);
+	whv_backend->snapshot(vp, &snap, WHV_SNAP_FETCH);
 	return whv_insn_length_at(vp, &snap);
 }
 
@@ -319,7 +352,7 @@ int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,
 	bool lm, def32, op16 = false, a67 = false, addr16;
 	int n, i = 0, rex = 0, m;
 
-	whv_backend->snapshot(vp, &snap);
+	whv_backend->snapshot(vp, &snap, WHV_SNAP_FETCH);
 	lm = whv_long_mode_cs(&snap.r);
 	def32 = lm || (snap.r.seg[WHV_ASEG_CS].attributes & BIT(14));
 	n = whv_fetch_insn(vp, &snap.r, b, sizeof(b));

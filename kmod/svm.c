@@ -311,39 +311,36 @@ static u64 svm_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	return 0;
 }
 
-static void svm_snapshot_fetch(struct whv_vp *vp, struct whv_snapshot *snap)
-{
-	const struct vmcb *vmcb = to_svm(vp)->vmcb;
-	const struct vmcb_save_area *s = &vmcb->save;
-
-	snap->r.rip = s->rip;
-	svm_seg_out(&s->cs, &snap->r.seg[WHV_ASEG_CS]);
-	snap->r.cr0 = svm_cr0(to_svm(vp));
-	snap->r.cr3 = s->cr3;
-	snap->r.cr4 = s->cr4;
-	snap->r.efer = svm_efer(vmcb);
-	snap->int_shadow = svm_int_shadow(vmcb);
-}
-
 /* Straight from the VMCB: the values svm_read_reg/seg give. */
-static void svm_snapshot(struct whv_vp *vp, struct whv_snapshot *snap)
+static void svm_snapshot(struct whv_vp *vp, struct whv_snapshot *snap,
+			 enum whv_snap_level level)
 {
 	const struct vmcb *vmcb = to_svm(vp)->vmcb;
 	const struct vmcb_save_area *s = &vmcb->save;
 	struct whv_run_regs *r = &snap->r;
 
-	svm_snapshot_fetch(vp, snap);
+	r->rip = s->rip;
+	svm_seg_out(&s->cs, &r->seg[WHV_ASEG_CS]);
+	r->cr0 = svm_cr0(to_svm(vp));
+	r->cr3 = s->cr3;
+	r->cr4 = s->cr4;
+	r->efer = svm_efer(vmcb);
+	snap->int_shadow = svm_int_shadow(vmcb);
+	if (level == WHV_SNAP_FETCH)
+		return;
 	r->rflags = s->rflags;
 	svm_seg_out(&s->es, &r->seg[WHV_ASEG_ES]);
-	svm_seg_out(&s->ss, &r->seg[WHV_ASEG_SS]);
 	svm_seg_out(&s->ds, &r->seg[WHV_ASEG_DS]);
-	svm_seg_out(&s->fs, &r->seg[WHV_ASEG_FS]);
-	svm_seg_out(&s->gs, &r->seg[WHV_ASEG_GS]);
 	snap->dr7 = s->dr7;
 	snap->cr8 = svm_tpr(vmcb);
 	snap->pending_event = svm_event_to_whv(vmcb->control.event_inj,
 					       vmcb->control.event_inj_err);
 	snap->cpl = s->cpl;
+	if (level == WHV_SNAP_EXIT)
+		return;
+	svm_seg_out(&s->ss, &r->seg[WHV_ASEG_SS]);
+	svm_seg_out(&s->fs, &r->seg[WHV_ASEG_FS]);
+	svm_seg_out(&s->gs, &r->seg[WHV_ASEG_GS]);
 }
 
 static void svm_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 v)
@@ -872,7 +869,6 @@ const struct whv_backend whv_svm_backend = {
 	.read_seg = svm_read_seg,
 	.write_seg = svm_write_seg,
 	.snapshot = svm_snapshot,
-	.snapshot_fetch = svm_snapshot_fetch,
 	.npt_leaf = svm_npt_leaf,
 	.npt_table = svm_npt_table,
 	.npt_5level = svm_npt_5level,

@@ -355,11 +355,13 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	 * through the page the last fetch used, while that is still cheap.
 	 * Both mostly go to userspace as they are: the snapshot is the
 	 * encoder's too, unless the exit is completed here (whv_handle_exit).
+	 * A port exit's context has all the registers it brings out.
 	 */
 	info->snapshot_taken = info->kind == WHV_KEXIT_IO ||
 			       info->kind == WHV_KEXIT_NPF;
 	if (info->snapshot_taken) {
-		b->snapshot(vp, s);
+		b->snapshot(vp, s, info->kind == WHV_KEXIT_IO ? WHV_SNAP_EXIT :
+				   WHV_SNAP_ALL);
 		if (whv_fetch_insn(vp, &s->r, info->insn_bytes, 16) == 16)
 			info->insn_count = 16;	/* else the encoder tries harder */
 		return false;
@@ -372,7 +374,7 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	    task_work_pending(current) ||
 	    whv_cpuid_exits(vp->part, vp->gpr[WHV_REG_RAX]))
 		return false;
-	b->snapshot_fetch(vp, s);
+	b->snapshot(vp, s, WHV_SNAP_FETCH);
 	len = info->insn_len;
 	if (!len) {
 		/* CPUID is 0F A2, with prefixes only in odd code. */
@@ -582,7 +584,7 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 	/* HLT completes before userspace sees it, as the CPU would. */
 	if (ret == WHV_EXIT_HALT && info.kind == WHV_KEXIT_HLT) {
 		whv_skip_insn(vp, &info);
-		whv_backend->snapshot(vp, &vp->snap);
+		whv_backend->snapshot(vp, &vp->snap, WHV_SNAP_ALL);
 	}
 	/* A port exit's context has the registers it involves (whv_ioctl.h). */
 	if (ret > 0 && ret != WHV_EXIT_IO_PORT_ACCESS) {

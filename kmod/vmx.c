@@ -839,7 +839,6 @@ const struct whv_backend whv_vmx_backend = {
 	.read_seg = vmx_read_seg,
 	.write_seg = vmx_write_seg,
 	.snapshot = vmx_snapshot,
-	.snapshot_fetch = vmx_snapshot_fetch,
 	.npt_leaf = vmx_npt_leaf,
 	.npt_table = vmx_npt_table,
 };

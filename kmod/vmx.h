@@ -74,8 +74,8 @@ extern u64 vmx_cr0_fixed0, vmx_cr0_fixed1, vmx_cr4_fixed0, vmx_cr4_fixed1;
 
 /* vmx_regs.c */
 u64 vmx_read_reg(struct whv_vp *vp, enum whv_areg reg);
-void vmx_snapshot(struct whv_vp *vp, struct whv_snapshot *s);
-void vmx_snapshot_fetch(struct whv_vp *vp, struct whv_snapshot *s);
+void vmx_snapshot(struct whv_vp *vp, struct whv_snapshot *s,
+		  enum whv_snap_level level);
 void vmx_write_reg(struct whv_vp *vp, enum whv_areg reg, u64 val);
 void vmx_set_rip(struct whv_vp *vp, u64 rip);
 void vmx_read_seg(struct whv_vp *vp, enum whv_aseg seg,

@@ -258,31 +258,32 @@ u64 vmx_read_reg(struct whv_vp *vp, enum whv_areg reg)
 	return 0;
 }
 
-void vmx_snapshot_fetch(struct whv_vp *vp, struct whv_snapshot *s)
-{
-	s->r.rip = vmx_read_reg(vp, WHV_AREG_RIP);
-	vmx_read_seg(vp, WHV_ASEG_CS, &s->r.seg[WHV_ASEG_CS]);
-	s->r.cr0 = vmx_read_reg(vp, WHV_AREG_CR0);
-	s->r.cr3 = vmx_read_reg(vp, WHV_AREG_CR3);
-	s->r.cr4 = vmx_read_reg(vp, WHV_AREG_CR4);
-	s->r.efer = vmx_read_reg(vp, WHV_AREG_EFER);
-	s->int_shadow = vmx_read_reg(vp, WHV_AREG_INT_SHADOW);
-}
-
-void vmx_snapshot(struct whv_vp *vp, struct whv_snapshot *s)
+void vmx_snapshot(struct whv_vp *vp, struct whv_snapshot *s,
+		  enum whv_snap_level level)
 {
 	struct whv_run_regs *r = &s->r;
-	int i;
 
-	vmx_snapshot_fetch(vp, s);
+	r->rip = vmx_read_reg(vp, WHV_AREG_RIP);
+	vmx_read_seg(vp, WHV_ASEG_CS, &r->seg[WHV_ASEG_CS]);
+	r->cr0 = vmx_read_reg(vp, WHV_AREG_CR0);
+	r->cr3 = vmx_read_reg(vp, WHV_AREG_CR3);
+	r->cr4 = vmx_read_reg(vp, WHV_AREG_CR4);
+	r->efer = vmx_read_reg(vp, WHV_AREG_EFER);
+	s->int_shadow = vmx_read_reg(vp, WHV_AREG_INT_SHADOW);
+	if (level == WHV_SNAP_FETCH)
+		return;
 	r->rflags = vmx_read_reg(vp, WHV_AREG_RFLAGS);
-	for (i = WHV_ASEG_ES; i <= WHV_ASEG_GS; i++)
-		if (i != WHV_ASEG_CS)
-			vmx_read_seg(vp, i, &r->seg[i]);
+	vmx_read_seg(vp, WHV_ASEG_ES, &r->seg[WHV_ASEG_ES]);
+	vmx_read_seg(vp, WHV_ASEG_DS, &r->seg[WHV_ASEG_DS]);
 	s->dr7 = vmx_read_reg(vp, WHV_AREG_DR7);
 	s->cr8 = vmx_read_reg(vp, WHV_AREG_CR8);
 	s->pending_event = vmx_read_reg(vp, WHV_AREG_PENDING_EVENT);
 	s->cpl = vmx_read_reg(vp, WHV_AREG_CPL);
+	if (level == WHV_SNAP_EXIT)
+		return;
+	vmx_read_seg(vp, WHV_ASEG_SS, &r->seg[WHV_ASEG_SS]);
+	vmx_read_seg(vp, WHV_ASEG_FS, &r->seg[WHV_ASEG_FS]);
+	vmx_read_seg(vp, WHV_ASEG_GS, &r->seg[WHV_ASEG_GS]);
 }
 
 static void vmx_write_interruptibility(u32 clear, u32 set)

@@ -77,7 +77,8 @@ struct whv_exit_info {
 	u8 insn_len;		/* 0: unknown, the core decodes it */
 	/* The instruction's bytes, read right at the exit (-1: not yet) */
 	s8 insn_count;
-	bool snapshot_taken;	/* vp->snap is this exit's, in full (port, memory) */
+	/* vp->snap is this exit's, as the encoder needs it (port, memory) */
+	bool snapshot_taken;
 	u8 insn_bytes[16];
 	union {
 		struct {
@@ -161,6 +162,19 @@ struct whv_snapshot {
 	u8 int_shadow;
 };
 
+/* How much of a snapshot is read; each level includes the ones before. */
+enum whv_snap_level {
+	/*
+	 * RIP, CS, CR0, CR3, CR4, EFER, the interrupt shadow: enough to fetch
+	 * and complete an instruction (the run loop's fast path)
+	 */
+	WHV_SNAP_FETCH,
+	/* + RFLAGS, DS, ES, DR7, CR8, the pending event, CPL: a port exit */
+	WHV_SNAP_EXIT,
+	/* + SS, FS, GS: every field */
+	WHV_SNAP_ALL,
+};
+
 struct whv_backend {
 	const char *name;
 	u32 vendor;			/* WHV_VENDOR_* */
@@ -209,14 +223,12 @@ struct whv_backend {
 			 struct whv_segment *out);
 	void (*write_seg)(struct whv_vp *vp, enum whv_aseg seg,
 			  const struct whv_segment *in);
-	/* Everything in struct whv_snapshot, as read_reg/read_seg give it. */
-	void (*snapshot)(struct whv_vp *vp, struct whv_snapshot *s);
 	/*
-	 * Just what an instruction fetch and completing the instruction need
-	 * (RIP, CS, CR0, CR3, CR4, EFER, the interrupt shadow; the rest of @s
-	 * left alone): the run loop's fast path.
+	 * struct whv_snapshot up to @level (the rest of @s left alone), as
+	 * read_reg/read_seg give it.
 	 */
-	void (*snapshot_fetch)(struct whv_vp *vp, struct whv_snapshot *s);
+	void (*snapshot)(struct whv_vp *vp, struct whv_snapshot *s,
+			 enum whv_snap_level level);
 
 	/* Nested page table entry formats. */
 	u64 (*npt_leaf)(phys_addr_t pa, u32 map_flags);
