@@ -27,7 +27,7 @@ static void whv_hw_enable_one(void *unused)
 
 static void whv_hw_disable_one(void *unused)
 {
-	if (whv_backend->cpu_enabled())
+	if (static_call(whv_cpu_enabled)())
 		whv_backend->cpu_disable();
 }
 
@@ -79,7 +79,7 @@ static int whv_cpu_online(unsigned int cpu)
 	int ret = 0;
 
 	preempt_disable();
-	if (whv_hw_users && !whv_backend->cpu_enabled())
+	if (whv_hw_users && !static_call(whv_cpu_enabled)())
 		ret = whv_backend->cpu_enable();
 	preempt_enable();
 	return ret;

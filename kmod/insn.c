@@ -206,7 +206,7 @@ static int whv_insn_opcode(struct whv_vp *vp, u8 b[15], int *n, u8 *rex)
 {
 	struct whv_snapshot snap whv_noinit;
 
-	whv_backend->snapshot(vp, &snap, WHV_SNAP_FETCH);
+	static_call(whv_snapshot)(vp, &snap, WHV_SNAP_FETCH);
 	return whv_insn_opcode_at(vp, &snap, b, n, rex);
 }
 
@@ -267,7 +267,7 @@ int whv_insn_length(struct whv_vp *vp)
 {
 	struct whv_snapshot snap whv_noinit;
 
-	whv_backend->snapshot(vp, &snap, WHV_SNAP_FETCH);
+	static_call(whv_snapshot)(vp, &snap, WHV_SNAP_FETCH);
 	return whv_insn_length_at(vp, &snap);
 }
 
@@ -352,7 +352,7 @@ int whv_decode_mmio_mov(struct whv_vp *vp, bool *write, int *gpr, u32 *imm,
 	bool lm, def32, op16 = false, a67 = false, addr16;
 	int n, i = 0, rex = 0, m;
 
-	whv_backend->snapshot(vp, &snap, WHV_SNAP_FETCH);
+	static_call(whv_snapshot)(vp, &snap, WHV_SNAP_FETCH);
 	lm = whv_long_mode_cs(&snap.r);
 	def32 = lm || (snap.r.seg[WHV_ASEG_CS].attributes & BIT(14));
 	n = whv_fetch_insn(vp, &snap.r, b, sizeof(b));

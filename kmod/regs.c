@@ -269,7 +269,7 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 		if (!apply)
 			return 0;
 		if (reg == WHV_AREG_RIP)
-			whv_backend->set_rip(vp, v);
+			static_call(whv_set_rip)(vp, v);
 		else
 			b->write_reg(vp, reg, v);
 	}
@@ -293,7 +293,7 @@ int whv_set_run_regs_named(struct whv_vp *vp, u64 set,
 	for_each_set_bit(i, (unsigned long *)&set, WHV_REG_R15 + 1)
 		vp->gpr[i] = r->gpr[i];
 	if (set & BIT_ULL(WHV_REG_RIP))
-		whv_backend->set_rip(vp, r->rip);
+		static_call(whv_set_rip)(vp, r->rip);
 	if (set & BIT_ULL(WHV_REG_RFLAGS))
 		whv_backend->write_reg(vp, WHV_AREG_RFLAGS, rflags);
 	return 0;

@@ -94,7 +94,7 @@ static int whv_enter_once(struct whv_vp *vp, struct whv_exit_info *info)
 	}
 	whv_apply_requests(vp);
 
-	whv_backend->enter(vp, info);
+	static_call(whv_enter)(vp, info);
 
 	/* VMSCAPE: the guest may have trained predictors the VMM would use. */
 	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
@@ -157,7 +157,7 @@ static int whv_raise_exception(struct whv_vp *vp, struct whv_exit_info *info,
 static void whv_advance_rip(struct whv_vp *vp, u64 rip, u64 efer, int len)
 {
 	rip += len;
-	whv_backend->set_rip(vp, (efer & EFER_LMA) ? rip : (u32)rip);
+	static_call(whv_set_rip)(vp, (efer & EFER_LMA) ? rip : (u32)rip);
 }
 
 /* Complete the current instruction: RIP past it, interrupt shadow gone. */
@@ -344,7 +344,6 @@ static int whv_handle_cr8_write(struct whv_vp *vp, struct whv_exit_info *info)
  */
 bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 {
-	const struct whv_backend *b = whv_backend;
 	struct whv_snapshot *s = &vp->snap;
 	u8 op[2];
 	int len;
@@ -360,7 +359,7 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	info->snapshot_taken = info->kind == WHV_KEXIT_IO ||
 			       info->kind == WHV_KEXIT_NPF;
 	if (info->snapshot_taken) {
-		b->snapshot(vp, s, info->kind == WHV_KEXIT_IO ? WHV_SNAP_EXIT :
+		static_call(whv_snapshot)(vp, s, info->kind == WHV_KEXIT_IO ? WHV_SNAP_EXIT :
 				   WHV_SNAP_ALL);
 		if (whv_fetch_insn(vp, &s->r, info->insn_bytes, 16) == 16)
 			info->insn_count = 16;	/* else the encoder tries harder */
@@ -374,7 +373,7 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	    task_work_pending(current) ||
 	    whv_cpuid_exits(vp->part, vp->gpr[WHV_REG_RAX]))
 		return false;
-	b->snapshot(vp, s, WHV_SNAP_FETCH);
+	static_call(whv_snapshot)(vp, s, WHV_SNAP_FETCH);
 	len = info->insn_len;
 	if (!len) {
 		/* CPUID is 0F A2, with prefixes only in odd code. */
@@ -584,7 +583,7 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 	/* HLT completes before userspace sees it, as the CPU would. */
 	if (ret == WHV_EXIT_HALT && info.kind == WHV_KEXIT_HLT) {
 		whv_skip_insn(vp, &info);
-		whv_backend->snapshot(vp, &vp->snap, WHV_SNAP_ALL);
+		static_call(whv_snapshot)(vp, &vp->snap, WHV_SNAP_ALL);
 	}
 	/* A port exit's context has the registers it involves (whv_ioctl.h). */
 	if (ret > 0 && ret != WHV_EXIT_IO_PORT_ACCESS) {

@@ -185,27 +185,16 @@ int whv_vp_delete(struct whv_partition *p, u32 index)
 }
 
 /*
- * Find VP @index and hold it (its busy bit): the caller owns the VP until
- * whv_vp_unlock(). No lock on the partition: delete takes the same bit
- * before it clears the slot, so while the bit is held the slot can only
- * go from empty to a new VP (create), never the other way.
+ * Why whv_vp_lock() found no VP @index to hold: nothing before setup, no VP
+ * at the index, or one somebody else holds (@busy: its bit was taken).
  */
-struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err)
+int whv_vp_lock_error(struct whv_partition *p, u32 index, bool busy)
 {
-	struct whv_vp *vp;
-
-	*err = READ_ONCE(p->setup_done) ? -ENOENT : -EBADFD;
-	if (index >= WHV_MAX_VPS)
-		return NULL;
-	if (test_and_set_bit_lock(index, p->vp_busy)) {
-		if (rcu_access_pointer(p->vps[index]))
-			*err = -EBUSY;
-		return NULL;
-	}
-	vp = rcu_dereference_raw(p->vps[index]);
-	if (!vp)
-		clear_bit_unlock(index, p->vp_busy);
-	return vp;
+	if (!READ_ONCE(p->setup_done))
+		return -EBADFD;
+	if (busy && rcu_access_pointer(p->vps[index]))
+		return -EBUSY;
+	return -ENOENT;
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <asm/fpu/types.h>
 #include <asm/cpufeature.h>
 #include <linux/rcuwait.h>
+#include <linux/static_call.h>
 #include <linux/rbtree.h>
 #include <linux/xarray.h>
 #include "../uapi/whv_ioctl.h"
@@ -252,6 +253,16 @@ struct whv_backend {
 #endif
 
 extern const struct whv_backend *whv_backend;
+/*
+ * The ops every round trip calls, as direct calls patched in at load
+ * (main.c): no indirect branch, so no retpoline, on the hot path.
+ */
+#define WHV_HOT_OP(op) \
+	DECLARE_STATIC_CALL(whv_##op, *((struct whv_backend *)NULL)->op)
+WHV_HOT_OP(enter);
+WHV_HOT_OP(snapshot);
+WHV_HOT_OP(set_rip);
+WHV_HOT_OP(cpu_enabled);
 extern const struct whv_backend whv_svm_backend;
 extern const struct whv_backend whv_vmx_backend;
 int whv_svm_probe(void);
@@ -458,7 +469,35 @@ int whv_vp_create(struct whv_partition *p, u32 index);
 int whv_vp_delete(struct whv_partition *p, u32 index);
 void whv_vp_reinit(struct whv_vp *vp);
 void whv_vp_free(struct whv_vp *vp);
-struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index, int *err);
+int whv_vp_lock_error(struct whv_partition *p, u32 index, bool busy);
+
+/*
+ * Find VP @index and hold it (its busy bit): the caller owns the VP until
+ * whv_vp_unlock(). No lock on the partition: delete takes the same bit
+ * before it clears the slot, so while the bit is held the slot can only
+ * go from empty to a new VP (create), never the other way. NULL: *@err
+ * says why.
+ */
+static inline struct whv_vp *whv_vp_lock(struct whv_partition *p, u32 index,
+					 int *err)
+{
+	struct whv_vp *vp;
+
+	if (unlikely(index >= WHV_MAX_VPS)) {
+		*err = whv_vp_lock_error(p, index, false);
+		return NULL;
+	}
+	if (unlikely(test_and_set_bit_lock(index, p->vp_busy))) {
+		*err = whv_vp_lock_error(p, index, true);
+		return NULL;
+	}
+	vp = rcu_dereference_raw(p->vps[index]);
+	if (unlikely(!vp)) {
+		clear_bit_unlock(index, p->vp_busy);
+		*err = whv_vp_lock_error(p, index, false);
+	}
+	return vp;
+}
 
 static inline void whv_vp_unlock(struct whv_vp *vp)
 {
@@ -502,7 +541,7 @@ static inline int whv_set_run_regs(struct whv_vp *vp, u64 set,
 {
 	/* After a port or MMIO exit: RIP past the instruction, alone. */
 	if (set == BIT_ULL(WHV_REG_RIP)) {
-		whv_backend->set_rip(vp, r->rip);
+		static_call(whv_set_rip)(vp, r->rip);
 		return 0;
 	}
 	return whv_set_run_regs_named(vp, set, r);
@@ -619,7 +658,7 @@ static inline void whv_vp_put(struct whv_vp *vp)
 /* Preemption off: this CPU's virtualization on (a CPU onlined late). */
 static inline bool whv_hw_ensure_this_cpu(void)
 {
-	return whv_backend->cpu_enabled() || whv_hw_enable_this_cpu() == 0;
+	return static_call(whv_cpu_enabled)() || whv_hw_enable_this_cpu() == 0;
 }
 
 /* Running resumes suspended partition time (time.c). */
