@@ -653,6 +653,27 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 	u64 info1 = c->exit_info_1;
 
 	e->insn_len = 0;
+	/* The two that go to userspace most, before any other test. */
+	if (likely(code == SVM_EXIT_IOIO)) {
+		e->kind = WHV_KEXIT_IO;
+		e->insn_len = c->exit_info_2 - vmcb->save.rip;
+		e->io.port = info1 >> 16;
+		e->io.write = !(info1 & SVM_IOIO_TYPE_MASK);
+		e->io.string = info1 & SVM_IOIO_STR_MASK;
+		e->io.rep = info1 & SVM_IOIO_REP_MASK;
+		e->io.size = (info1 & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+		e->io.size = e->io.size == 4 ? 4 : e->io.size == 2 ? 2 : 1;
+		return;
+	}
+	if (code == SVM_EXIT_NPF) {
+		e->kind = WHV_KEXIT_NPF;
+		e->npf.gpa = c->exit_info_2;
+		e->npf.present = info1 & BIT(0);
+		e->npf.access = (info1 & BIT(4)) ? WHV_MEM_ACCESS_EXECUTE :
+				(info1 & BIT(1)) ? WHV_MEM_ACCESS_WRITE :
+				WHV_MEM_ACCESS_READ;
+		return;
+	}
 	if (code == SVM_EXIT_EXCP_BASE + X86_TRAP_DB &&
 	    svm_nmi_singlestep_done(vp)) {
 		e->kind = WHV_KEXIT_HANDLED;
@@ -689,24 +710,6 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
 		e->kind = WHV_KEXIT_HANDLED;
-		break;
-	case SVM_EXIT_IOIO:
-		e->kind = WHV_KEXIT_IO;
-		e->insn_len = c->exit_info_2 - vmcb->save.rip;
-		e->io.port = info1 >> 16;
-		e->io.write = !(info1 & SVM_IOIO_TYPE_MASK);
-		e->io.string = info1 & SVM_IOIO_STR_MASK;
-		e->io.rep = info1 & SVM_IOIO_REP_MASK;
-		e->io.size = (info1 & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
-		e->io.size = e->io.size == 4 ? 4 : e->io.size == 2 ? 2 : 1;
-		break;
-	case SVM_EXIT_NPF:
-		e->kind = WHV_KEXIT_NPF;
-		e->npf.gpa = c->exit_info_2;
-		e->npf.present = info1 & BIT(0);
-		e->npf.access = (info1 & BIT(4)) ? WHV_MEM_ACCESS_EXECUTE :
-				(info1 & BIT(1)) ? WHV_MEM_ACCESS_WRITE :
-				WHV_MEM_ACCESS_READ;
 		break;
 	case SVM_EXIT_CPUID:
 		e->kind = WHV_KEXIT_CPUID;
