@@ -276,24 +276,17 @@ static int whv_set_one(struct whv_vp *vp, u32 name,
 	return 0;
 }
 
-/* whv_set_run_regs() for any set but RIP alone. */
-int whv_set_run_regs_named(struct whv_vp *vp, u64 set,
-			   const struct whv_run_regs *r)
+/* whv_set_rip_rflags() for any set but RIP alone. */
+int whv_set_rip_rflags_named(struct whv_vp *vp, u64 set, u64 rip,
+			     u64 rflags)
 {
-	u64 rflags = 0;
-	unsigned int i;
-
 	if (set & ~WHV_RUN_REGS_SETTABLE)
 		return -EINVAL;
-	if (set & BIT_ULL(WHV_REG_RFLAGS)) {
-		rflags = r->rflags | 2;	/* bit 1 always reads as one */
-		if (rflags & ~WHV_RFLAGS_KNOWN)
-			return -EINVAL;
-	}
-	for_each_set_bit(i, (unsigned long *)&set, WHV_REG_R15 + 1)
-		vp->gpr[i] = r->gpr[i];
+	rflags |= 2;	/* bit 1 always reads as one */
+	if ((set & BIT_ULL(WHV_REG_RFLAGS)) && (rflags & ~WHV_RFLAGS_KNOWN))
+		return -EINVAL;
 	if (set & BIT_ULL(WHV_REG_RIP))
-		static_call(whv_set_rip)(vp, r->rip);
+		static_call(whv_set_rip)(vp, rip);
 	if (set & BIT_ULL(WHV_REG_RFLAGS))
 		whv_backend->write_reg(vp, WHV_AREG_RFLAGS, rflags);
 	return 0;

@@ -60,26 +60,27 @@ int whv_run_page_mmap(struct whv_partition *p, struct vm_area_struct *vma)
 	return ret;
 }
 
-/* The sets held in the page (@set), as whv_run_regs_apply() takes them. */
+/*
+ * The sets held in the page (@set), as whv_run_regs_apply() takes them,
+ * each field read once. All or nothing: only the rest can be refused, so
+ * it goes first, and the GPRs (any value goes) after it.
+ */
 int whv_run_page_apply(struct whv_vp *vp)
 {
 	struct whv_run_regs *shared = &vp->run_page->regs;
-	struct whv_run_regs r whv_noinit;	/* only named fields are read */
 	u64 set = READ_ONCE(shared->set);
-	unsigned int i;
+	u64 gprs = set & GENMASK_ULL(WHV_REG_R15, 0);
 	int ret;
 
-	if (!set)
-		return 0;
-	if (set & GENMASK_ULL(WHV_REG_R15, 0))	/* usually RIP alone */
-		for_each_set_bit(i, (unsigned long *)&set, WHV_REG_R15 + 1)
-			r.gpr[i] = READ_ONCE(shared->gpr[i]);
-	r.rip = READ_ONCE(shared->rip);
-	r.rflags = READ_ONCE(shared->rflags);
-	ret = whv_set_run_regs(vp, set, &r);
-	if (!ret)
+	ret = whv_set_rip_rflags(vp, set, READ_ONCE(shared->rip),
+				 READ_ONCE(shared->rflags));
+	if (ret)
+		return ret;
+	for (; gprs; gprs &= gprs - 1)
+		vp->gpr[__ffs64(gprs)] = READ_ONCE(shared->gpr[__ffs64(gprs)]);
+	if (set)
 		WRITE_ONCE(shared->set, 0);
-	return ret;
+	return 0;
 }
 
 void whv_run_page_save(struct whv_vp *vp)

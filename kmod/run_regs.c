@@ -12,6 +12,7 @@
 int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 {
 	struct whv_run_regs r whv_noinit;	/* only named fields are read */
+	unsigned int i;
 	u64 set;
 	int ret;
 
@@ -26,9 +27,11 @@ int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 	    ((set & BIT_ULL(WHV_REG_RFLAGS)) &&
 	     get_user(r.rflags, &uregs->rflags)))
 		return -EFAULT;
-	ret = whv_set_run_regs(vp, set, &r);
+	ret = whv_set_rip_rflags(vp, set, r.rip, r.rflags);
 	if (ret)
 		return ret;
+	for_each_set_bit(i, (unsigned long *)&set, WHV_REG_R15 + 1)
+		vp->gpr[i] = r.gpr[i];
 	return put_user(0ULL, &uregs->set);
 }
 

@@ -528,23 +528,25 @@ static inline bool whv_nmi_window_wanted(struct whv_vp *vp)
 /* regs.c */
 int whv_get_registers(struct whv_vp *vp, const u32 *names,
 		      struct whv_reg_value *vals, u32 n);
-int whv_set_run_regs_named(struct whv_vp *vp, u64 set,
-			   const struct whv_run_regs *r);
+int whv_set_rip_rflags_named(struct whv_vp *vp, u64 set, u64 rip,
+			     u64 rflags);
 
 /*
- * The registers a run carries in (struct whv_run_regs, @set: bit n is
- * register name n; fields not named are not looked at), with
- * WHV_SET_VP_REGISTERS' checks and effects.
+ * What a run carries in besides GPRs (struct whv_run_regs; @set names RIP
+ * and RFLAGS, GPR bits ignored), with WHV_SET_VP_REGISTERS' checks and
+ * effects. The caller applies the named GPRs (any value goes) only after
+ * this succeeded: all or nothing.
  */
-static inline int whv_set_run_regs(struct whv_vp *vp, u64 set,
-				   const struct whv_run_regs *r)
+static inline int whv_set_rip_rflags(struct whv_vp *vp, u64 set, u64 rip,
+				     u64 rflags)
 {
+	set &= ~GENMASK_ULL(WHV_REG_R15, 0);
 	/* After a port or MMIO exit: RIP past the instruction, alone. */
 	if (set == BIT_ULL(WHV_REG_RIP)) {
-		static_call(whv_set_rip)(vp, r->rip);
+		static_call(whv_set_rip)(vp, rip);
 		return 0;
 	}
-	return whv_set_run_regs_named(vp, set, r);
+	return set ? whv_set_rip_rflags_named(vp, set, rip, rflags) : 0;
 }
 int whv_set_registers(struct whv_vp *vp, const u32 *names,
 		      const struct whv_reg_value *vals, u32 n);
