@@ -20,6 +20,8 @@ static_assert(sizeof(struct whv_exit_memory) == 40);
 static_assert(sizeof(struct whv_exit_exception) == 40);
 static_assert(sizeof(struct whv_exit_cpuid) == 64);
 
+#define WHV_EXIT_IO_END	offsetofend(struct whv_exit, io)
+
 static __always_inline void
 whv_fill_vp_context(const struct whv_snapshot *snap, struct whv_exit *ex,
 		    u8 insn_len)
@@ -42,6 +44,8 @@ whv_fill_vp_context(const struct whv_snapshot *snap, struct whv_exit *ex,
 		es |= WHV_EXEC_INTERRUPT_SHADOW;
 	c->execution_state = es;
 	c->insn_len_cr8 = (insn_len & 0xf) | (snap->cr8 & 0xf) << 4;
+	c->reserved = 0;
+	c->reserved2 = 0;
 	c->cs = st->seg[WHV_ASEG_CS];
 	c->rip = st->rip;
 	c->rflags = st->rflags;
@@ -63,12 +67,13 @@ whv_fill_insn(struct whv_vp *vp, const struct whv_run_regs *st,
 	*count = whv_fetch_insn(vp, st, bytes, 16);
 }
 
-static void whv_encode_io(struct whv_vp *vp, const struct whv_run_regs *st,
-			  const struct whv_exit_info *info, struct whv_exit *ex)
+/* A port exit's context but its instruction bytes: every other field. */
+static __always_inline void
+whv_fill_io(struct whv_vp *vp, const struct whv_run_regs *st,
+	    const struct whv_exit_info *info, struct whv_exit_io *io)
 {
-	struct whv_exit_io *io = &ex->io;
-
-	whv_fill_insn(vp, st, info, &io->insn_byte_count, io->insn_bytes);
+	memset(io->reserved, 0, sizeof(io->reserved));
+	memset(io->reserved2, 0, sizeof(io->reserved2));
 	io->access_info = (info->io.write ? WHV_IO_IS_WRITE : 0) |
 			  info->io.size << WHV_IO_SIZE_SHIFT |
 			  (info->io.string ? WHV_IO_STRING : 0) |
@@ -80,6 +85,41 @@ static void whv_encode_io(struct whv_vp *vp, const struct whv_run_regs *st,
 	io->rdi = vp->gpr[WHV_REG_RDI];
 	io->ds = st->seg[WHV_ASEG_DS];
 	io->es = st->seg[WHV_ASEG_ES];
+}
+
+static void whv_encode_io(struct whv_vp *vp, const struct whv_run_regs *st,
+			  const struct whv_exit_info *info, struct whv_exit *ex)
+{
+	struct whv_exit_io *io = &ex->io;
+
+	whv_fill_insn(vp, st, info, &io->insn_byte_count, io->insn_bytes);
+	whv_fill_io(vp, st, info, io);
+}
+
+/*
+ * A port exit goes to userspace as it is: the run loop's fast path encodes
+ * it right at the exit, in one pass, while interrupts are still off and
+ * the instruction fetch reads through its cached page. False: the bytes
+ * could not all be read now (@ex half written, vp->snap taken), and
+ * whv_encode_exit() tries harder later.
+ */
+bool whv_encode_port_exit(struct whv_vp *vp, struct whv_exit_info *info,
+			  struct whv_exit *ex)
+{
+	const struct whv_run_regs *st = &vp->snap.r;
+
+	static_call(whv_snapshot)(vp, &vp->snap, WHV_SNAP_EXIT);
+	info->snapshot_taken = true;
+	if (whv_fetch_insn(vp, st, ex->io.insn_bytes, 16) != 16)
+		return false;
+	/* Every field is written, so only what follows the port's is cleared. */
+	ex->reason = WHV_EXIT_IO_PORT_ACCESS;
+	ex->reserved = 0;
+	whv_fill_vp_context(&vp->snap, ex, info->insn_len);
+	ex->io.insn_byte_count = 16;
+	whv_fill_io(vp, st, info, &ex->io);
+	memset((u8 *)ex + WHV_EXIT_IO_END, 0, sizeof(*ex) - WHV_EXIT_IO_END);
+	return true;
 }
 
 static void whv_encode_memory(struct whv_vp *vp, const struct whv_run_regs *st,

@@ -349,18 +349,20 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	int len;
 
 	info->insn_count = -1;
+	info->encoded = false;
+	if (info->kind == WHV_KEXIT_IO) {
+		info->encoded = whv_encode_port_exit(vp, info, vp->exit_ctx);
+		return false;
+	}
 	/*
-	 * Port and memory exits show the VMM their instruction: read it now,
+	 * Memory exits show the VMM their instruction too: read it now,
 	 * through the page the last fetch used, while that is still cheap.
-	 * Both mostly go to userspace as they are: the snapshot is the
-	 * encoder's too, unless the exit is completed here (whv_handle_exit).
-	 * A port exit's context has all the registers it brings out.
+	 * Most go to userspace as they are: the snapshot is the encoder's
+	 * too, unless the exit is completed here (whv_handle_exit).
 	 */
-	info->snapshot_taken = info->kind == WHV_KEXIT_IO ||
-			       info->kind == WHV_KEXIT_NPF;
+	info->snapshot_taken = info->kind == WHV_KEXIT_NPF;
 	if (info->snapshot_taken) {
-		static_call(whv_snapshot)(vp, s, info->kind == WHV_KEXIT_IO ? WHV_SNAP_EXIT :
-				   WHV_SNAP_ALL);
+		static_call(whv_snapshot)(vp, s, WHV_SNAP_ALL);
 		if (whv_fetch_insn(vp, &s->r, info->insn_bytes, 16) == 16)
 			info->insn_count = 16;	/* else the encoder tries harder */
 		return false;
@@ -538,6 +540,7 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 	struct whv_exit *ex = uexit ? &local : &vp->run_page->exit;
 	int ret = 0;
 
+	vp->exit_ctx = ex;
 	whv_vp_load(vp);
 	if (!uexit)
 		ret = whv_run_page_apply(vp);
@@ -573,6 +576,10 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		}
 		if (ret)
 			break;
+		if (info.encoded) {
+			ret = WHV_EXIT_IO_PORT_ACCESS;
+			break;
+		}
 		ret = whv_handle_exit(vp, &info);
 		if (ret) {
 			if (ret == 1)

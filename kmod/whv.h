@@ -80,6 +80,8 @@ struct whv_exit_info {
 	s8 insn_count;
 	/* vp->snap is this exit's, as the encoder needs it (port, memory) */
 	bool snapshot_taken;
+	/* vp->exit_ctx holds this exit's context already (a port exit) */
+	bool encoded;
 	u8 insn_bytes[16];
 	union {
 		struct {
@@ -316,6 +318,8 @@ struct whv_vp {
 	/* The host page of the last fast-path fetch (insn.c), and its GPA */
 	void *fetch_page;
 	u64 fetch_gfn;
+	/* Where the current run's exit context goes (whv_vcpu_run) */
+	struct whv_exit *exit_ctx;
 	u64 dr[4];			/* DR0-3 (never loaded into hardware) */
 	u64 xcr0;
 	bool xcr0_loaded;		/* guest XCR0 in the CPU this entry */
@@ -575,6 +579,8 @@ const struct whv_run_regs *whv_run_regs_current(struct whv_vp *vp);
 int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info);
 
 /* exit.c: each returns the exit reason (> 0): "exit to userspace" */
+bool whv_encode_port_exit(struct whv_vp *vp, struct whv_exit_info *info,
+			  struct whv_exit *ex);
 int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		    struct whv_exit *ex);
 int whv_encode_window(struct whv_vp *vp, struct whv_exit *ex, u32 type);

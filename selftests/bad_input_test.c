@@ -1605,10 +1605,21 @@ TEST(run_page_raw)
 	rp->regs.set = 1ULL << WHV_REG_RAX;
 	rp->regs.gpr[WHV_REG_RAX] = 0x77;
 	rp->regs.gpr[WHV_REG_RBX] = 0x5a5a;	/* not named, not written */
+	memset(&rp->exit, 0xff, sizeof(rp->exit));	/* all rewritten */
 	EXPECT_EQ(0, xioctl_ul(pfd, WHV_RUN_VP_MAPPED, 0));
 	EXPECT_EQ(WHV_EXIT_IO_PORT_ACCESS, rp->exit.reason);
 	EXPECT_EQ(0x80, rp->exit.io.port);
 	EXPECT_EQ(0x77, rp->exit.io.rax);
+	EXPECT_EQ(0, rp->exit.reserved);
+	EXPECT_EQ(0, rp->exit.vp.reserved);
+	EXPECT_EQ(0, rp->exit.vp.reserved2);
+	EXPECT_EQ(0, rp->exit.io.reserved[0] | rp->exit.io.reserved[1] |
+		     rp->exit.io.reserved[2]);
+	EXPECT_EQ(0, rp->exit.io.reserved2[0] | rp->exit.io.reserved2[1] |
+		     rp->exit.io.reserved2[2]);
+	for (i = offsetof(struct whv_exit, io) + sizeof(rp->exit.io);
+	     i < sizeof(rp->exit); i++)
+		EXPECT_EQ(0, ((uint8_t *)&rp->exit)[i]);
 	EXPECT_EQ(0x5a5a, rp->regs.gpr[WHV_REG_RBX]);
 	EXPECT_EQ(0, raw_get(pfd, WHV_REG_RBX).low);
 
