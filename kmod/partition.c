@@ -476,24 +476,18 @@ static int whv_xsave_ioctl(struct whv_partition *p, void __user *arg,
 	return ret;
 }
 
-static long whv_partition_ioctl(struct file *f, unsigned int cmd,
-				unsigned long arg)
+/* Every partition ioctl but WHV_RUN_VP_MAPPED. */
+static noinline long whv_partition_cmd(struct whv_partition *p,
+				       unsigned int cmd, unsigned long arg)
 {
-	struct whv_partition *p = f->private_data;
 	void __user *uarg = (void __user *)arg;
 	struct whv_gpa_range range;
 	u32 index;
 	int ret;
 
-	if (current->mm != p->mm)
-		return -EPERM;
-	/* The hot ones, before the switch. */
-	if (cmd == WHV_RUN_VP_MAPPED)
-		return whv_run_mapped(p, arg);
-	if (cmd == WHV_RUN_VP)
-		return whv_run_ioctl(p, uarg);
-
 	switch (cmd) {
+	case WHV_RUN_VP:
+		return whv_run_ioctl(p, uarg);
 	case WHV_SET_PROPERTY:
 		return whv_set_property(p, uarg);
 	case WHV_GET_PROPERTY:
@@ -565,6 +559,19 @@ static long whv_partition_ioctl(struct file *f, unsigned int cmd,
 static int whv_partition_mmap(struct file *f, struct vm_area_struct *vma)
 {
 	return whv_run_page_mmap(f->private_data, vma);
+}
+
+/* The hot one first, in a frame of its own size. */
+static long whv_partition_ioctl(struct file *f, unsigned int cmd,
+				unsigned long arg)
+{
+	struct whv_partition *p = f->private_data;
+
+	if (current->mm != p->mm)
+		return -EPERM;
+	if (cmd == WHV_RUN_VP_MAPPED)
+		return whv_run_mapped(p, arg);
+	return whv_partition_cmd(p, cmd, arg);
 }
 
 static const struct file_operations whv_partition_fops = {
