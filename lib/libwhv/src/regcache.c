@@ -172,36 +172,6 @@ bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 	return true;
 }
 
-bool whv_cache_set(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
-		   UINT32 count, const WHV_REGISTER_VALUE *values)
-{
-	struct whv_run_regs *r = &c->page->regs;
-	UINT32 bits = 0, i;
-
-	if (!c->valid)
-		return false;
-	/* Only values the kernel cannot refuse wait: all or nothing. */
-	for (i = 0; i < count; i++) {
-		UINT32 name = names[i];
-
-		if (name > WHvX64RegisterRflags ||
-		    (name == WHvX64RegisterRflags &&
-		     ((values[i].Reg64 | 2) & ~WHV_RFLAGS_KNOWN)))
-			return false;
-		bits |= 1u << name;
-	}
-	for (i = 0; i < count; i++) {
-		UINT32 name = names[i];
-
-		/* RFLAGS bit 1 reads as one. */
-		*(__u64 *)((char *)r + whv_cache_off[name]) =
-			values[i].Reg64 | (name == WHvX64RegisterRflags ? 2 : 0);
-	}
-	r->set |= bits;
-	c->valid |= bits;
-	return true;
-}
-
 HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
 			struct whv_vp_cache *c)
 {

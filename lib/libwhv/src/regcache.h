@@ -9,6 +9,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include "../../../uapi/whv_ioctl.h"
 #include "libwhv.h"
 
@@ -80,8 +81,48 @@ static inline UINT32 whv_cache_ran(const WHV_RUN_VP_EXIT_CONTEXT *exit)
 /* Served from the cache (true), else the kernel must be asked. */
 bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 		   UINT32 count, WHV_REGISTER_VALUE *values);
-bool whv_cache_set(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
-		   UINT32 count, const WHV_REGISTER_VALUE *values);
+
+/*
+ * Sets that wait for the next run (true), else the kernel must be asked:
+ * GPRs, RIP and RFLAGS, which sit in that order in whv_run_regs. Inline:
+ * after most exits the VMM sets RIP, and nothing else.
+ */
+static inline bool whv_cache_set(struct whv_vp_cache *c,
+				 const WHV_REGISTER_NAME *names, UINT32 count,
+				 const WHV_REGISTER_VALUE *values)
+{
+	struct whv_run_regs *r = &c->page->regs;
+	UINT32 bits = 0, i;
+
+	_Static_assert(offsetof(struct whv_run_regs, rip) ==
+		       offsetof(struct whv_run_regs, gpr) + 8 * WHvX64RegisterRip,
+		       "RIP follows the GPRs");
+	_Static_assert(offsetof(struct whv_run_regs, rflags) ==
+		       offsetof(struct whv_run_regs, gpr) +
+		       8 * WHvX64RegisterRflags, "RFLAGS follows RIP");
+	if (!c->valid)
+		return false;
+	/* Only values the kernel cannot refuse wait: all or nothing. */
+	for (i = 0; i < count; i++) {
+		UINT32 name = names[i];
+
+		if (name > WHvX64RegisterRflags ||
+		    (name == WHvX64RegisterRflags &&
+		     ((values[i].Reg64 | 2) & ~WHV_RFLAGS_KNOWN)))
+			return false;
+		bits |= 1u << name;
+	}
+	for (i = 0; i < count; i++) {
+		UINT32 name = names[i];
+
+		/* RFLAGS bit 1 reads as one. */
+		*(__u64 *)((char *)r->gpr + 8 * name) =
+			values[i].Reg64 | (name == WHvX64RegisterRflags ? 2 : 0);
+	}
+	r->set |= bits;
+	c->valid |= bits;
+	return true;
+}
 /* Hand the waiting sets to the kernel now. */
 HRESULT whv_cache_flush(struct whv_partition_handle *p, UINT32 index,
 			struct whv_vp_cache *c);

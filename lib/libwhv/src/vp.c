@@ -155,7 +155,9 @@ static HRESULT whv_registers_ioctl(struct whv_partition_handle *p, UINT32 vp,
 	return S_OK;
 }
 
-static HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
+/* Inline in both callers: @cmd is known in each. */
+static inline __attribute__((always_inline))
+HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
 			     const WHV_REGISTER_NAME *names, UINT32 count,
 			     const WHV_REGISTER_VALUE *values, unsigned long cmd)
 {
