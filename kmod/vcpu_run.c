@@ -45,7 +45,9 @@ static void whv_apply_requests(struct whv_vp *vp)
 		whv_backend->update_intercepts(vp);
 	if (test_and_clear_bit(WHV_REQ_TLB_FLUSH, &vp->requests)) {
 		whv_backend->flush_tlb(vp);
-		vp->fetch_page = NULL;	/* the nested table changed */
+		/* The nested table or the ranges changed. */
+		vp->fetch_page = NULL;
+		vp->mmio_known = false;
 	}
 }
 
@@ -409,9 +411,23 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 							  info->npf.gpa);
 			return whv_lapic_mmio(vp, info);
 		}
+		/*
+		 * The same MMIO page as last time: a map since would have
+		 * posted a TLB flush, which forgets it, before this entry.
+		 */
+		if (vp->mmio_known && vp->mmio_gfn == info->npf.gpa >> PAGE_SHIFT) {
+			info->npf.mapped = false;
+			return 1;
+		}
 		ret = whv_mem_fault(vp, info->npf.gpa, info->npf.access,
 				    &handled, &info->npf.mapped);
-		return ret ? ret : !handled;
+		if (ret)
+			return ret;
+		if (!info->npf.mapped) {
+			vp->mmio_known = true;
+			vp->mmio_gfn = info->npf.gpa >> PAGE_SHIFT;
+		}
+		return !handled;
 	case WHV_KEXIT_CPUID:
 		return whv_handle_cpuid(vp, info);
 	case WHV_KEXIT_RDMSR:

@@ -318,6 +318,12 @@ struct whv_vp {
 	/* The host page of the last fast-path fetch (insn.c), and its GPA */
 	void *fetch_page;
 	u64 fetch_gfn;
+	/*
+	 * The page of the last memory exit that no range maps (MMIO), known
+	 * without a lookup until a map request flushes the TLB (vcpu_run.c)
+	 */
+	bool mmio_known;
+	u64 mmio_gfn;
 	/* Where the current run's exit context goes (whv_vcpu_run) */
 	struct whv_exit *exit_ctx;
 	u64 dr[4];			/* DR0-3 (never loaded into hardware) */

@@ -471,6 +471,41 @@ TEST(mmio_real_mode)
 	vm_destroy(&vm);
 }
 
+/*
+ * A page that gave a memory exit and is mapped afterwards is memory from
+ * then on: the kernel's note of the MMIO page must not outlive the map.
+ */
+TEST(mmio_page_mapped_later)
+{
+	WHV_RUN_VP_EXIT_CONTEXT e;
+	struct test_vm vm;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_real(&vm, 0, mem16_start, mem16_end);
+	ASSERT_EQ(S_OK, WHvUnmapGpaRange(vm.part, 0xa0000, 0x1000));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, e.ExitReason);
+	EXPECT_EQ(0xa0010, e.MemoryAccess.Gpa);
+	EXPECT_EQ(1, (UINT32)e.MemoryAccess.AccessInfo.GpaUnmapped);
+	/* Once more at the same page: still MMIO. */
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+	ASSERT_EQ(WHvRunVpExitReasonMemoryAccess, e.ExitReason);
+	EXPECT_EQ(0xa0010, e.MemoryAccess.Gpa);
+	EXPECT_EQ(1, (UINT32)e.MemoryAccess.AccessInfo.GpaUnmapped);
+	vm_set(&vm, 0, WHvX64RegisterRip, GA(mem16, mem16_read));
+
+	/* Mapped now: the read loads memory, no exit. */
+	vm.mem[0xa0022] = 0x21;
+	vm.mem[0xa0023] = 0x43;
+	ASSERT_EQ(S_OK, WHvMapGpaRange(vm.part, vm.mem + 0xa0000, 0xa0000,
+				       0x1000, WHvMapGpaRangeFlagRead |
+				       WHvMapGpaRangeFlagWrite));
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+	ASSERT_EQ(WHvRunVpExitReasonX64Halt, e.ExitReason);
+	EXPECT_EQ(0x4321, rd16(&vm, 0x3000));
+	vm_destroy(&vm);
+}
+
 GUEST_CODE(mem64, ".code64",
 	"	mov $0x400124, %rsi\n"
 	GL(mem64_read)
