@@ -83,8 +83,17 @@ int whv_run_page_apply(struct whv_vp *vp)
 	return 0;
 }
 
+/*
+ * The VP's current values, every field, @set 0 (as whv_run_regs_current()
+ * gives them): the GPRs straight from the VP, the rest from the snapshot.
+ */
 void whv_run_page_save(struct whv_vp *vp)
 {
-	memcpy(&vp->run_page->regs, whv_run_regs_current(vp),
-	       sizeof(struct whv_run_regs));
+	struct whv_run_regs *r = &vp->run_page->regs;
+	const size_t rest = offsetof(struct whv_run_regs, rip);
+
+	r->set = 0;
+	memcpy(r->gpr, vp->gpr, sizeof(r->gpr));
+	memcpy((u8 *)r + rest, (const u8 *)&vp->snap.r + rest,
+	       sizeof(*r) - rest);
 }
