@@ -155,8 +155,8 @@ static HRESULT whv_registers_ioctl(struct whv_partition_handle *p, UINT32 vp,
 	return S_OK;
 }
 
-/* Inline in both callers: @cmd is known in each. */
-static inline __attribute__((always_inline))
+/* Any get or set: through the cache when it can answer, else the kernel. */
+static __attribute__((noinline))
 HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
 			     const WHV_REGISTER_NAME *names, UINT32 count,
 			     const WHV_REGISTER_VALUE *values, unsigned long cmd)
@@ -199,6 +199,20 @@ HRESULT WINAPI WHvGetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition,
 					       UINT32 RegisterCount,
 					       WHV_REGISTER_VALUE *RegisterValues)
 {
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_vp_cache *c = p && RegisterNames && RegisterValues &&
+				 RegisterCount ?
+				 whv_vp_cache(p, VpIndex, false) : NULL;
+	bool done;
+
+	/* After an exit the cache mostly answers: no frame for the rest. */
+	if (c && whv_cache_trylock(c)) {
+		done = whv_cache_get(c, RegisterNames, RegisterCount,
+				     RegisterValues);
+		whv_cache_unlock(c);
+		if (done)
+			return S_OK;
+	}
 	return whv_registers(Partition, VpIndex, RegisterNames, RegisterCount,
 			     RegisterValues, WHV_GET_VP_REGISTERS);
 }
@@ -209,6 +223,20 @@ HRESULT WINAPI WHvSetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition,
 					       UINT32 RegisterCount,
 					       const WHV_REGISTER_VALUE *RegisterValues)
 {
+	struct whv_partition_handle *p = whv_handle(Partition);
+	struct whv_vp_cache *c = p && RegisterNames && RegisterValues &&
+				 RegisterCount ?
+				 whv_vp_cache(p, VpIndex, false) : NULL;
+	bool done;
+
+	/* After an exit, sets of RIP and GPRs mostly wait for the next run. */
+	if (c && whv_cache_trylock(c)) {
+		done = whv_cache_set(c, RegisterNames, RegisterCount,
+				     RegisterValues);
+		whv_cache_unlock(c);
+		if (done)
+			return S_OK;
+	}
 	return whv_registers(Partition, VpIndex, RegisterNames, RegisterCount,
 			     RegisterValues, WHV_SET_VP_REGISTERS);
 }
