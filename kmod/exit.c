@@ -20,7 +20,9 @@ static_assert(sizeof(struct whv_exit_memory) == 40);
 static_assert(sizeof(struct whv_exit_exception) == 40);
 static_assert(sizeof(struct whv_exit_cpuid) == 64);
 
-#define WHV_EXIT_IO_END	offsetofend(struct whv_exit, io)
+/* Where the contexts the fast path writes in full end */
+#define WHV_EXIT_IO_END		offsetofend(struct whv_exit, io)
+#define WHV_EXIT_MEMORY_END	offsetofend(struct whv_exit, memory)
 
 static __always_inline void
 whv_fill_vp_context(const struct whv_snapshot *snap, struct whv_exit *ex,
@@ -87,49 +89,14 @@ whv_fill_io(struct whv_vp *vp, const struct whv_run_regs *st,
 	io->es = st->seg[WHV_ASEG_ES];
 }
 
-static void whv_encode_io(struct whv_vp *vp, const struct whv_run_regs *st,
-			  const struct whv_exit_info *info, struct whv_exit *ex)
+/* A memory exit's context but its instruction bytes: every other field. */
+static __always_inline void
+whv_fill_memory(const struct whv_run_regs *st,
+		const struct whv_exit_info *info, struct whv_exit_memory *m)
 {
-	struct whv_exit_io *io = &ex->io;
-
-	whv_fill_insn(vp, st, info, &io->insn_byte_count, io->insn_bytes);
-	whv_fill_io(vp, st, info, io);
-}
-
-/*
- * A port exit goes to userspace as it is: the run loop's fast path encodes
- * it right at the exit, in one pass, while interrupts are still off and
- * the instruction fetch reads through its cached page. False: the bytes
- * could not all be read now (@ex half written, vp->snap taken), and
- * whv_encode_exit() tries harder later.
- */
-bool whv_encode_port_exit(struct whv_vp *vp, struct whv_exit_info *info,
-			  struct whv_exit *ex)
-{
-	const struct whv_run_regs *st = &vp->snap.r;
-
-	static_call(whv_snapshot)(vp, &vp->snap, WHV_SNAP_EXIT);
-	info->snapshot_taken = true;
-	if (whv_fetch_insn(vp, st, ex->io.insn_bytes, 16) != 16)
-		return false;
-	/* Every field is written, so only what follows the port's is cleared. */
-	ex->reason = WHV_EXIT_IO_PORT_ACCESS;
-	ex->reserved = 0;
-	whv_fill_vp_context(&vp->snap, ex, info->insn_len);
-	ex->io.insn_byte_count = 16;
-	whv_fill_io(vp, st, info, &ex->io);
-	memset((u8 *)ex + WHV_EXIT_IO_END, 0, sizeof(*ex) - WHV_EXIT_IO_END);
-	return true;
-}
-
-static void whv_encode_memory(struct whv_vp *vp, const struct whv_run_regs *st,
-			      const struct whv_exit_info *info,
-			      struct whv_exit *ex)
-{
-	struct whv_exit_memory *m = &ex->memory;
 	bool gva_valid = info->npf.gva_valid;
 
-	whv_fill_insn(vp, st, info, &m->insn_byte_count, m->insn_bytes);
+	memset(m->reserved, 0, sizeof(m->reserved));
 	m->gpa = info->npf.gpa;
 	m->gva = info->npf.gva;
 	/*
@@ -144,6 +111,72 @@ static void whv_encode_memory(struct whv_vp *vp, const struct whv_run_regs *st,
 	m->access_info = info->npf.access |
 			 (info->npf.mapped ? 0 : WHV_MEM_GPA_UNMAPPED) |
 			 (gva_valid ? WHV_MEM_GVA_VALID : 0);
+}
+
+static void whv_encode_io(struct whv_vp *vp, const struct whv_run_regs *st,
+			  const struct whv_exit_info *info, struct whv_exit *ex)
+{
+	struct whv_exit_io *io = &ex->io;
+
+	whv_fill_insn(vp, st, info, &io->insn_byte_count, io->insn_bytes);
+	whv_fill_io(vp, st, info, io);
+}
+
+static void whv_encode_memory(struct whv_vp *vp, const struct whv_run_regs *st,
+			      const struct whv_exit_info *info,
+			      struct whv_exit *ex)
+{
+	whv_fill_insn(vp, st, info, &ex->memory.insn_byte_count,
+		      ex->memory.insn_bytes);
+	whv_fill_memory(st, info, &ex->memory);
+}
+
+/*
+ * Port exits, and memory exits at a page known to be MMIO, go to userspace
+ * as they are: the run loop's fast path encodes them right at the exit, in
+ * one pass, while interrupts are still off and the instruction fetch reads
+ * through its cached page. Every field of the context is written, so only
+ * the union's bytes past it are cleared. Returns the exit reason, or 0 when
+ * the bytes could not all be read now (@ex half written, vp->snap taken):
+ * whv_encode_exit() then tries harder.
+ */
+u32 whv_encode_port_exit(struct whv_vp *vp, struct whv_exit_info *info,
+			 struct whv_exit *ex)
+{
+	const struct whv_run_regs *st = &vp->snap.r;
+
+	static_call(whv_snapshot)(vp, &vp->snap, WHV_SNAP_EXIT);
+	info->snapshot_taken = true;
+	if (whv_fetch_insn(vp, st, ex->io.insn_bytes, 16) != 16)
+		return 0;
+	ex->reason = WHV_EXIT_IO_PORT_ACCESS;
+	ex->reserved = 0;
+	whv_fill_vp_context(&vp->snap, ex, info->insn_len);
+	ex->io.insn_byte_count = 16;
+	whv_fill_io(vp, st, info, &ex->io);
+	memset((u8 *)ex + WHV_EXIT_IO_END, 0, sizeof(*ex) - WHV_EXIT_IO_END);
+	return WHV_EXIT_IO_PORT_ACCESS;
+}
+
+/* The same for an access to unmapped memory; all registers go out with it. */
+u32 whv_encode_mmio_exit(struct whv_vp *vp, struct whv_exit_info *info,
+			 struct whv_exit *ex)
+{
+	const struct whv_run_regs *st = &vp->snap.r;
+
+	static_call(whv_snapshot)(vp, &vp->snap, WHV_SNAP_ALL);
+	info->snapshot_taken = true;
+	info->npf.mapped = false;
+	if (whv_fetch_insn(vp, st, ex->memory.insn_bytes, 16) != 16)
+		return 0;
+	ex->reason = WHV_EXIT_MEMORY_ACCESS;
+	ex->reserved = 0;
+	whv_fill_vp_context(&vp->snap, ex, info->insn_len);
+	ex->memory.insn_byte_count = 16;
+	whv_fill_memory(st, info, &ex->memory);
+	memset((u8 *)ex + WHV_EXIT_MEMORY_END, 0,
+	       sizeof(*ex) - WHV_EXIT_MEMORY_END);
+	return WHV_EXIT_MEMORY_ACCESS;
 }
 
 static void whv_encode_exception(struct whv_vp *vp,

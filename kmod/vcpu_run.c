@@ -338,6 +338,17 @@ static int whv_handle_cr8_write(struct whv_vp *vp, struct whv_exit_info *info)
 }
 
 /*
+ * @gpa is in the page no range mapped at the VP's last memory exit, and not
+ * the APIC's: MMIO again. A map since would have posted a TLB flush, which
+ * forgets the page (whv_apply_requests()), before this entry.
+ */
+static bool whv_mmio_page_known(struct whv_vp *vp, u64 gpa)
+{
+	return vp->mmio_known && vp->mmio_gfn == gpa >> PAGE_SHIFT &&
+	       !whv_lapic_mmio_page(vp, gpa);
+}
+
+/*
  * Right after an exit, with interrupts still off: complete here the exits
  * the kernel answers alone and that need nothing that could sleep (CPUID
  * nobody asked to see, its length read only through the nested table), as
@@ -351,13 +362,19 @@ bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
 	int len;
 
 	info->insn_count = -1;
-	info->encoded = false;
+	info->encoded = 0;
+	/* Exits that go to userspace as they are: encoded now (exit.c). */
 	if (info->kind == WHV_KEXIT_IO) {
 		info->encoded = whv_encode_port_exit(vp, info, vp->exit_ctx);
 		return false;
 	}
+	if (info->kind == WHV_KEXIT_NPF &&
+	    whv_mmio_page_known(vp, info->npf.gpa)) {
+		info->encoded = whv_encode_mmio_exit(vp, info, vp->exit_ctx);
+		return false;
+	}
 	/*
-	 * Memory exits show the VMM their instruction too: read it now,
+	 * Other memory exits show the VMM their instruction too: read it now,
 	 * through the page the last fetch used, while that is still cheap.
 	 * Most go to userspace as they are: the snapshot is the encoder's
 	 * too, unless the exit is completed here (whv_handle_exit).
@@ -411,11 +428,7 @@ static int whv_handle_exit(struct whv_vp *vp, struct whv_exit_info *info)
 							  info->npf.gpa);
 			return whv_lapic_mmio(vp, info);
 		}
-		/*
-		 * The same MMIO page as last time: a map since would have
-		 * posted a TLB flush, which forgets it, before this entry.
-		 */
-		if (vp->mmio_known && vp->mmio_gfn == info->npf.gpa >> PAGE_SHIFT) {
+		if (whv_mmio_page_known(vp, info->npf.gpa)) {
 			info->npf.mapped = false;
 			return 1;
 		}
@@ -593,7 +606,7 @@ int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		if (ret)
 			break;
 		if (info.encoded) {
-			ret = WHV_EXIT_IO_PORT_ACCESS;
+			ret = info.encoded;
 			break;
 		}
 		ret = whv_handle_exit(vp, &info);

@@ -80,8 +80,8 @@ struct whv_exit_info {
 	s8 insn_count;
 	/* vp->snap is this exit's, as the encoder needs it (port, memory) */
 	bool snapshot_taken;
-	/* vp->exit_ctx holds this exit's context already (a port exit) */
-	bool encoded;
+	/* The exit reason whose context vp->exit_ctx holds already, or 0 */
+	u32 encoded;
 	u8 insn_bytes[16];
 	union {
 		struct {
@@ -585,8 +585,10 @@ const struct whv_run_regs *whv_run_regs_current(struct whv_vp *vp);
 int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info);
 
 /* exit.c: each returns the exit reason (> 0): "exit to userspace" */
-bool whv_encode_port_exit(struct whv_vp *vp, struct whv_exit_info *info,
-			  struct whv_exit *ex);
+u32 whv_encode_port_exit(struct whv_vp *vp, struct whv_exit_info *info,
+			 struct whv_exit *ex);
+u32 whv_encode_mmio_exit(struct whv_vp *vp, struct whv_exit_info *info,
+			 struct whv_exit *ex);
 int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		    struct whv_exit *ex);
 int whv_encode_window(struct whv_vp *vp, struct whv_exit *ex, u32 type);
