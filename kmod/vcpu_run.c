@@ -349,46 +349,42 @@ static bool whv_mmio_page_known(struct whv_vp *vp, u64 gpa)
 }
 
 /*
- * Right after an exit, with interrupts still off: complete here the exits
- * the kernel answers alone and that need nothing that could sleep (CPUID
- * nobody asked to see, its length read only through the nested table), as
- * long as nothing else waits for this thread or VP. True: the backend
- * enters the guest again at once, without the round through the loop.
+ * whv_exit_fastpath() at a memory exit. One at the known MMIO page goes to
+ * userspace as it is: encoded now (exit.c). The others show the VMM their
+ * instruction too: read it now, through the page the last fetch used,
+ * while that is still cheap. Most go to userspace as they are: the
+ * snapshot is the encoder's too, unless the exit is completed in the loop
+ * (whv_handle_exit).
  */
-bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info)
+bool whv_fastpath_memory(struct whv_vp *vp, struct whv_exit_info *info)
+{
+	struct whv_snapshot *s = &vp->snap;
+
+	if (whv_mmio_page_known(vp, info->npf.gpa)) {
+		info->encoded = whv_encode_mmio_exit(vp, info, vp->exit_ctx);
+		return false;
+	}
+	static_call(whv_snapshot)(vp, s, WHV_SNAP_ALL);
+	info->snapshot_taken = true;
+	if (whv_fetch_insn(vp, &s->r, info->insn_bytes, 16) == 16)
+		info->insn_count = 16;	/* else the encoder tries harder */
+	return false;
+}
+
+/*
+ * whv_exit_fastpath() at a CPUID exit: complete it here unless userspace
+ * asked to see it, or anything else waits for this thread or VP (its
+ * length read only through the nested table). True: enter again at once.
+ */
+bool whv_fastpath_cpuid(struct whv_vp *vp, struct whv_exit_info *info)
 {
 	struct whv_snapshot *s = &vp->snap;
 	u8 op[2];
 	int len;
 
-	info->insn_count = -1;
-	info->encoded = 0;
-	/* Exits that go to userspace as they are: encoded now (exit.c). */
-	if (info->kind == WHV_KEXIT_IO) {
-		info->encoded = whv_encode_port_exit(vp, info, vp->exit_ctx);
-		return false;
-	}
-	if (info->kind == WHV_KEXIT_NPF &&
-	    whv_mmio_page_known(vp, info->npf.gpa)) {
-		info->encoded = whv_encode_mmio_exit(vp, info, vp->exit_ctx);
-		return false;
-	}
-	/*
-	 * Other memory exits show the VMM their instruction too: read it now,
-	 * through the page the last fetch used, while that is still cheap.
-	 * Most go to userspace as they are: the snapshot is the encoder's
-	 * too, unless the exit is completed here (whv_handle_exit).
-	 */
-	info->snapshot_taken = info->kind == WHV_KEXIT_NPF;
-	if (info->snapshot_taken) {
-		static_call(whv_snapshot)(vp, s, WHV_SNAP_ALL);
-		if (whv_fetch_insn(vp, &s->r, info->insn_bytes, 16) == 16)
-			info->insn_count = 16;	/* else the encoder tries harder */
-		return false;
-	}
 	/* need_resched() and signal_pending() in one read of the flags */
-	if (info->kind != WHV_KEXIT_CPUID || READ_ONCE(vp->cancel) ||
-	    READ_ONCE(vp->requests) || vp->deliverability ||
+	if (READ_ONCE(vp->cancel) || READ_ONCE(vp->requests) ||
+	    vp->deliverability ||
 	    (read_thread_flags() & (_TIF_NEED_RESCHED | _TIF_SIGPENDING |
 				    _TIF_NOTIFY_SIGNAL)) ||
 	    task_work_pending(current) ||

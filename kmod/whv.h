@@ -565,7 +565,9 @@ bool whv_pat_valid(u64 pat);
 
 /* vcpu_run.c */
 void whv_run_init(void);
-bool whv_exit_fastpath(struct whv_vp *vp, struct whv_exit_info *info);
+bool whv_fastpath_memory(struct whv_vp *vp, struct whv_exit_info *info);
+bool whv_fastpath_cpuid(struct whv_vp *vp, struct whv_exit_info *info);
+
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		 struct whv_run_regs __user *uregs);
 /* guest_fpu.c */
@@ -593,6 +595,33 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 		    struct whv_exit *ex);
 int whv_encode_window(struct whv_vp *vp, struct whv_exit *ex, u32 type);
 int whv_encode_canceled(struct whv_vp *vp, struct whv_exit *ex);
+
+/*
+ * The backend's hook right after each exit, with interrupts still off:
+ * the exits that go to userspace as they are get encoded now, and those
+ * the kernel answers alone without anything that could sleep (CPUID
+ * nobody asked to see) are completed. True: the backend enters the guest
+ * again at once, without the round through the loop. Inline in the
+ * backends' entry loops: a port exit goes straight to its encoder.
+ */
+static __always_inline bool whv_exit_fastpath(struct whv_vp *vp,
+					      struct whv_exit_info *info)
+{
+	info->insn_count = -1;
+	info->snapshot_taken = false;
+	info->encoded = 0;
+	switch (info->kind) {
+	case WHV_KEXIT_IO:
+		info->encoded = whv_encode_port_exit(vp, info, vp->exit_ctx);
+		return false;
+	case WHV_KEXIT_NPF:
+		return whv_fastpath_memory(vp, info);
+	case WHV_KEXIT_CPUID:
+		return whv_fastpath_cpuid(vp, info);
+	default:
+		return false;
+	}
+}
 
 /* cpuid.c */
 void whv_cpuid_default(struct whv_vp *vp, u32 leaf, u32 subleaf, u32 out[4]);
