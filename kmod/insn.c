@@ -21,10 +21,12 @@ static bool whv_read_pte(struct whv_vp *vp, u64 gpa, u64 *pte, int size)
 	return !whv_read_gpa_fast(vp->part, gpa, pte, size) && (*pte & PTE_P);
 }
 
+/* No translation (every GPA is below 2^52) */
+#define WHV_NO_GPA	(~0ULL)
+
 /* whv_gva_to_gpa() with paging on: walk the guest's tables. */
-static noinline bool whv_gva_walk(struct whv_vp *vp,
-				  const struct whv_run_regs *st, u64 gva,
-				  u64 *gpa)
+static noinline u64 whv_gva_walk(struct whv_vp *vp,
+				 const struct whv_run_regs *st, u64 gva)
 {
 	u64 cr3 = st->cr3, cr4 = st->cr4, efer = st->efer;
 	u64 pte, table;
@@ -34,17 +36,14 @@ static noinline bool whv_gva_walk(struct whv_vp *vp,
 		/* 32-bit paging: 2 levels of 4-byte entries, 4 MiB pages. */
 		if (!whv_read_pte(vp, (cr3 & 0xfffff000) + ((gva >> 22) & 0x3ff) * 4,
 				  &pte, 4))
-			return false;
-		if ((pte & PTE_PS) && (cr4 & X86_CR4_PSE)) {
-			*gpa = (pte & 0xffc00000) | ((pte & 0x1fe000) << 19) |
+			return WHV_NO_GPA;
+		if ((pte & PTE_PS) && (cr4 & X86_CR4_PSE))
+			return (pte & 0xffc00000) | ((pte & 0x1fe000) << 19) |
 			       (gva & 0x3fffff);
-			return true;
-		}
 		if (!whv_read_pte(vp, (pte & 0xfffff000) + ((gva >> 12) & 0x3ff) * 4,
 				  &pte, 4))
-			return false;
-		*gpa = (pte & 0xfffff000) | (gva & 0xfff);
-		return true;
+			return WHV_NO_GPA;
+		return (pte & 0xfffff000) | (gva & 0xfff);
 	}
 	if (efer & EFER_LMA) {
 		level = (cr4 & X86_CR4_LA57) ? 5 : 4;
@@ -53,35 +52,33 @@ static noinline bool whv_gva_walk(struct whv_vp *vp,
 		/* PAE: the 4 PDPTEs at CR3 bits 31:5. */
 		if (!whv_read_pte(vp, (cr3 & 0xffffffe0) + ((gva >> 30) & 3) * 8,
 				  &pte, 8))
-			return false;
+			return WHV_NO_GPA;
 		level = 2;
 		table = pte & PTE_ADDR;
 	}
 	for (; level >= 1; level--) {
 		shift = 12 + 9 * (level - 1);
 		if (!whv_read_pte(vp, table + ((gva >> shift) & 0x1ff) * 8, &pte, 8))
-			return false;
-		if (level > 1 && level < 4 && (pte & PTE_PS)) {
-			*gpa = (pte & PTE_ADDR & ~((1ULL << shift) - 1)) |
+			return WHV_NO_GPA;
+		if (level > 1 && level < 4 && (pte & PTE_PS))
+			return (pte & PTE_ADDR & ~((1ULL << shift) - 1)) |
 			       (gva & ((1ULL << shift) - 1));
-			return true;
-		}
 		table = pte & PTE_ADDR;
 	}
-	*gpa = table | (gva & 0xfff);
-	return true;
+	return table | (gva & 0xfff);
 }
 
-/* Translate @gva with the guest's paging mode in @st (no access checks). */
-static __always_inline bool whv_gva_to_gpa(struct whv_vp *vp,
-					   const struct whv_run_regs *st,
-					   u64 gva, u64 *gpa)
+/*
+ * Translate @gva with the guest's paging mode in @st (no access checks):
+ * WHV_NO_GPA when the tables do not map it.
+ */
+static __always_inline u64 whv_gva_to_gpa(struct whv_vp *vp,
+					  const struct whv_run_regs *st,
+					  u64 gva)
 {
-	if (!(st->cr0 & X86_CR0_PG)) {
-		*gpa = gva & 0xffffffff;
-		return true;
-	}
-	return whv_gva_walk(vp, st, gva, gpa);
+	if (!(st->cr0 & X86_CR0_PG))
+		return gva & 0xffffffff;
+	return whv_gva_walk(vp, st, gva);
 }
 
 static bool whv_long_mode_cs(const struct whv_run_regs *st)
@@ -137,10 +134,9 @@ static __always_inline bool whv_fetch_chunk(struct whv_vp *vp,
 					    const struct whv_run_regs *st,
 					    u64 la, u8 *buf, int len)
 {
-	u64 gpa;
+	u64 gpa = whv_gva_to_gpa(vp, st, la);
 
-	return whv_gva_to_gpa(vp, st, la, &gpa) &&
-	       !whv_fetch_read(vp, gpa, buf, len);
+	return gpa != WHV_NO_GPA && !whv_fetch_read(vp, gpa, buf, len);
 }
 
 /* An instruction's bytes past a page boundary: @len or none. */
