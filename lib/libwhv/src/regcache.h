@@ -82,6 +82,20 @@ static inline UINT32 whv_cache_ran(const WHV_RUN_VP_EXIT_CONTEXT *exit)
 bool whv_cache_get(struct whv_vp_cache *c, const WHV_REGISTER_NAME *names,
 		   UINT32 count, WHV_REGISTER_VALUE *values);
 
+/* Every RFLAGS value among @values is one the kernel takes. */
+static inline bool whv_cache_rflags_ok(const WHV_REGISTER_NAME *names,
+				       UINT32 count,
+				       const WHV_REGISTER_VALUE *values)
+{
+	UINT32 i;
+
+	for (i = 0; i < count; i++)
+		if (names[i] == WHvX64RegisterRflags &&
+		    ((values[i].Reg64 | 2) & ~WHV_RFLAGS_KNOWN))
+			return false;
+	return true;
+}
+
 /*
  * Sets that wait for the next run (true), else the kernel must be asked:
  * GPRs, RIP and RFLAGS, which sit in that order in whv_run_regs. Inline:
@@ -104,21 +118,17 @@ static inline bool whv_cache_set(struct whv_vp_cache *c,
 		return false;
 	/* Only values the kernel cannot refuse wait: all or nothing. */
 	for (i = 0; i < count; i++) {
-		UINT32 name = names[i];
-
-		if (name > WHvX64RegisterRflags ||
-		    (name == WHvX64RegisterRflags &&
-		     ((values[i].Reg64 | 2) & ~WHV_RFLAGS_KNOWN)))
+		if ((UINT32)names[i] > WHvX64RegisterRflags)
 			return false;
-		bits |= 1u << name;
+		bits |= 1u << names[i];
 	}
-	for (i = 0; i < count; i++) {
-		UINT32 name = names[i];
-
-		/* RFLAGS bit 1 reads as one. */
-		*(__u64 *)((char *)r->gpr + 8 * name) =
-			values[i].Reg64 | (name == WHvX64RegisterRflags ? 2 : 0);
-	}
+	if ((bits & 1u << WHvX64RegisterRflags) &&
+	    !whv_cache_rflags_ok(names, count, values))
+		return false;
+	for (i = 0; i < count; i++)
+		*(__u64 *)((char *)r->gpr + 8 * names[i]) = values[i].Reg64;
+	if (bits & 1u << WHvX64RegisterRflags)
+		r->rflags |= 2;		/* bit 1 reads as one */
 	r->set |= bits;
 	c->valid |= bits;
 	return true;
