@@ -19,7 +19,8 @@ static inline void whv_msrregs_enter(struct whv_vp *vp)
 {
 	vp->tsc_aux_loaded = false;
 	if (whv_guest_rdtscp()) {
-		rdmsrl(MSR_TSC_AUX, vp->host_tsc_aux);
+		/* The bare instruction: no call, no tracepoint, every entry. */
+		vp->host_tsc_aux = __rdmsr(MSR_TSC_AUX);
 		if (vp->host_tsc_aux != vp->tsc_aux) {
 			wrmsrl(MSR_TSC_AUX, vp->tsc_aux);
 			vp->tsc_aux_loaded = true;

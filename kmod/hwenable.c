@@ -11,6 +11,8 @@
 #include <linux/syscore_ops.h>
 #include "whv.h"
 
+DEFINE_PER_CPU(bool, whv_cpu_on);
+
 static DEFINE_MUTEX(whv_hw_lock);
 /* Changed only under cpus_read_lock(), so hotplug callbacks see it stable. */
 static unsigned int whv_hw_users;
@@ -27,7 +29,7 @@ static void whv_hw_enable_one(void *unused)
 
 static void whv_hw_disable_one(void *unused)
 {
-	if (static_call(whv_cpu_enabled)())
+	if (this_cpu_read(whv_cpu_on))
 		whv_backend->cpu_disable();
 }
 
@@ -79,7 +81,7 @@ static int whv_cpu_online(unsigned int cpu)
 	int ret = 0;
 
 	preempt_disable();
-	if (whv_hw_users && !static_call(whv_cpu_enabled)())
+	if (whv_hw_users && !this_cpu_read(whv_cpu_on))
 		ret = whv_backend->cpu_enable();
 	preempt_enable();
 	return ret;

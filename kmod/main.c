@@ -17,14 +17,12 @@ const struct whv_backend *whv_backend;
 WHV_HOT_OP_DEFINE(enter);
 WHV_HOT_OP_DEFINE(snapshot);
 WHV_HOT_OP_DEFINE(set_rip);
-WHV_HOT_OP_DEFINE(cpu_enabled);
 
 static void whv_hot_ops_init(void)
 {
 	static_call_update(whv_enter, whv_backend->enter);
 	static_call_update(whv_snapshot, whv_backend->snapshot);
 	static_call_update(whv_set_rip, whv_backend->set_rip);
-	static_call_update(whv_cpu_enabled, whv_backend->cpu_enabled);
 }
 
 static int whv_get_capability(struct whv_capability __user *ucap)

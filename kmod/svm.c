@@ -53,7 +53,6 @@ struct svm_cpu {
 	u64 old_hsave_pa;
 	u64 asid_generation;
 	u32 next_asid;
-	bool enabled;
 };
 
 struct svm_vp {
@@ -111,7 +110,7 @@ static int svm_cpu_enable(void)
 	/* Start a fresh ASID generation: nothing tagged earlier is ours. */
 	sd->asid_generation++;
 	sd->next_asid = svm_max_asid;
-	sd->enabled = true;
+	this_cpu_write(whv_cpu_on, true);
 	return 0;
 }
 
@@ -123,12 +122,7 @@ static void svm_cpu_disable(void)
 	wrmsrl(MSR_VM_HSAVE_PA, sd->old_hsave_pa);
 	rdmsrl(MSR_EFER, efer);
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
-	sd->enabled = false;
-}
-
-static bool svm_cpu_enabled(void)
-{
-	return this_cpu_read(svm_cpu.enabled);
+	this_cpu_write(whv_cpu_on, false);
 }
 
 /* ---- registers --------------------------------------------------------- */
@@ -774,6 +768,16 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 	}
 }
 
+/*
+ * No host quotient for the guest to see (AMD's DIV0 bug): a dummy DIV
+ * where the CPU has the bug, inline rather than amd_clear_divider()'s call.
+ */
+static __always_inline void svm_clear_divider(void)
+{
+	asm volatile(ALTERNATIVE("", "div %2", X86_BUG_DIV0)
+		     :: "a" (0), "d" (0), "r" (1));
+}
+
 static void svm_run_once(struct whv_vp *vp, struct whv_exit_info *exit)
 {
 	struct svm_vp *svm = to_svm(vp);
@@ -796,7 +800,7 @@ static void svm_run_once(struct whv_vp *vp, struct whv_exit_info *exit)
 		exit->kind = WHV_KEXIT_FPU;
 		return;
 	}
-	amd_clear_divider();	/* no host quotient for the guest to see */
+	svm_clear_divider();
 	raw_local_irq_enable();
 	whv_svm_vmrun(svm->vmcb_pa, vp->gpr, sd->host_save_pa);
 	raw_local_irq_disable();
@@ -859,7 +863,6 @@ const struct whv_backend whv_svm_backend = {
 	.exception_exits = SVM_EXCEPTION_EXITS,
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
-	.cpu_enabled = svm_cpu_enabled,
 	.vp_create = svm_vp_create,
 	.vp_destroy = svm_vp_destroy,
 	.enter = svm_enter,

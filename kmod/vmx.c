@@ -60,7 +60,6 @@ static DEFINE_IDA(vmx_vpid_ida);
 
 struct vmx_cpu {
 	void *vmxon;
-	bool enabled;
 	void *current_vmcs;
 	struct list_head loaded;	/* VMCSs active on this CPU */
 };
@@ -135,7 +134,7 @@ static int vmx_cpu_enable(void)
 		return -EBUSY;
 	}
 	vc->current_vmcs = NULL;
-	vc->enabled = true;
+	this_cpu_write(whv_cpu_on, true);
 	return 0;
 }
 
@@ -170,12 +169,7 @@ static void vmx_cpu_disable(void)
 		vmx_clear_here(vmx);
 	asm volatile("vmxoff" ::: "cc", "memory");
 	cr4_clear_bits(X86_CR4_VMXE);
-	vc->enabled = false;
-}
-
-static bool vmx_cpu_enabled(void)
-{
-	return this_cpu_read(vmx_cpu.enabled);
+	this_cpu_write(whv_cpu_on, false);
 }
 
 /* ---- VMCS set-up --------------------------------------------------------- */
@@ -824,7 +818,6 @@ const struct whv_backend whv_vmx_backend = {
 	.exception_exits = VMX_EXCEPTION_EXITS,
 	.cpu_enable = vmx_cpu_enable,
 	.cpu_disable = vmx_cpu_disable,
-	.cpu_enabled = vmx_cpu_enabled,
 	.vp_create = vmx_vp_create,
 	.vp_destroy = vmx_vp_destroy,
 	.vp_load = vmx_vp_load,
@@ -991,7 +984,7 @@ static int vmx_alloc_pages(void)
  */
 static void vmx_reboot_one(void *unused)
 {
-	if (vmx_cpu_enabled())
+	if (this_cpu_read(whv_cpu_on))
 		vmx_cpu_disable();
 }
 

@@ -183,10 +183,12 @@ struct whv_backend {
 	u32 vendor;			/* WHV_VENDOR_* */
 	u64 exception_exits;		/* vectors that may be intercepted */
 
-	/* Per CPU; called with preemption off. -EBUSY: another hypervisor. */
+	/*
+	 * Per CPU; called with preemption off. -EBUSY: another hypervisor.
+	 * Both keep whv_cpu_on, whether this CPU runs guests now, current.
+	 */
 	int (*cpu_enable)(void);
 	void (*cpu_disable)(void);
-	bool (*cpu_enabled)(void);
 
 	int (*vp_create)(struct whv_vp *vp);
 	void (*vp_destroy)(struct whv_vp *vp);
@@ -254,6 +256,9 @@ struct whv_backend {
 #define whv_noinit
 #endif
 
+/* This CPU has virtualization on (the backend's cpu_enable/cpu_disable). */
+DECLARE_PER_CPU(bool, whv_cpu_on);
+
 extern const struct whv_backend *whv_backend;
 /*
  * The ops every round trip calls, as direct calls patched in at load
@@ -264,7 +269,6 @@ extern const struct whv_backend *whv_backend;
 WHV_HOT_OP(enter);
 WHV_HOT_OP(snapshot);
 WHV_HOT_OP(set_rip);
-WHV_HOT_OP(cpu_enabled);
 extern const struct whv_backend whv_svm_backend;
 extern const struct whv_backend whv_vmx_backend;
 int whv_svm_probe(void);
@@ -703,7 +707,7 @@ static inline void whv_vp_put(struct whv_vp *vp)
 /* Preemption off: this CPU's virtualization on (a CPU onlined late). */
 static inline bool whv_hw_ensure_this_cpu(void)
 {
-	return static_call(whv_cpu_enabled)() || whv_hw_enable_this_cpu() == 0;
+	return this_cpu_read(whv_cpu_on) || whv_hw_enable_this_cpu() == 0;
 }
 
 /* Running resumes suspended partition time (time.c). */
