@@ -582,7 +582,6 @@ void whv_fpu_run_end(struct whv_vp *vp);
 int whv_run_page_alloc(struct whv_vp *vp);
 void whv_run_page_free(struct whv_vp *vp);
 int whv_run_page_mmap(struct whv_partition *p, struct vm_area_struct *vma);
-int whv_run_page_apply(struct whv_vp *vp);
 void whv_run_page_save(struct whv_vp *vp);
 /* run_regs.c */
 int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs);
