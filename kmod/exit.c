@@ -10,6 +10,7 @@
 #include <asm/msr-index.h>
 #include <asm/trapnr.h>
 #include "whv.h"
+#include "fetch.h"
 
 static_assert(sizeof(struct whv_exit) == 224);
 static_assert(offsetof(struct whv_exit, vp) == 8);

@@ -10,6 +10,7 @@
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include "whv.h"
+#include "fetch.h"
 
 #define PTE_P		BIT_ULL(0)
 #define PTE_PS		BIT_ULL(7)
@@ -21,12 +22,9 @@ static bool whv_read_pte(struct whv_vp *vp, u64 gpa, u64 *pte, int size)
 	return !whv_read_gpa_fast(vp->part, gpa, pte, size) && (*pte & PTE_P);
 }
 
-/* No translation (every GPA is below 2^52) */
-#define WHV_NO_GPA	(~0ULL)
-
 /* whv_gva_to_gpa() with paging on: walk the guest's tables. */
-static noinline u64 whv_gva_walk(struct whv_vp *vp,
-				 const struct whv_run_regs *st, u64 gva)
+noinline u64 whv_gva_walk(struct whv_vp *vp, const struct whv_run_regs *st,
+			  u64 gva)
 {
 	u64 cr3 = st->cr3, cr4 = st->cr4, efer = st->efer;
 	u64 pte, table;
@@ -69,25 +67,6 @@ static noinline u64 whv_gva_walk(struct whv_vp *vp,
 }
 
 /*
- * Translate @gva with the guest's paging mode in @st (no access checks):
- * WHV_NO_GPA when the tables do not map it.
- */
-static __always_inline u64 whv_gva_to_gpa(struct whv_vp *vp,
-					  const struct whv_run_regs *st,
-					  u64 gva)
-{
-	if (!(st->cr0 & X86_CR0_PG))
-		return gva & 0xffffffff;
-	return whv_gva_walk(vp, st, gva);
-}
-
-static bool whv_long_mode_cs(const struct whv_run_regs *st)
-{
-	return (st->efer & EFER_LMA) &&
-	       (st->seg[WHV_ASEG_CS].attributes & BIT(13));
-}
-
-/*
  * Guest code at @gpa, @len bytes within its page. With interrupts off (the
  * run loop's fast path, VP in guest mode) the host page of the last such
  * fetch is reused while no request is pending: whoever changes the nested
@@ -96,7 +75,7 @@ static bool whv_long_mode_cs(const struct whv_run_regs *st)
  * page is still the one mapped and still held; handling the request forgets
  * it (whv_apply_requests).
  */
-static noinline bool whv_fetch_page_lookup(struct whv_vp *vp, u64 gpa)
+noinline bool whv_fetch_page_lookup(struct whv_vp *vp, u64 gpa)
 {
 	struct whv_partition *p = vp->part;
 	void *page;
@@ -111,60 +90,11 @@ static noinline bool whv_fetch_page_lookup(struct whv_vp *vp, u64 gpa)
 	return true;
 }
 
-static __always_inline int whv_fetch_read(struct whv_vp *vp, u64 gpa,
-					  u8 *buf, int len)
-{
-	void *page;
-
-	if (!irqs_disabled())
-		return whv_read_gpa_fast(vp->part, gpa, buf, len);
-	if ((!vp->fetch_page || vp->fetch_gfn != gpa >> PAGE_SHIFT ||
-	     READ_ONCE(vp->requests)) && !whv_fetch_page_lookup(vp, gpa))
-		return -EAGAIN;
-	page = vp->fetch_page + (gpa & ~PAGE_MASK);
-	if (len == 16)		/* a whole fetch: two loads, no call */
-		memcpy(buf, page, 16);
-	else
-		memcpy(buf, page, len);
-	return 0;
-}
-
-/* @len bytes at linear address @la, all in one page. */
-static __always_inline bool whv_fetch_chunk(struct whv_vp *vp,
-					    const struct whv_run_regs *st,
-					    u64 la, u8 *buf, int len)
-{
-	u64 gpa = whv_gva_to_gpa(vp, st, la);
-
-	return gpa != WHV_NO_GPA && !whv_fetch_read(vp, gpa, buf, len);
-}
-
 /* An instruction's bytes past a page boundary: @len or none. */
-static noinline int whv_fetch_rest(struct whv_vp *vp,
-				   const struct whv_run_regs *st, u64 la,
-				   u8 *buf, int len)
+noinline int whv_fetch_rest(struct whv_vp *vp, const struct whv_run_regs *st,
+			    u64 la, u8 *buf, int len)
 {
 	return whv_fetch_chunk(vp, st, la, buf, len) ? len : 0;
-}
-
-/*
- * Fetch up to @max bytes at CS:RIP (registers in @st, read from the backend
- * in one call); returns how many could be read.
- */
-int whv_fetch_insn(struct whv_vp *vp, const struct whv_run_regs *st,
-		   u8 *bytes, int max)
-{
-	u64 la = whv_long_mode_cs(st) ? st->rip :
-		 (st->seg[WHV_ASEG_CS].base + st->rip) & 0xffffffff;
-	int first = min_t(int, max, PAGE_SIZE - (la & ~PAGE_MASK));
-
-	if (!whv_fetch_chunk(vp, st, la, bytes, first))
-		return 0;
-	/* The rest is on the next page. */
-	if (first < max)
-		return first + whv_fetch_rest(vp, st, la + first, bytes + first,
-					      max - first);
-	return max;
 }
 
 static bool whv_is_legacy_prefix(u8 b)

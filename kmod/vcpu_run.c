@@ -20,6 +20,7 @@
 #include <asm/msr-index.h>
 #include "whv.h"
 #include "guest_state.h"
+#include "fetch.h"
 #include "run_page.h"
 
 /* whv_enter_once() results besides 0 (entered, @info filled in) */

@@ -673,9 +673,7 @@ void whv_time_set_tsc(struct whv_vp *vp, u64 tsc);
 int whv_xsave_get(struct whv_vp *vp, void __user *buf, u32 *size);
 int whv_xsave_set(struct whv_vp *vp, const void __user *buf, u32 size);
 
-/* insn.c */
-int whv_fetch_insn(struct whv_vp *vp, const struct whv_run_regs *st,
-		   u8 *bytes, int max);
+/* insn.c (the fetch itself: fetch.h) */
 int whv_insn_length(struct whv_vp *vp);
 int whv_insn_length_at(struct whv_vp *vp, const struct whv_snapshot *s);
 int whv_decode_mov_dr(struct whv_vp *vp, int *gpr);
