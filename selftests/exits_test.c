@@ -368,6 +368,39 @@ GUEST_CODE(io64, ".code64",
 	"	hlt\n");
 extern const uint8_t io64_out[], io64_in[];
 
+/*
+ * An instruction across a page boundary: its bytes come from both pages,
+ * again on the second round (the fetch's page cache switches between them).
+ */
+TEST(io_insn_across_pages)
+{
+	static const UINT8 out_imm[] = { 0xe6, 0x80, 0xf4 };	/* OUT; HLT */
+	WHV_RUN_VP_EXIT_CONTEXT e;
+	struct test_vm vm;
+	int round, i;
+
+	ASSERT_EQ(S_OK, vm_create(&vm, 1));
+	vm_load_real(&vm, 0, io16_start, io16_end);
+	memcpy(vm.mem + 0x4fff, out_imm, sizeof(out_imm));
+	for (i = 0; i < 13; i++)
+		vm.mem[0x5002 + i] = 0x10 + i;	/* the rest of the 16 */
+	for (round = 0; round < 2; round++) {
+		vm_set(&vm, 0, WHvX64RegisterRip, 0x4fff);
+		ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+		check_io(_metadata, &e, 0x80, 1, 1, 2);
+		EXPECT_EQ(0x4fff, e.VpContext.Rip);
+		EXPECT_EQ(16, e.IoPortAccess.InstructionByteCount);
+		EXPECT_EQ(0, memcmp(e.IoPortAccess.InstructionBytes,
+				    vm.mem + 0x4fff, 16));
+		EXPECT_EQ(0x80, e.IoPortAccess.InstructionBytes[1]);
+		EXPECT_EQ(0x1c, e.IoPortAccess.InstructionBytes[15]);
+	}
+	vm_skip(&vm, 0, &e);
+	ASSERT_EQ(S_OK, vm_run(&vm, 0, &e));
+	EXPECT_EQ(WHvRunVpExitReasonX64Halt, e.ExitReason);
+	vm_destroy(&vm);
+}
+
 TEST(io_long_mode)
 {
 	static const UINT8 out[] = { 0xe7, 0xe0 }, in[] = { 0xed };
