@@ -662,6 +662,8 @@ static void svm_decode_exit(struct whv_vp *vp, struct whv_exit_info *e)
 	if (code == SVM_EXIT_NPF) {
 		e->kind = WHV_KEXIT_NPF;
 		e->npf.gpa = c->exit_info_2;
+		e->npf.gva = 0;			/* SVM does not report it */
+		e->npf.gva_valid = false;
 		e->npf.present = info1 & BIT(0);
 		e->npf.access = (info1 & BIT(4)) ? WHV_MEM_ACCESS_EXECUTE :
 				(info1 & BIT(1)) ? WHV_MEM_ACCESS_WRITE :

@@ -571,7 +571,6 @@ bool whv_pat_valid(u64 pat);
 void whv_run_init(void);
 bool whv_fastpath_memory(struct whv_vp *vp, struct whv_exit_info *info);
 bool whv_fastpath_cpuid(struct whv_vp *vp, struct whv_exit_info *info);
-
 int whv_vcpu_run(struct whv_vp *vp, struct whv_exit __user *uexit,
 		 struct whv_run_regs __user *uregs);
 /* guest_fpu.c */
