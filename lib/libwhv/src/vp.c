@@ -193,26 +193,37 @@ out:
 	return hr;
 }
 
+/*
+ * A get or set the cache answers alone (true): after an exit, most do,
+ * and they take this short way, with no frame for the rest (whv_registers).
+ */
+static inline bool whv_cache_answers(WHV_PARTITION_HANDLE h, UINT32 vp,
+				     const WHV_REGISTER_NAME *names,
+				     UINT32 count, const WHV_REGISTER_VALUE *values,
+				     bool set)
+{
+	struct whv_partition_handle *p = whv_handle(h);
+	struct whv_vp_cache *c = p && names && values && count ?
+				 whv_vp_cache(p, vp, false) : NULL;
+	bool done;
+
+	if (!c || !whv_cache_trylock(c))
+		return false;
+	done = set ? whv_cache_set(c, names, count, values) :
+		     whv_cache_get(c, names, count, (WHV_REGISTER_VALUE *)values);
+	whv_cache_unlock(c);
+	return done;
+}
+
 HRESULT WINAPI WHvGetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition,
 					       UINT32 VpIndex,
 					       const WHV_REGISTER_NAME *RegisterNames,
 					       UINT32 RegisterCount,
 					       WHV_REGISTER_VALUE *RegisterValues)
 {
-	struct whv_partition_handle *p = whv_handle(Partition);
-	struct whv_vp_cache *c = p && RegisterNames && RegisterValues &&
-				 RegisterCount ?
-				 whv_vp_cache(p, VpIndex, false) : NULL;
-	bool done;
-
-	/* After an exit the cache mostly answers: no frame for the rest. */
-	if (c && whv_cache_trylock(c)) {
-		done = whv_cache_get(c, RegisterNames, RegisterCount,
-				     RegisterValues);
-		whv_cache_unlock(c);
-		if (done)
-			return S_OK;
-	}
+	if (whv_cache_answers(Partition, VpIndex, RegisterNames, RegisterCount,
+			      RegisterValues, false))
+		return S_OK;
 	return whv_registers(Partition, VpIndex, RegisterNames, RegisterCount,
 			     RegisterValues, WHV_GET_VP_REGISTERS);
 }
@@ -223,20 +234,9 @@ HRESULT WINAPI WHvSetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition,
 					       UINT32 RegisterCount,
 					       const WHV_REGISTER_VALUE *RegisterValues)
 {
-	struct whv_partition_handle *p = whv_handle(Partition);
-	struct whv_vp_cache *c = p && RegisterNames && RegisterValues &&
-				 RegisterCount ?
-				 whv_vp_cache(p, VpIndex, false) : NULL;
-	bool done;
-
-	/* After an exit, sets of RIP and GPRs mostly wait for the next run. */
-	if (c && whv_cache_trylock(c)) {
-		done = whv_cache_set(c, RegisterNames, RegisterCount,
-				     RegisterValues);
-		whv_cache_unlock(c);
-		if (done)
-			return S_OK;
-	}
+	if (whv_cache_answers(Partition, VpIndex, RegisterNames, RegisterCount,
+			      RegisterValues, true))
+		return S_OK;
 	return whv_registers(Partition, VpIndex, RegisterNames, RegisterCount,
 			     RegisterValues, WHV_SET_VP_REGISTERS);
 }
