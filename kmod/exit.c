@@ -139,45 +139,48 @@ static void whv_encode_memory(struct whv_vp *vp, const struct whv_run_regs *st,
  * through its cached page. Every field of the context is written, so only
  * the union's bytes past it are cleared. Returns the exit reason, or 0 when
  * the bytes could not all be read now (@ex half written, vp->snap taken):
- * whv_encode_exit() then tries harder.
+ * whv_encode_exit() then tries harder. A memory exit's registers all go
+ * out with it (whv_run_page_save()); a port exit's context has its own.
  */
+static __always_inline u32 whv_encode_at_exit(struct whv_vp *vp,
+					      struct whv_exit_info *info,
+					      struct whv_exit *ex, bool port)
+{
+	const struct whv_run_regs *st = &vp->snap.r;
+	size_t end = port ? WHV_EXIT_IO_END : WHV_EXIT_MEMORY_END;
+	u32 reason = port ? WHV_EXIT_IO_PORT_ACCESS : WHV_EXIT_MEMORY_ACCESS;
+
+	static_call(whv_snapshot)(vp, &vp->snap,
+				  port ? WHV_SNAP_EXIT : WHV_SNAP_ALL);
+	info->snapshot_taken = true;
+	if (whv_fetch_insn(vp, st, port ? ex->io.insn_bytes :
+				  ex->memory.insn_bytes, 16) != 16)
+		return 0;
+	ex->reason = reason;
+	ex->reserved = 0;
+	whv_fill_vp_context(&vp->snap, ex, info->insn_len);
+	if (port) {
+		ex->io.insn_byte_count = 16;
+		whv_fill_io(vp, st, info, &ex->io);
+	} else {
+		ex->memory.insn_byte_count = 16;
+		whv_fill_memory(st, info, &ex->memory);
+	}
+	memset((u8 *)ex + end, 0, sizeof(*ex) - end);
+	return reason;
+}
+
 u32 whv_encode_port_exit(struct whv_vp *vp, struct whv_exit_info *info,
 			 struct whv_exit *ex)
 {
-	const struct whv_run_regs *st = &vp->snap.r;
-
-	static_call(whv_snapshot)(vp, &vp->snap, WHV_SNAP_EXIT);
-	info->snapshot_taken = true;
-	if (whv_fetch_insn(vp, st, ex->io.insn_bytes, 16) != 16)
-		return 0;
-	ex->reason = WHV_EXIT_IO_PORT_ACCESS;
-	ex->reserved = 0;
-	whv_fill_vp_context(&vp->snap, ex, info->insn_len);
-	ex->io.insn_byte_count = 16;
-	whv_fill_io(vp, st, info, &ex->io);
-	memset((u8 *)ex + WHV_EXIT_IO_END, 0, sizeof(*ex) - WHV_EXIT_IO_END);
-	return WHV_EXIT_IO_PORT_ACCESS;
+	return whv_encode_at_exit(vp, info, ex, true);
 }
 
-/* The same for an access to unmapped memory; all registers go out with it. */
 u32 whv_encode_mmio_exit(struct whv_vp *vp, struct whv_exit_info *info,
 			 struct whv_exit *ex)
 {
-	const struct whv_run_regs *st = &vp->snap.r;
-
-	static_call(whv_snapshot)(vp, &vp->snap, WHV_SNAP_ALL);
-	info->snapshot_taken = true;
 	info->npf.mapped = false;
-	if (whv_fetch_insn(vp, st, ex->memory.insn_bytes, 16) != 16)
-		return 0;
-	ex->reason = WHV_EXIT_MEMORY_ACCESS;
-	ex->reserved = 0;
-	whv_fill_vp_context(&vp->snap, ex, info->insn_len);
-	ex->memory.insn_byte_count = 16;
-	whv_fill_memory(st, info, &ex->memory);
-	memset((u8 *)ex + WHV_EXIT_MEMORY_END, 0,
-	       sizeof(*ex) - WHV_EXIT_MEMORY_END);
-	return WHV_EXIT_MEMORY_ACCESS;
+	return whv_encode_at_exit(vp, info, ex, false);
 }
 
 static void whv_encode_exception(struct whv_vp *vp,
