@@ -1534,7 +1534,7 @@ static void *map_run_page(int pfd, __u64 index, int prot, int flags)
  */
 TEST(run_page_raw)
 {
-	int dev = dev_open(), pfd, status = -1, i;
+	int dev = dev_open(), pfd, status = -1, i, round;
 	struct whv_run_page *rp, *old;
 	void *code, *m;
 	pid_t pid;
@@ -1623,6 +1623,30 @@ TEST(run_page_raw)
 	EXPECT_EQ(0x5a5a, rp->regs.gpr[WHV_REG_RBX]);
 	EXPECT_EQ(0, raw_get(pfd, WHV_REG_RBX).low);
 
+	/* A load from unmapped memory, twice: the second encoded at the exit. */
+	memcpy(code, "\xa0\x00\x00", 3);		/* MOV AL, [0] */
+	for (round = 0; round < 2; round++) {
+		rp->regs.set = 1ULL << WHV_REG_RIP;
+		rp->regs.rip = 0x8000;
+		memset(&rp->exit, 0xff, sizeof(rp->exit));
+		EXPECT_EQ(0, xioctl_ul(pfd, WHV_RUN_VP_MAPPED, 0));
+		EXPECT_EQ(WHV_EXIT_MEMORY_ACCESS, rp->exit.reason);
+		EXPECT_EQ(0, rp->exit.memory.gpa);
+		EXPECT_EQ(WHV_MEM_ACCESS_READ | WHV_MEM_GPA_UNMAPPED,
+			  rp->exit.memory.access_info & 7);
+		EXPECT_EQ(16, rp->exit.memory.insn_byte_count);
+		EXPECT_EQ(0, memcmp(rp->exit.memory.insn_bytes, code, 16));
+		EXPECT_EQ(0, rp->exit.reserved | rp->exit.vp.reserved |
+			     rp->exit.vp.reserved2);
+		EXPECT_EQ(0, rp->exit.memory.reserved[0] |
+			     rp->exit.memory.reserved[1] |
+			     rp->exit.memory.reserved[2]);
+		for (i = offsetof(struct whv_exit, memory) +
+			 sizeof(rp->exit.memory); i < sizeof(rp->exit); i++)
+			EXPECT_EQ(0, ((uint8_t *)&rp->exit)[i]);
+		EXPECT_EQ(0x8000, rp->regs.rip);	/* registers out too */
+	}
+
 	/* Not inherited, and not for another process to map. */
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -1641,12 +1665,12 @@ TEST(run_page_raw)
 	/* A VP created again has a page of its own; the old one stays readable. */
 	EXPECT_EQ(0, raw_vp(pfd, WHV_DELETE_VP, 0, 0));
 	old = rp;
-	EXPECT_EQ(WHV_EXIT_IO_PORT_ACCESS, old->exit.reason);
+	EXPECT_EQ(WHV_EXIT_MEMORY_ACCESS, old->exit.reason);
 	ASSERT_EQ(0, raw_vp(pfd, WHV_CREATE_VP, 0, 0));
 	rp = map_run_page(pfd, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, rp);
 	EXPECT_EQ(0, rp->exit.reason);
-	EXPECT_EQ(0x5a5a, old->regs.gpr[WHV_REG_RBX]);
+	EXPECT_EQ(0x8000, old->regs.rip);	/* the last exit's */
 	munmap(old, PAGE);
 	close(pfd);
 	/* The page outlives the partition while mapped. */
