@@ -16,6 +16,8 @@ int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 	u64 set;
 	int ret;
 
+	r.rip = 0;	/* passed on by value even when not named */
+	r.rflags = 0;
 	if (get_user(set, &uregs->set))
 		return -EFAULT;
 	if (!set)

@@ -341,13 +341,13 @@ static int whv_handle_cr8_write(struct whv_vp *vp, struct whv_exit_info *info)
 
 /*
  * @gpa is in the page no range mapped at the VP's last memory exit, and not
- * the APIC's: MMIO again. A map since would have posted a TLB flush, which
- * forgets the page (whv_apply_requests()), before this entry.
+ * the APIC's: MMIO again. A map since posts a TLB flush request, which
+ * forgets the page (whv_apply_requests()); while one is pending, ask.
  */
 static bool whv_mmio_page_known(struct whv_vp *vp, u64 gpa)
 {
 	return vp->mmio_known && vp->mmio_gfn == gpa >> PAGE_SHIFT &&
-	       !whv_lapic_mmio_page(vp, gpa);
+	       !READ_ONCE(vp->requests) && !whv_lapic_mmio_page(vp, gpa);
 }
 
 /*
