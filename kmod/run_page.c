@@ -61,7 +61,7 @@ int whv_run_page_mmap(struct whv_partition *p, struct vm_area_struct *vma)
 }
 
 /*
- * The VP's current values, every field, @set 0 (as whv_run_regs_current()
+ * The VP's current values, every field, @set 0 (as whv_run_regs_save()
  * gives them): the GPRs straight from the VP, the rest from the snapshot.
  */
 void whv_run_page_save(struct whv_vp *vp)

@@ -38,20 +38,14 @@ int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 }
 
 /*
- * The VP's current values, every field (@set 0): those of the snapshot the
- * exit was encoded from, still current, with the GPRs.
+ * The VP's current values, every field (@set stays 0): those of the
+ * snapshot the exit was encoded from, still current, with the GPRs.
  */
-const struct whv_run_regs *whv_run_regs_current(struct whv_vp *vp)
+int whv_run_regs_save(struct whv_vp *vp, struct whv_run_regs __user *uregs)
 {
 	struct whv_run_regs *r = &vp->snap.r;
 
 	r->set = 0;
 	memcpy(r->gpr, vp->gpr, sizeof(r->gpr));
-	return r;
-}
-
-int whv_run_regs_save(struct whv_vp *vp, struct whv_run_regs __user *uregs)
-{
-	return copy_to_user(uregs, whv_run_regs_current(vp),
-			    sizeof(*uregs)) ? -EFAULT : 0;
+	return copy_to_user(uregs, r, sizeof(*r)) ? -EFAULT : 0;
 }

@@ -585,7 +585,6 @@ void whv_run_page_save(struct whv_vp *vp);
 /* run_regs.c */
 int whv_run_regs_apply(struct whv_vp *vp, struct whv_run_regs __user *uregs);
 int whv_run_regs_save(struct whv_vp *vp, struct whv_run_regs __user *uregs);
-const struct whv_run_regs *whv_run_regs_current(struct whv_vp *vp);
 int whv_skip_insn(struct whv_vp *vp, const struct whv_exit_info *info);
 
 /* exit.c: each returns the exit reason (> 0): "exit to userspace" */
