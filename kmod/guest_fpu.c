@@ -10,10 +10,10 @@
  * never sees the forced bits. The first trap loads the guest's state and
  * disarms the trap, and the instruction runs again. Only a guest without
  * CR4.OSXSAVE runs trapped: XSAVE-era state is not all behind CR0.TS, so
- * the first entry with OSXSAVE set loads the FPU (whv_guest_state_enter). A guest that keeps
- * using its FPU gets it loaded up front for the next WHV_FPU_EAGER_RUNS
- * runs, after which the trap is tried again: one extra exit per that many
- * runs is all the laziness costs it.
+ * the first entry with OSXSAVE set loads the FPU (whv_guest_state_enter).
+ * A guest that keeps using its FPU gets it loaded up front for the next
+ * WHV_FPU_EAGER_RUNS runs, after which the trap is tried again: one extra
+ * exit per that many runs is all the laziness costs it.
  */
 #include <asm/fpu/api.h>
 #include "whv.h"
