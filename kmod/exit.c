@@ -226,27 +226,23 @@ int whv_encode_exit(struct whv_vp *vp, const struct whv_exit_info *info,
 
 	memset(ex, 0, sizeof(*ex));
 	/*
-	 * The registers the context needs, from the backend in one call; all
-	 * of them, but at a port exit, go out with it (whv_run_page_save).
+	 * The registers the context needs, from the backend in one call, and
+	 * all of them go out with it (whv_run_page_save). A port exit comes
+	 * here with its snapshot taken, when the fast path's fetch fell short.
 	 */
 	if (!info->snapshot_taken)
-		static_call(whv_snapshot)(vp, &vp->snap,
-				      info->kind == WHV_KEXIT_IO ?
-				      WHV_SNAP_EXIT : WHV_SNAP_ALL);
+		static_call(whv_snapshot)(vp, &vp->snap, WHV_SNAP_ALL);
 	/* Trap-like exits come after the instruction: no length to add. */
 	whv_fill_vp_context(&vp->snap, ex, trap ? 0 : info->insn_len);
-	/* The two that dominate, tested first: a switch compiles to a tree. */
-	if (likely(info->kind == WHV_KEXIT_IO)) {
-		whv_encode_io(vp, st, info, ex);
-		ex->reason = WHV_EXIT_IO_PORT_ACCESS;
-		return WHV_EXIT_IO_PORT_ACCESS;
-	}
-	if (info->kind == WHV_KEXIT_NPF) {
-		whv_encode_memory(vp, st, info, ex);
-		ex->reason = WHV_EXIT_MEMORY_ACCESS;
-		return WHV_EXIT_MEMORY_ACCESS;
-	}
 	switch (info->kind) {
+	case WHV_KEXIT_IO:
+		reason = WHV_EXIT_IO_PORT_ACCESS;
+		whv_encode_io(vp, st, info, ex);
+		break;
+	case WHV_KEXIT_NPF:
+		reason = WHV_EXIT_MEMORY_ACCESS;
+		whv_encode_memory(vp, st, info, ex);
+		break;
 	case WHV_KEXIT_CPUID:
 		reason = WHV_EXIT_CPUID;
 		whv_encode_cpuid(vp, ex);
