@@ -155,7 +155,10 @@ static HRESULT whv_registers_ioctl(struct whv_partition_handle *p, UINT32 vp,
 	return S_OK;
 }
 
-/* Any get or set: through the cache when it can answer, else the kernel. */
+/*
+ * A get or set the cache did not answer (whv_cache_answers): the kernel's,
+ * after the sets the cache holds, so it sees them in order.
+ */
 static __attribute__((noinline))
 HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
 			     const WHV_REGISTER_NAME *names, UINT32 count,
@@ -175,10 +178,6 @@ HRESULT whv_registers(WHV_PARTITION_HANDLE h, UINT32 vp,
 	if (c) {
 		if (!whv_cache_trylock(c))
 			return WHV_E_INVALID_VP_STATE;
-		if (cmd == WHV_GET_VP_REGISTERS ?
-		    whv_cache_get(c, names, count, (WHV_REGISTER_VALUE *)values) :
-		    whv_cache_set(c, names, count, values))
-			goto out;
 		hr = whv_cache_flush(p, vp, c);
 		if (FAILED(hr))
 			goto out;
@@ -196,8 +195,9 @@ out:
 /*
  * A get or set the cache answers alone (true): after an exit, most do,
  * and they take this short way, with no frame for the rest (whv_registers).
+ * Inline in each caller, where @set is known.
  */
-static inline bool whv_cache_answers(WHV_PARTITION_HANDLE h, UINT32 vp,
+static inline __attribute__((always_inline)) bool whv_cache_answers(WHV_PARTITION_HANDLE h, UINT32 vp,
 				     const WHV_REGISTER_NAME *names,
 				     UINT32 count, const WHV_REGISTER_VALUE *values,
 				     bool set)
